@@ -1,0 +1,91 @@
+"""The `mbr` command: a thin click layer. Each subcommand lives in `mbr_ledger.commands` and is
+imported only when it runs (or when help lists it), so `mbr --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .core.errors import MbrError
+
+# name -> "module:function" under mbr_ledger.commands
+COMMANDS = {
+    "init": "book:init",
+    "import": "imports:import_cmd",
+    "formats": "imports:formats",
+    "ledger": "ledgerview:ledger",
+    "limits": "limits:limits",
+    "audit": "audit:audit",
+    "capacity": "capacity:capacity",
+    "project": "project:project",
+    "worksheet": "worksheet:worksheet",
+    "report": "report:report",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._load(name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            mod = importlib.import_module(f"mbr_ledger.commands.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"mbr_ledger.commands.{module}":
+                return None
+            raise
+        cmd = getattr(mod, attr, None)
+        return cmd if isinstance(cmd, click.Command) else None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MbrError as exc:
+            click.echo(f"mbr: {exc.render()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--book", type=click.Path(file_okay=False, path_type=Path), envvar="MBR_BOOK",
+              default=None, help="The book folder (mbr.toml + ledger). Default: $MBR_BOOK, else the current folder.")
+@click.version_option(package_name="mbr_ledger", prog_name="mbr")
+@click.pass_context
+def cli(ctx: click.Context, book: Path | None) -> None:
+    """mbr: a ledger and year-end tax worksheets for the mega backdoor Roth.
+
+    Import your payroll and 401(k) exports, then audit the year's limits and print the
+    Form 1099-R and Form 8606 worksheets. Not tax advice.
+
+    \b
+    Example:
+      mbr init ~/taxes/book && cd ~/taxes/book
+      mbr import ~/Downloads/payroll-2026.csv ~/Downloads/activity-2026.csv
+      mbr ledger --year 2026
+      mbr audit --year 2026
+    """
+    ctx.obj = {"book": book or Path(os.getcwd())}
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="mbr")
+    except BrokenPipeError:  # `mbr ledger | head`
+        sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

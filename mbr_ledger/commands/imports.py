@@ -1,0 +1,117 @@
+"""`mbr import` and `mbr formats`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import echo_json, format_option, open_book
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--from", "fmt_name", metavar="NAME", help="Read every file as this format (see `mbr formats`).")
+@click.option("--person", help="Person id for files that do not name one.")
+@click.option("--plan", help="Plan id for files that do not name one.")
+@click.option("--source", help="Money source for files that have none (e.g. after_tax for a NetBenefits export).")
+@click.option("--mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A TOML file with a [[mapping]] table for a CSV no built-in format reads.")
+@click.option("--dry-run", is_flag=True, help="Check the files and count what would be imported; change nothing.")
+@format_option("table", "json")
+@click.pass_context
+def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None, person: str | None,
+               plan: str | None, source: str | None, mapping: Path | None, dry_run: bool, fmt: str) -> None:
+    """Import statement files into the ledger.
+
+    Each file's format is found from its header. Every file is checked before anything is
+    written; each is then added whole, in one transaction. Importing a file again adds nothing;
+    a longer version of a file adds only its new rows.
+
+    \b
+    Example:
+      mbr import payroll-2026.csv activity-2026.csv 1099r-2026.csv
+      mbr import --from netbenefits --plan acme --source after_tax history.csv
+      mbr import --dry-run --format json statements/*.csv
+    """
+    from ..core.errors import MbrError
+    from ..importers import ImportContext
+    from ..ledger.importing import import_files
+    from ..render.terminal import table
+
+    profile, ledger = open_book(ctx)
+    mapping_table: dict[str, Any] | None = None
+    if mapping is not None:
+        import tomllib
+
+        try:
+            doc = tomllib.loads(mapping.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise MbrError(f"{mapping}: {exc}") from None
+        maps = doc.get("mapping")
+        if isinstance(maps, list) and maps and isinstance(maps[0], dict):
+            mapping_table = maps[0]
+        else:
+            raise MbrError(f"{mapping}: expected a [[mapping]] table")
+    if person and person not in profile.person_ids():
+        raise MbrError(f"--person {person}: unknown person (persons in mbr.toml: {', '.join(profile.person_ids())})")
+    if plan and profile.plan(plan) is None:
+        raise MbrError(f"--plan {plan}: unknown plan (plans in mbr.toml: {', '.join(p.id for p in profile.plans)})")
+    ictx = ImportContext(profile, person=person, plan=plan, source=source, mapping=mapping_table)
+    show_progress = fmt != "json" and sys.stderr.isatty()
+    bar: Any = None
+
+    def on_file(label: str, rows: int) -> None:
+        nonlocal bar
+        if not show_progress:
+            return
+        if bar is not None:
+            bar.render_finish()
+            bar = None
+        if rows >= 20_000:
+            bar = click.progressbar(length=rows, label=label, file=sys.stderr)
+        else:
+            click.echo(label, err=True)
+
+    def on_rows(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        results = import_files(ledger, list(files), ictx, fmt=fmt_name, dry_run=dry_run,
+                               on_file=on_file, on_rows=on_rows)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+        ledger.close()
+    if fmt == "json":
+        echo_json({"dry_run": dry_run, "files": [r.as_json() for r in results]})
+        return
+    rows = [[r.path, r.format, r.rows, r.imported, r.duplicates] for r in results]
+    title = "Dry run: nothing was written" if dry_run else None
+    click.echo(table(["file", "format", "rows", "imported", "duplicates"], rows,
+                     right=[False, False, True, True, True], title=title))
+    for r in results:
+        for note in r.notes:
+            click.echo(f"note: {r.path}: {note}", err=True)
+
+
+@click.command()
+@format_option("table", "json")
+def formats(fmt: str) -> None:
+    """List the input formats `mbr import` reads, with what identifies each.
+
+    \b
+    Example:
+      mbr formats
+    """
+    from ..importers import registry
+    from ..render.terminal import table
+
+    items = [(i.name, i.title, i.signature) for i in registry()]
+    if fmt == "json":
+        echo_json([{"name": n, "title": t, "signature": s} for n, t, s in items])
+        return
+    click.echo(table(["name", "file", "identified by"], items))

@@ -1,0 +1,68 @@
+"""`mbr ledger`: the ledger rows, filtered, with a summary."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import echo_json, format_option, open_book
+
+KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll"]
+
+
+@click.command()
+@click.option("--year", type=int, help="Only this calendar year.")
+@click.option("--person", help="Only this person.")
+@click.option("--account", help="Only this plan or IRA id.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind (payroll: the deductions on pay stubs).")
+@format_option("table", "csv", "json")
+@click.pass_context
+def ledger(ctx: click.Context, year: int | None, person: str | None, account: str | None, kind: str | None,
+           fmt: str) -> None:
+    """List ledger rows in the one fixed order, each with its source file and line.
+
+    Amounts are signed as money into the account: contributions and earnings positive; fees,
+    conversions, rollovers and distributions negative. Payroll deductions show as kind
+    `payroll`. The table view ends with totals per person, year, account and source.
+
+    \b
+    Example:
+      mbr ledger --year 2026 --person alex
+      mbr ledger --account acme --kind conversion --format csv > conversions.csv
+    """
+    from ..core.money import fmt as money
+    from ..core.money import fmt_table
+    from ..ledger.queries import ledger_rows, summary
+    from ..render.terminal import table, to_csv
+
+    profile, led = open_book(ctx)
+    try:
+        df = ledger_rows(led, year=year, person=person, account=account, kind=kind)
+    finally:
+        led.close()
+    cols = ["date", "person", "account", "kind", "source", "amount", "destination", "for_year", "memo",
+            "source_file", "source_line"]
+    if fmt == "json":
+        out = []
+        for r in df.select(cols).iter_rows(named=True):
+            r["date"] = r["date"].isoformat()
+            r["amount"] = money(r["amount"])
+            out.append(r)
+        echo_json(out)
+        return
+    if fmt == "csv":
+        rows = [[r[0].isoformat(), *r[1:5], money(r[5]), *r[6:]] for r in df.select(cols).iter_rows()]
+        click.echo(to_csv(cols, rows), nl=False)
+        return
+    rows = [[r[0].isoformat(), r[1], r[2], r[3], r[4] or "", fmt_table(r[5]), r[6] or "", r[8] or "",
+             f"{r[9]}:{r[10]}"] for r in df.select(cols).iter_rows()]
+    click.echo(table(["date", "person", "account", "kind", "source", "amount", "destination", "memo", "from"],
+                     rows, right=[False, False, False, False, False, True, False, False, False]))
+    s = summary(df)
+    if s.height:
+        click.echo("")
+        heads = ["person", "year", "account", "source", "payroll", "contributions", "earnings", "fees",
+                 "converted", "rolled_out", "distributed"]
+        body = [[r["person"], r["year"], r["account"], r["source"] or "",
+                 *[fmt_table(r[h]) for h in heads[4:]]] for r in s.iter_rows(named=True)]
+        click.echo(table(heads, body, right=[False, True, False, False] + [True] * 7, title="Summary"))
+    click.echo(f"\n{df.height} rows", err=True)

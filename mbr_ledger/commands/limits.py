@@ -1,0 +1,39 @@
+"""`mbr limits`: the year's limits with their sources."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import echo_json, format_option
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@format_option("table", "json", "csv")
+def limits(year: int, fmt: str) -> None:
+    """Print the year's IRS limits, each with its code section and source.
+
+    \b
+    Example:
+      mbr limits --year 2026
+      mbr limits --year 2025 --format json
+    """
+    from ..core.money import fmt as money
+    from ..core.money import fmt_table
+    from ..limits import limits_for
+    from ..render.terminal import table, to_csv
+
+    lim = limits_for(year)
+    rows = lim.rows()
+    if fmt == "json":
+        echo_json({"year": year, "limits": {r.id: {"value": money(r.value), "label": r.label,
+                                                     "code_section": r.code_section, "source": r.source,
+                                                     "note": r.note or None} for r in rows}})
+        return
+    headers = ["id", "limit", "value", "section", "source"]
+    body = [[r.id, r.label, fmt_table(r.value) if r.value is not None else "n/a", r.code_section,
+             r.source + (f" ({r.note})" if r.note else "")] for r in rows]
+    if fmt == "csv":
+        click.echo(to_csv(headers, body), nl=False)
+        return
+    click.echo(table(headers, body, right=[False, False, True, False, False], title=f"Limits for {year}"))

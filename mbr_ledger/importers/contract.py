@@ -1,0 +1,94 @@
+"""The four input formats fixed by the contract: payroll, activity, 1099r, w2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..ledger.schema import TABLES
+from .base import Extracted, ImportContext, Sniff
+from .tabular import Col, check_columns, decode, parse_frame, read_csv_table, to_frame
+from .validate import VALIDATORS
+
+
+@dataclass
+class ContractCsv:
+    name: str
+    title: str
+    table: str
+    cols: list[Col]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.cols if c.required]
+
+    @property
+    def optional(self) -> list[str]:
+        return [c.name for c in self.cols if not c.required]
+
+    @property
+    def signature(self) -> str:
+        opt = f" (optional: {','.join(self.optional)})" if self.optional else ""
+        return ",".join(self.required) + opt
+
+    def identify(self, sniff: Sniff) -> bool:
+        if sniff.suffix not in (".csv", ".txt", ""):
+            return False
+        first = next((ln for ln in sniff.lines if ln.strip()), "")
+        fields = {f.strip().strip('"') for f in first.split(",")}
+        return set(self.required) <= fields
+
+    def extract(self, path: Path, ctx: ImportContext) -> Extracted:
+        text = decode(path, path.read_bytes())
+        lines = text.splitlines()
+        header_line = next((i + 1 for i, ln in enumerate(lines) if ln.strip()), 1)
+        table = read_csv_table(path, text, header_line=header_line)
+        check_columns(table, self.required, self.optional)
+        raw, problems = to_frame(table)
+        parsed, more = parse_frame(raw, self.cols, path)
+        problems += more
+        parsed = parsed.with_columns([pl.col(c.name).fill_null(False) for c in self.cols if c.kind == "flag"])
+        bad_lines = sorted({p.line for p in problems})
+        ok = parsed.filter(~pl.col("source_line").is_in(bad_lines))
+        checked, more = VALIDATORS[self.table](ok, ctx.profile, path)
+        problems += more
+        if not problems:
+            parsed = checked
+        t = TABLES[self.table]
+        frame = parsed.select([pl.col(c).cast(ty) if c in parsed.columns else pl.lit(None, dtype=ty).alias(c)
+                               for c, ty in t.columns.items()] + [pl.col("source_line")])
+        return Extracted(self.name, {self.table: frame}, sorted(problems, key=lambda p: p.line))
+
+
+def _c(name: str, kind: str = "text", required: bool = True, **kw: object) -> Col:
+    return Col(name, kind, required, **kw)  # type: ignore[arg-type]
+
+
+PAYROLL = ContractCsv("payroll", "Payroll deductions (contract format)", "payroll", [
+    _c("pay_date", "date"), _c("person"), _c("plan"), _c("gross_pay", "money"),
+    _c("plan_compensation", "money"), _c("fica_wages", "money"), _c("pretax_401k", "money"),
+    _c("roth_401k", "money"), _c("after_tax_401k", "money"), _c("employer_match", "money"),
+    _c("employer_nonelective", "money", False),
+])
+
+ACTIVITY = ContractCsv("activity", "Plan and IRA activity (contract format)", "events", [
+    _c("date", "date"), _c("person"), _c("account"), _c("kind"), _c("source", "text", True, allow_empty=True),
+    _c("amount", "money"), _c("basis", "money", False), _c("taxable", "money", False),
+    _c("destination", "text", False), _c("for_year", "int", False), _c("memo", "text", False),
+])
+
+FORM_1099R = ContractCsv("1099r", "Forms 1099-R received (contract format)", "form_1099r", [
+    _c("tax_year", "int"), _c("person"), _c("payer_account"), _c("box1", "money"), _c("box2a", "money"),
+    _c("box5", "money"), _c("box7"), _c("box2b_not_determined", "flag", False),
+    _c("box2b_total", "flag", False), _c("box4", "money", False),
+    _c("ira_sep_simple", "flag", False), _c("form_id", "text", False),
+])
+
+W2 = ContractCsv("w2", "Forms W-2 received (contract format)", "w2", [
+    _c("tax_year", "int"), _c("person"), _c("plan"), _c("box1", "money"), _c("box3", "money"),
+    _c("box12_d", "money"), _c("box12_aa", "money"),
+])
+
+CONTRACT_IMPORTERS = [PAYROLL, ACTIVITY, FORM_1099R, W2]

@@ -1,0 +1,129 @@
+"""Checks every importer's output against the contract and the profile, the same for all formats.
+
+Input to these functions is a frame in the ledger table's columns plus `source_line`; the output
+is the frame normalised (signs of money leaving an account) and the list of problems.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ..core.errors import InputProblem
+from ..ledger.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS
+from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
+from .tabular import MAX_PROBLEMS
+
+
+def _collect(df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]], path: Path) -> list[InputProblem]:
+    """Each check is (bad-row expression, column, message template with {value})."""
+    problems: list[InputProblem] = []
+    for expr, column, message in checks:
+        bad = df.filter(expr.fill_null(False))
+        for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
+            problems.append(InputProblem(str(path), row["source_line"], message.format(**row), column))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    problems.sort(key=lambda p: (p.line, p.column or ""))
+    return problems
+
+
+def _owner_maps(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
+    owner = {p.id: p.person for p in profile.plans} | {i.id: i.person for i in profile.iras}
+    acct_type = {p.id: "plan" for p in profile.plans} | {i.id: i.type for i in profile.iras}
+    return owner, acct_type
+
+
+def _person_checks(profile: Profile, col: str = "person") -> list[tuple[pl.Expr, str, str]]:
+    known = profile.person_ids()
+    listing = ", ".join(known) or "none in mbr.toml"
+    return [(~pl.col(col).is_in(known), col, "unknown person {%s!r} (persons in mbr.toml: %s)" % (col, listing))]
+
+
+def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> list[tuple[pl.Expr, str, str]]:
+    owner, _ = _owner_maps(profile)
+    ids = [p.id for p in profile.plans] if plans_only else list(owner)
+    listing = ", ".join(sorted(ids)) or "none in mbr.toml"
+    owner_expr = pl.col(col).replace_strict(owner, default=None, return_dtype=pl.String)
+    return [
+        (~pl.col(col).is_in(ids), col, "unknown %s {%s!r} (in mbr.toml: %s)" % (what, col, listing)),
+        (pl.col(col).is_in(ids) & (owner_expr != pl.col("person")), col,
+         "%s {%s!r} belongs to another person than {person!r}" % (what, col)),
+    ]
+
+
+def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    _, acct_type = _owner_maps(profile)
+    typ = pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String)
+    is_plan, kind, src = typ == "plan", pl.col("kind"), pl.col("source").fill_null("")
+    is_ira = (typ != "plan") & (typ != "")
+    checks = _person_checks(profile) + _account_checks(profile, "account", "account", plans_only=False) + [
+        (~kind.is_in(list(EVENT_KINDS)), "kind", "unknown kind {kind!r} (kinds: " + ", ".join(EVENT_KINDS) + ")"),
+        (is_plan & (kind != "balance") & ~src.is_in(list(PLAN_SOURCES)), "source",
+         "plan rows need a source (" + ", ".join(PLAN_SOURCES) + "), found {source!r}"),
+        (is_plan & (kind == "balance") & (src != "") & ~src.is_in(list(PLAN_SOURCES)), "source",
+         "unknown source {source!r}"),
+        (is_ira & (kind == "contribution") & ~src.is_in(list(IRA_SOURCES)), "source",
+         "IRA contributions need a source (" + ", ".join(IRA_SOURCES) + "), found {source!r}"),
+        (is_ira & (kind != "contribution") & (src != ""), "source",
+         "leave source empty on IRA {kind} rows (the IRA pro-rata rule looks at the whole IRA)"),
+        (is_ira & (kind == "contribution") & (typ == "roth") & (src != "roth"), "source",
+         "a Roth IRA takes only `roth` contributions"),
+        (is_ira & (kind == "contribution") & (typ != "roth") & (src == "roth"), "source",
+         "a `roth` contribution must go to a Roth IRA, not {account!r}"),
+        (is_ira & (typ == "roth") & (kind == "conversion"), "kind",
+         "a Roth IRA cannot convert; put the conversion on the traditional IRA it comes from"),
+        ((kind == "rollover") & ~pl.col("destination").fill_null("").is_in(list(DESTINATIONS)), "destination",
+         "a rollover needs destination roth_ira or traditional_ira, found {destination!r}"),
+        ((kind != "rollover") & pl.col("destination").is_not_null(), "destination",
+         "destination is only for rollover rows"),
+        (pl.col("for_year").is_not_null() & (kind != "contribution"), "for_year",
+         "for_year is only for contributions"),
+        (pl.col("for_year").is_not_null() & ~pl.col("for_year").is_between(pl.col("date").dt.year() - 1,
+                                                                           pl.col("date").dt.year()),
+         "for_year", "for_year {for_year} must be the year of the date or the year before"),
+        (pl.col("for_year").is_not_null() & (pl.col("for_year") == pl.col("date").dt.year() - 1)
+         & ((pl.col("date").dt.month() > 4) | ((pl.col("date").dt.month() == 4) & (pl.col("date").dt.day() > 15))),
+         "for_year", "a contribution for the prior year must be made by April 15"),
+        ((pl.col("basis").is_not_null() | pl.col("taxable").is_not_null())
+         & ~kind.is_in(["conversion", "rollover", "distribution"]), "basis",
+         "basis and taxable are only for conversion, rollover and distribution rows"),
+        (pl.col("basis") < 0, "basis", "basis cannot be negative"),
+        (pl.col("taxable") < 0, "taxable", "taxable cannot be negative"),
+    ]
+    problems = _collect(df, checks, path)
+    out = df.with_columns(
+        pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount")).alias("amount"),
+        pl.when(src == "").then(None).otherwise(src).alias("source"),
+    )
+    return out, problems
+
+
+def validate_payroll(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True)
+    for c in ("plan_compensation", "fica_wages", "pretax_401k", "roth_401k", "after_tax_401k", "employer_match"):
+        checks.append((pl.col(c) < 0, c, c + " cannot be negative ({%s})" % c))
+    return df, _collect(df, checks, path)
+
+
+def validate_1099r(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    checks = _person_checks(profile) + _account_checks(profile, "payer_account", "account", plans_only=False) + [
+        (~pl.col("box7").str.contains(r"^[1-9A-HJ-NP-WY]{1,2}$"), "box7",
+         "box 7 distribution code {box7!r} is not a code of Form 1099-R"),
+        (pl.col("box2a") > pl.col("box1"), "box2a", "box 2a is larger than box 1"),
+        ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
+    ]
+    return df.with_columns(pl.col("box7").str.to_uppercase()), _collect(
+        df.with_columns(pl.col("box7").str.to_uppercase()), checks, path)
+
+
+def validate_w2(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True) + [
+        ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
+    ]
+    return df, _collect(df, checks, path)
+
+
+VALIDATORS = {"events": validate_events, "payroll": validate_payroll, "form_1099r": validate_1099r,
+              "w2": validate_w2}

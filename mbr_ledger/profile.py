@@ -1,0 +1,350 @@
+"""The book's profile, `mbr.toml`: persons, plans and IRAs, validated strictly.
+
+Every mistake is an error naming its key path (`mbr.toml: plan[1].person: ...`): unknown keys,
+wrong types, references to unknown persons and impossible dates. A misplaced key is never ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .core.dates import DateError, parse_date
+from .core.errors import ProfileError
+
+PLAN_SOURCES = ("pretax", "roth", "after_tax", "match", "nonelective")
+IRA_SOURCES = ("nondeductible", "deductible", "roth")
+CONVERSION_STYLES = ("in_plan_auto", "in_plan_manual", "rollover_roth_ira", "none")
+IRA_TYPES = ("traditional", "roth", "sep", "simple")
+FILING_STATUSES = ("single", "mfj", "mfs", "hoh")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    born: dt.date
+    name: str = ""
+    filing_status: str | None = None
+    marginal_rate: Decimal | None = None
+    # Figures from before the first year the book holds (Form 8606 basis carried in).
+    first_year: int | None = None
+    prior_ira_basis: Decimal = Decimal("0.00")
+    prior_roth_contribution_basis: Decimal = Decimal("0.00")
+    prior_roth_conversion_basis: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    person: str
+    employer: str
+    employer_group: str
+    after_tax_cap_pct: Decimal | None = None
+    after_tax_cap: Decimal | None = None
+    conversion: str = "none"
+    source_names: dict[str, str] = field(default_factory=dict)
+    match_pct: Decimal | None = None
+    true_up: bool = False
+    plan_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Ira:
+    id: str
+    person: str
+    type: str
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    deposit_window_days: int = 7
+    conversion_lag_warn_days: int = 30
+
+
+@dataclass(frozen=True)
+class Profile:
+    persons: tuple[Person, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    iras: tuple[Ira, ...] = ()
+    audit: AuditSettings = AuditSettings()
+    mappings: tuple[dict[str, Any], ...] = ()
+    path: str = "mbr.toml"
+
+    def person(self, pid: str) -> Person:
+        for p in self.persons:
+            if p.id == pid:
+                return p
+        raise KeyError(pid)
+
+    def plan(self, plan_id: str) -> Plan | None:
+        return next((p for p in self.plans if p.id == plan_id), None)
+
+    def ira(self, ira_id: str) -> Ira | None:
+        return next((i for i in self.iras if i.id == ira_id), None)
+
+    def account_ids(self) -> set[str]:
+        return {p.id for p in self.plans} | {i.id for i in self.iras}
+
+    def person_ids(self) -> list[str]:
+        return [p.id for p in self.persons]
+
+    def plans_of(self, person: str) -> list[Plan]:
+        return [p for p in self.plans if p.person == person]
+
+    def iras_of(self, person: str, *types: str) -> list[Ira]:
+        return [i for i in self.iras if i.person == person and (not types or i.type in types)]
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+class _Reader:
+    def __init__(self, fname: str):
+        self.fname = fname
+
+    def fail(self, path: str, message: str) -> ProfileError:
+        return ProfileError(f"{self.fname}: {path}: {message}")
+
+    def table(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a table, found {type(value).__name__}")
+        return value
+
+    def keys(self, table: dict[str, Any], path: str, required: set[str], optional: set[str]) -> None:
+        unknown = sorted(set(table) - required - optional)
+        if unknown:
+            allowed = ", ".join(sorted(required | optional))
+            raise self.fail(f"{path}.{unknown[0]}", f"unknown key (allowed here: {allowed})")
+        missing = sorted(required - set(table))
+        if missing:
+            raise self.fail(f"{path}.{missing[0]}", "required key is missing")
+
+    def string(self, table: dict[str, Any], key: str, path: str, default: str | None = None) -> str:
+        if key not in table:
+            if default is None:
+                raise self.fail(f"{path}.{key}", "required key is missing")
+            return default
+        v = table[key]
+        if not isinstance(v, str) or (not v.strip()):
+            raise self.fail(f"{path}.{key}", f"expected a non-empty string, found {v!r}")
+        return v.strip()
+
+    def choice(self, table: dict[str, Any], key: str, path: str, options: tuple[str, ...],
+               default: str | None = None) -> str | None:
+        if key not in table:
+            return default
+        v = table[key]
+        if v not in options:
+            raise self.fail(f"{path}.{key}", f"expected one of {', '.join(options)}, found {v!r}")
+        return str(v)
+
+    def date(self, table: dict[str, Any], key: str, path: str) -> dt.date:
+        v = table.get(key)
+        if isinstance(v, dt.datetime):
+            raise self.fail(f"{path}.{key}", "expected a date, found a date and time")
+        if isinstance(v, dt.date):
+            return v
+        if not isinstance(v, str):
+            raise self.fail(f"{path}.{key}", f"expected a date such as \"1974-06-01\", found {v!r}")
+        try:
+            return parse_date(v)
+        except DateError as exc:
+            raise self.fail(f"{path}.{key}", str(exc)) from None
+
+    def decimal(self, table: dict[str, Any], key: str, path: str, *, lo: Decimal | None = None,
+                hi: Decimal | None = None) -> Decimal | None:
+        if key not in table:
+            return None
+        v = table[key]
+        if isinstance(v, bool) or isinstance(v, float):
+            raise self.fail(f"{path}.{key}", f"write the number as a string, e.g. \"{v}\", so it stays exact")
+        try:
+            d = Decimal(str(v).strip()) if isinstance(v, (str, int)) else None
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite():
+            raise self.fail(f"{path}.{key}", f"expected a number as a string, found {v!r}")
+        if (lo is not None and d < lo) or (hi is not None and d > hi):
+            raise self.fail(f"{path}.{key}", f"{d} is out of range ({lo} to {hi})")
+        return d
+
+    def integer(self, table: dict[str, Any], key: str, path: str, default: int, lo: int, hi: int) -> int:
+        if key not in table:
+            return default
+        v = table[key]
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            raise self.fail(f"{path}.{key}", f"expected a whole number from {lo} to {hi}, found {v!r}")
+        return v
+
+    def boolean(self, table: dict[str, Any], key: str, path: str) -> bool:
+        v = table.get(key, False)
+        if not isinstance(v, bool):
+            raise self.fail(f"{path}.{key}", f"expected true or false, found {v!r}")
+        return v
+
+    def list_of_tables(self, doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        v = doc.get(key, [])
+        if isinstance(v, dict):
+            raise self.fail(key, f"write [[{key}]] (a list of tables), not [{key}]")
+        if not isinstance(v, list):
+            raise self.fail(key, "expected a list of tables")
+        return [self.table(t, f"{key}[{i}]") for i, t in enumerate(v)]
+
+
+MONEY = Decimal("0.01")
+
+
+def _money(r: _Reader, t: dict[str, Any], key: str, path: str) -> Decimal:
+    d = r.decimal(t, key, path, lo=Decimal("0"))
+    if d is None:
+        return Decimal("0.00")
+    if d != d.quantize(MONEY):
+        raise r.fail(f"{path}.{key}", "at most two decimals")
+    return d.quantize(MONEY)
+
+
+def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
+    r = _Reader(fname)
+    top = {"person", "plan", "ira", "audit", "mapping"}
+    unknown = sorted(set(doc) - top)
+    if unknown:
+        raise r.fail(unknown[0], f"unknown key (allowed at the top: {', '.join(sorted(top))})")
+
+    persons: list[Person] = []
+    for i, t in enumerate(r.list_of_tables(doc, "person")):
+        p = f"person[{i}]"
+        r.keys(t, p, {"id", "born"}, {"name", "filing_status", "marginal_rate", "first_year",
+                                      "prior_ira_basis", "prior_roth_contribution_basis",
+                                      "prior_roth_conversion_basis"})
+        pid = r.string(t, "id", p)
+        if any(x.id == pid for x in persons):
+            raise r.fail(f"{p}.id", f"person id {pid!r} is used twice")
+        born = r.date(t, "born", p)
+        if not dt.date(1900, 1, 1) <= born <= dt.date.today():
+            raise r.fail(f"{p}.born", f"impossible birth date {born.isoformat()}")
+        persons.append(Person(
+            id=pid, born=born, name=r.string(t, "name", p, default=""),
+            filing_status=r.choice(t, "filing_status", p, FILING_STATUSES),
+            marginal_rate=r.decimal(t, "marginal_rate", p, lo=Decimal("0"), hi=Decimal("1")),
+            first_year=r.integer(t, "first_year", p, 0, 1990, 2100) or None,
+            prior_ira_basis=_money(r, t, "prior_ira_basis", p),
+            prior_roth_contribution_basis=_money(r, t, "prior_roth_contribution_basis", p),
+            prior_roth_conversion_basis=_money(r, t, "prior_roth_conversion_basis", p),
+        ))
+    person_ids = {x.id for x in persons}
+
+    def ref_person(t: dict[str, Any], p: str) -> str:
+        who = r.string(t, "person", p)
+        if who not in person_ids:
+            known = ", ".join(sorted(person_ids)) or "none defined"
+            raise r.fail(f"{p}.person", f"unknown person {who!r} (persons: {known})")
+        return who
+
+    account_ids: set[str] = set()
+
+    def new_account(t: dict[str, Any], p: str) -> str:
+        aid = r.string(t, "id", p)
+        if aid in account_ids:
+            raise r.fail(f"{p}.id", f"account id {aid!r} is used twice (plan and IRA ids share one namespace)")
+        account_ids.add(aid)
+        return aid
+
+    plans: list[Plan] = []
+    for i, t in enumerate(r.list_of_tables(doc, "plan")):
+        p = f"plan[{i}]"
+        r.keys(t, p, {"id", "person", "employer"}, {"employer_group", "after_tax_cap_pct", "after_tax_cap",
+                                                   "conversion", "source_names", "match_pct", "true_up",
+                                                   "plan_name"})
+        names_raw = t.get("source_names", {})
+        if not isinstance(names_raw, dict):
+            raise r.fail(f"{p}.source_names", "expected a table such as { \"Employee After-Tax\" = \"after_tax\" }")
+        names: dict[str, str] = {}
+        for k, v in names_raw.items():
+            if v not in PLAN_SOURCES:
+                raise r.fail(f"{p}.source_names.{k}", f"expected one of {', '.join(PLAN_SOURCES)}, found {v!r}")
+            names[str(k)] = str(v)
+        employer = r.string(t, "employer", p)
+        plans.append(Plan(
+            id=new_account(t, p), person=ref_person(t, p), employer=employer,
+            employer_group=r.string(t, "employer_group", p, default=employer),
+            after_tax_cap_pct=r.decimal(t, "after_tax_cap_pct", p, lo=Decimal("0"), hi=Decimal("100")),
+            after_tax_cap=r.decimal(t, "after_tax_cap", p, lo=Decimal("0")),
+            conversion=r.choice(t, "conversion", p, CONVERSION_STYLES, default="none") or "none",
+            source_names=names,
+            match_pct=r.decimal(t, "match_pct", p, lo=Decimal("0"), hi=Decimal("100")),
+            true_up=r.boolean(t, "true_up", p),
+            plan_name=r.string(t, "plan_name", p, default="") or None,
+        ))
+
+    iras: list[Ira] = []
+    for i, t in enumerate(r.list_of_tables(doc, "ira")):
+        p = f"ira[{i}]"
+        r.keys(t, p, {"id", "person", "type"}, set())
+        iras.append(Ira(id=new_account(t, p), person=ref_person(t, p),
+                        type=r.choice(t, "type", p, IRA_TYPES) or "traditional"))
+
+    audit = AuditSettings()
+    if "audit" in doc:
+        t = r.table(doc["audit"], "audit")
+        r.keys(t, "audit", set(), {"deposit_window_days", "conversion_lag_warn_days"})
+        audit = AuditSettings(
+            deposit_window_days=r.integer(t, "deposit_window_days", "audit", 7, 0, 60),
+            conversion_lag_warn_days=r.integer(t, "conversion_lag_warn_days", "audit", 30, 0, 3660),
+        )
+
+    mappings = tuple(r.list_of_tables(doc, "mapping"))
+    return Profile(tuple(persons), tuple(plans), tuple(iras), audit, mappings, fname)
+
+
+def load_profile(path: Path) -> Profile:
+    fname = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no profile here (run `mbr init DIR` first, or give --book)") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{fname}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{fname}: {exc}") from None
+    return parse_profile(doc, fname)
+
+
+TEMPLATE = '''\
+# mbr.toml: who is in this book and which plans and IRAs they have.
+# Ids are short words used in your CSV files (payroll `plan`, activity `account`).
+# Numbers that are money or rates are written as strings ("0.24") so they stay exact.
+# Not tax advice: mbr_ledger computes figures to the best of its knowledge.
+
+# [[person]]
+# id = "alex"              # short id used in CSV files
+# name = "Alex Doe"        # optional
+# born = "1974-06-01"      # for catch-up eligibility (age on Dec 31)
+# filing_status = "mfj"    # optional: single | mfj | mfs | hoh
+# marginal_rate = "0.24"   # optional: for tax estimates
+# first_year = 2025        # optional: first year this book holds; the prior_* figures are from before it
+# prior_ira_basis = "0.00" # optional: Form 8606 line 14 of the year before first_year
+
+# [[plan]]
+# id = "acme"              # used in CSV files (payroll `plan`, activity `account`)
+# person = "alex"
+# employer = "Acme Corp"
+# employer_group = "acme"  # optional; plans sharing it share one 415(c) limit (default: employer)
+# after_tax_cap_pct = "15" # optional plan cap on after-tax contributions, % of pay
+# conversion = "in_plan_auto"  # optional: in_plan_auto | in_plan_manual | rollover_roth_ira | none
+# source_names = { "Employee After-Tax" = "after_tax" }  # optional: recordkeeper's names -> sources
+
+# [[ira]]
+# id = "alex-trad"         # used in activity `account`
+# person = "alex"
+# type = "traditional"     # traditional | roth | sep | simple
+
+# [audit]
+# deposit_window_days = 7          # business days for a payroll deduction to reach the plan
+# conversion_lag_warn_days = 30    # warn when after-tax money waits longer than this
+'''
