@@ -1,0 +1,77 @@
+"""Shared fixtures: a book made from a profile text, and a CLI runner bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mbr_ledger.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+
+PROFILE = """
+[[person]]
+id = "alex"
+born = "1975-03-10"
+marginal_rate = "0.32"
+
+[[plan]]
+id = "acme"
+person = "alex"
+employer = "Acme Corp"
+conversion = "in_plan_auto"
+
+[[plan]]
+id = "beta"
+person = "alex"
+employer = "Beta Labs"
+conversion = "rollover_roth_ira"
+
+[[ira]]
+id = "alex-trad"
+person = "alex"
+type = "traditional"
+
+[[ira]]
+id = "alex-roth"
+person = "alex"
+type = "roth"
+"""
+
+
+def run(book: Path, *args: str) -> Result:
+    """Run `mbr --book BOOK ARGS...` in-process; stdout and stderr kept apart."""
+    return CliRunner().invoke(cli, ["--book", str(book), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def make_book(tmp_path: Path) -> Callable[..., Path]:
+    """make_book(profile_text=PROFILE) -> a new book folder with that mbr.toml and an empty ledger."""
+
+    def make(profile: str = PROFILE, name: str = "book") -> Path:
+        book = tmp_path / name
+        prof = tmp_path / f"{name}.toml"
+        prof.write_text(profile, encoding="utf-8")
+        res = CliRunner().invoke(cli, ["init", str(book), "--profile", str(prof)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return book
+
+    return make
+
+
+@pytest.fixture
+def book(make_book: Callable[..., Path]) -> Path:
+    return make_book()
+
+
+@pytest.fixture
+def sample_book(make_book: Callable[..., Path]) -> Path:
+    """The sample household of sample_data/, fully imported."""
+    b = make_book((SAMPLE / "mbr.toml").read_text(encoding="utf-8"), name="sample")
+    res = run(b, "import", *sorted(str(p) for p in SAMPLE.glob("*.csv")))
+    assert res.exit_code == 0, res.output
+    return b
