@@ -41,8 +41,8 @@ def parse_money(text: str, *, allow_empty: bool = False) -> Decimal | None:
         s = s[1:].strip()
     if s.startswith("$"):
         s = s[1:].strip()
-    if s.startswith("-"):  # $-12.00
-        negative, s = not negative, s[1:].strip()
+        if s.startswith("-"):  # $-12.00
+            negative, s = not negative, s[1:].strip()
     if not s or not _CLEAN.match(s):
         raise MoneyError(f"not an amount: {raw!r}")
     s = s.replace(",", "")

@@ -1,0 +1,54 @@
+"""Money and dates as statements write them."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from mbr_ledger.core.dates import DateError, add_business_days, age_at_year_end, parse_date
+from mbr_ledger.core.money import MoneyError, fmt, fmt_table, parse_money, round_cents, to_cents
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1234.56", "1234.56"), ("$1,234.56", "1234.56"), ("(1,234.56)", "-1234.56"), ("-12", "-12.00"),
+    ("  42.5 ", "42.50"), ("$-7.01", "-7.01"), ("12.00-", "-12.00"), ("\u22123.10", "-3.10"),
+    ("1,000,000.00", "1000000.00"), (".25", "0.25"), ("+5", "5.00"), ("($3.00)", "-3.00"),
+])
+def test_parse_money_accepts_statement_forms(text, expected):
+    assert parse_money(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.005", "12,34.00", "1,2345", "$", "1..2", "--1", "1e5", "NaN"])
+def test_parse_money_rejects(text):
+    with pytest.raises(MoneyError):
+        parse_money(text)
+
+
+def test_money_formats_and_rounding():
+    assert fmt(Decimal("42700")) == "42700.00"
+    assert fmt(123456) == "1234.56"
+    assert fmt_table(Decimal("-1234567.8")) == "-1,234,567.80"
+    assert round_cents(Decimal("0.005")) == Decimal("0.01")
+    assert round_cents(Decimal("-0.005")) == Decimal("-0.01")
+    assert round_cents(Decimal("2.344999")) == Decimal("2.34")
+    assert to_cents(Decimal("-1000.84")) == -100084
+
+
+def test_dates_iso_and_us():
+    assert parse_date("2026-01-09") == dt.date(2026, 1, 9)
+    assert parse_date("01/09/2026") == dt.date(2026, 1, 9)
+    assert parse_date("1/9/2026") == dt.date(2026, 1, 9)
+    for bad in ("2026-02-30", "13/01/2026", "2026/01/09", "09.01.2026", ""):
+        with pytest.raises(DateError):
+            parse_date(bad)
+
+
+def test_age_on_dec_31_boundaries():
+    assert age_at_year_end(dt.date(1976, 12, 31), 2026) == 50
+    assert age_at_year_end(dt.date(1977, 1, 1), 2026) == 49
+    assert age_at_year_end(dt.date(1966, 12, 31), 2026) == 60
+
+
+def test_business_days_skip_weekends():
+    assert add_business_days(dt.date(2026, 1, 9), 1) == dt.date(2026, 1, 12)  # Fri -> Mon
+    assert add_business_days(dt.date(2026, 1, 9), 7) == dt.date(2026, 1, 20)
