@@ -9,7 +9,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 _MINUS_SIGNS = "\u2212\u2013"  # U+2212 minus, en dash seen in some exports
-_CLEAN = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?$|^[+-]?\.\d+$")
+_CLEAN = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d*)?$|^\.\d+$")
 
 
 class MoneyError(ValueError):
