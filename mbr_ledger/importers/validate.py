@@ -109,7 +109,7 @@ def validate_payroll(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl
 
 def validate_1099r(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
     checks = _person_checks(profile) + _account_checks(profile, "payer_account", "account", plans_only=False) + [
-        (~pl.col("box7").str.contains(r"^[1-9A-HJ-NP-WY]{1,2}$"), "box7",
+        (~pl.col("box7").str.contains(r"^[1-9A-HJ-NP-UWY]{1,2}$"), "box7",
          "box 7 distribution code {box7!r} is not a code of Form 1099-R"),
         (pl.col("box2a") > pl.col("box1"), "box2a", "box 2a is larger than box 1"),
         ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
