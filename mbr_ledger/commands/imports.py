@@ -11,6 +11,10 @@ import click
 from ._common import echo_json, format_option, open_book
 
 
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--from", "fmt_name", metavar="NAME", help="Read every file as this format (see `mbr formats`).")
@@ -60,7 +64,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
     if plan and profile.plan(plan) is None:
         raise MbrError(f"--plan {plan}: unknown plan (plans in mbr.toml: {', '.join(p.id for p in profile.plans)})")
     ictx = ImportContext(profile, person=person, plan=plan, source=source, mapping=mapping_table)
-    show_progress = fmt != "json" and sys.stderr.isatty()
+    show_progress = fmt != "json" and stderr_is_terminal()
     bar: Any = None
 
     def on_file(label: str, rows: int) -> None:
