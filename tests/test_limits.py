@@ -30,7 +30,7 @@ def test_deferral_limits_never_decrease():
     for key in ("deferral_402g", "annual_additions_415c", "comp_limit_401a17", "ira_limit", "catch_up_50",
                 "ss_wage_base", "hsa_self", "hsa_family"):
         values = [data[y][key].value for y in YEARS]
-        assert all(a is not None and b is not None and a <= b for a, b in zip(values, values[1:])), key
+        assert all(a is not None and b is not None and a <= b for a, b in zip(values, values[1:], strict=False)), key
 
 
 @pytest.mark.parametrize("year,deferral,catch50,catch60,additions,comp,ira,ira_cu", [

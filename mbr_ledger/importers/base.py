@@ -55,9 +55,14 @@ class Extracted:
 
 
 class Importer(Protocol):
-    name: str          # the value of `--from`
-    title: str         # what people call the file
-    signature: str     # the header (or marker) that identifies it, for `mbr formats`
+    @property
+    def name(self) -> str: ...        # the value of `--from`
+
+    @property
+    def title(self) -> str: ...       # what people call the file
+
+    @property
+    def signature(self) -> str: ...   # the header (or marker) that identifies it, for `mbr formats`
 
     def identify(self, sniff: Sniff) -> bool: ...
 

@@ -188,7 +188,8 @@ class Ledger:
               where: str = "", params: tuple[Any, ...] = ()) -> pl.DataFrame:
         """Rows of one table as a frame in the table's sort order, filtered by year and person."""
         t = TABLES[table]
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[Any] = []
         if person:
             clauses.append("person = ?")
             args.append(person)
