@@ -38,7 +38,7 @@ def _owner_maps(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
 def _person_checks(profile: Profile, col: str = "person") -> list[tuple[pl.Expr, str, str]]:
     known = profile.person_ids()
     listing = ", ".join(known) or "none in mbr.toml"
-    return [(~pl.col(col).is_in(known), col, "unknown person {%s!r} (persons in mbr.toml: %s)" % (col, listing))]
+    return [(~pl.col(col).is_in(known), col, f"unknown person {{{col}!r}} (persons in mbr.toml: {listing})")]
 
 
 def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> list[tuple[pl.Expr, str, str]]:
@@ -47,9 +47,9 @@ def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> 
     listing = ", ".join(sorted(ids)) or "none in mbr.toml"
     owner_expr = pl.col(col).replace_strict(owner, default=None, return_dtype=pl.String)
     return [
-        (~pl.col(col).is_in(ids), col, "unknown %s {%s!r} (in mbr.toml: %s)" % (what, col, listing)),
+        (~pl.col(col).is_in(ids), col, f"unknown {what} {{{col}!r}} (in mbr.toml: {listing})"),
         (pl.col(col).is_in(ids) & (owner_expr != pl.col("person")), col,
-         "%s {%s!r} belongs to another person than {person!r}" % (what, col)),
+         f"{what} {{{col}!r}} belongs to another person than {{person!r}}"),
     ]
 
 
@@ -103,7 +103,7 @@ def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.
 def validate_payroll(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
     checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True)
     for c in ("plan_compensation", "fica_wages", "pretax_401k", "roth_401k", "after_tax_401k", "employer_match"):
-        checks.append((pl.col(c) < 0, c, c + " cannot be negative ({%s})" % c))
+        checks.append((pl.col(c) < 0, c, f"{c} cannot be negative ({{{c}}})"))
     return df, _collect(df, checks, path)
 
 
