@@ -1,0 +1,835 @@
+"""After-tax lots, conversions and rollovers, and the IRA side of the ledger.
+
+tax-rules.md section 4. The after-tax source of each plan is its own account: every after-tax
+contribution is *basis*, everything the source earns is pre-tax money. Every in-plan Roth rollover
+(IRR, ledger kind `conversion`), rollover or distribution out of the source takes a pro-rata share
+of basis and earnings (sections 72(e)(8) and 72(d)(2)): ``basis = amount x basis / value`` rounded
+half-up to the cent, and all of the remaining basis when the move empties the source. A row that
+states `basis` / `taxable` is taken at its word; the pro-rata figure is still computed and a
+difference is reported in the notes.
+
+Several rollover (and distribution) rows of one plan, source and date are one distribution
+(Notice 2014-54): its earnings go first to the traditional-IRA legs, then to the Roth-IRA legs
+(taxable there), then to cash; the basis fills the rest of each leg. A split whose traditional legs
+are smaller than the earnings cannot be honoured and says so; a traditional leg larger than the
+earnings carries after-tax basis into the traditional IRA, which becomes IRA basis (Form 8606).
+
+Lots: each after-tax contribution is a lot. Basis leaves the source first in, first out (the tax
+split of each move is pro rata over the whole source; FIFO only decides which lot a move closes).
+A lot's earnings are the earnings rows booked while it was open, shared among the open lots in
+proportion to their remaining basis, cents exact (largest remainder). Earnings booked while no lot
+is open wait and go to the lots closed by the next move that empties the source. When a move takes
+more than the ledger holds for the source, the difference is counted as earnings not booked.
+
+The IRA side: money rolled out of a plan lands in the person's first IRA of the destination type
+in mbr.toml (a warning when there is none; the figures are still computed). `ira_year` collects a
+year's traditional and Roth IRA facts (Form 8606 inputs), `RothLayer` and `consume_roth` keep the
+Roth IRA basis layers with their 5-year clocks and apply the ordering rules of a distribution.
+
+Rules never read files: every function takes the profile and the ledger store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import MbrError
+from ..core.money import ZERO, from_cents, round_cents
+from ..forms.model import Grid, Line, Worksheet
+
+if TYPE_CHECKING:
+    from ..ledger.store import Ledger
+    from ..profile import Person, Profile
+
+ROTH_401K = "roth_401k"     # destination of an in-plan Roth rollover (IRR)
+ROTH_IRA = "roth_ira"
+TRADITIONAL_IRA = "traditional_ira"
+CASH = "cash"               # destination of a distribution paid to the person
+TRADITIONAL_TYPES = ("traditional", "sep", "simple")
+MOVE_KINDS = ("conversion", "rollover", "distribution")
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def ref_of(row: dict[str, Any]) -> str:
+    """A ledger row's place, `file:line`."""
+    return f"{row['source_file']}:{row['source_line']}"
+
+
+def refs_text(refs: list[str]) -> str:
+    """`a.csv:3,8,13; b.csv:2`: refs grouped by file, for tables."""
+    by_file: dict[str, list[str]] = {}
+    for r in refs:
+        path, _, line = r.rpartition(":")
+        by_file.setdefault(path, []).append(line)
+    return "; ".join(f"{p}:{','.join(lines)}" for p, lines in by_file.items())
+
+
+def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal] | None:
+    """Split `total` over `weights` in proportion, cents exact (largest remainder, ties to the first).
+
+    None when there is nothing to weigh by (no weights or all zero)."""
+    wc = [int(w * 100) for w in weights]
+    denom = sum(wc)
+    if not wc or denom <= 0:
+        return None
+    tc = int(total * 100)
+    sign = -1 if tc < 0 else 1
+    tc = abs(tc)
+    shares = [tc * w // denom for w in wc]
+    rema = sorted(range(len(wc)), key=lambda i: (-(tc * wc[i] % denom), i))
+    left = tc - sum(shares)
+    for i in rema[:left]:
+        shares[i] += 1
+    return [from_cents(sign * s) for s in shares]
+
+
+def age_59_half_date(born: dt.date) -> dt.date:
+    """The day a person born on `born` reaches age 59 1/2 (six calendar months after the 59th birthday)."""
+    y, m = born.year + 59, born.month + 6
+    if m > 12:
+        y, m = y + 1, m - 12
+    for day in (born.day, 30, 29, 28):
+        try:
+            return dt.date(y, m, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def under_59_half(person: Person, day: dt.date) -> bool:
+    return day < age_59_half_date(person.born)
+
+
+@dataclass
+class _Row:
+    date: dt.date
+    account: str
+    kind: str
+    source: str | None
+    amount: Decimal            # signed money into the account
+    basis: Decimal | None
+    taxable: Decimal | None
+    destination: str | None
+    for_year: int | None
+    memo: str | None
+    ref: str
+
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.amount)
+
+
+def _money(v: int | None) -> Decimal | None:
+    return None if v is None else from_cents(int(v))
+
+
+def event_rows(ledger: Ledger, person: str, through: dt.date) -> list[_Row]:
+    """The person's event rows up to `through`, in the ledger's one sort order."""
+    df = ledger.frame("events", person=person)
+    out = []
+    for r in df.iter_rows(named=True):
+        if r["date"] > through:
+            continue
+        out.append(_Row(r["date"], r["account"], r["kind"], r["source"], from_cents(int(r["amount"])),
+                        _money(r["basis"]), _money(r["taxable"]), r["destination"], r["for_year"], r["memo"],
+                        ref_of(r)))
+    return out
+
+
+# ------------------------------------------------------------------ after-tax history: the data
+
+
+@dataclass
+class Lot:
+    """One after-tax contribution to a plan.
+
+    - `plan`, `contributed_on`, `amount` (the basis contributed), `ref` (`file:line` of the deposit row).
+    - `converted_on`: the date of the move (IRR, rollover or distribution) that took the lot's last
+      cent of basis; None while some of it is still in the source at the end of `through_year`.
+    - `earnings`: the earnings booked while the lot was open (to its conversion, or to the end of
+      `through_year` when still open), its share by remaining basis among the open lots.
+    - `conversion_ref`: `file:line` of the move row that closed it; `destination` where that move went
+      (`roth_401k` for an IRR, `roth_ira`, `traditional_ira`, `cash`).
+    - `remaining`: basis still in the source at the end of `through_year` (0 once converted).
+    - `taken`: (move index in the plan's `moves`, basis taken) for every move that took part of it.
+    """
+
+    plan: str
+    contributed_on: dt.date
+    amount: Decimal
+    ref: str
+    converted_on: dt.date | None = None
+    earnings: Decimal = ZERO
+    conversion_ref: str | None = None
+    destination: str | None = None
+    remaining: Decimal = ZERO
+    taken: list[tuple[int, Decimal]] = field(default_factory=list)
+
+    @property
+    def days(self) -> int | None:
+        """Calendar days from the deposit to the conversion (None while open)."""
+        return (self.converted_on - self.contributed_on).days if self.converted_on else None
+
+    def days_open(self, as_of: dt.date) -> int:
+        end = self.converted_on or as_of
+        return (end - self.contributed_on).days
+
+
+@dataclass
+class Move:
+    """Money leaving a plan source: an IRR (`conversion`), a `rollover` leg or a `distribution`.
+
+    - `amount`: the positive amount moved; `basis`: its after-tax part (1099-R box 5);
+      `earnings`: its pre-tax part (= amount - basis); `taxable`: what is taxable now (1099-R box 2a):
+      the earnings, except on a traditional-IRA leg where they stay pre-tax (0).
+    - `destination`: `roth_401k` (IRR), `roth_ira`, `traditional_ira` or `cash`; `landing`: the IRA id
+      in mbr.toml the money reached (None for `roth_401k`/`cash`, or when the person has no such IRA).
+    - `split_group`: `"<plan>:<date>:<source>"` when several legs make one distribution, else None.
+    - `computed_basis` / `computed_taxable`: the pro-rata figures; `stated_basis` / `stated_taxable`:
+      what the row said, if anything (the move uses them when given).
+    - `source`: the plan money source (`after_tax` for the after-tax history).
+    """
+
+    plan: str
+    person: str
+    date: dt.date
+    kind: str
+    source: str
+    destination: str
+    amount: Decimal
+    basis: Decimal
+    earnings: Decimal
+    taxable: Decimal
+    refs: list[str]
+    landing: str | None = None
+    split_group: str | None = None
+    computed_basis: Decimal = ZERO
+    computed_taxable: Decimal = ZERO
+    stated_basis: Decimal | None = None
+    stated_taxable: Decimal | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def ref(self) -> str:
+        return self.refs[0] if self.refs else ""
+
+
+@dataclass
+class YearEnd:
+    """The source at Dec 31 of `year`: basis and earnings still in the plan, and open lots."""
+
+    year: int
+    basis: Decimal
+    earnings: Decimal
+    open_lots: int
+
+    @property
+    def value(self) -> Decimal:
+        return self.basis + self.earnings
+
+
+@dataclass
+class PlanHistory:
+    """One plan's after-tax source: `lots`, `moves` (out of the source), `year_end` by year, `notes`."""
+
+    plan: str
+    lots: list[Lot] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
+    year_end: dict[int, YearEnd] = field(default_factory=dict)
+    contributed: dict[int, Decimal] = field(default_factory=dict)   # after-tax deposits by year
+    earned: dict[int, Decimal] = field(default_factory=dict)        # earnings rows (fees negative) by year
+    notes: list[str] = field(default_factory=list)
+
+    def unconverted(self, year: int) -> YearEnd:
+        """Basis and earnings left at Dec 31 of `year` (zero before the first row)."""
+        if year in self.year_end:
+            return self.year_end[year]
+        before = [y for y in self.year_end if y < year]
+        if before:
+            last = self.year_end[max(before)]
+            return YearEnd(year, last.basis, last.earnings, last.open_lots)
+        return YearEnd(year, ZERO, ZERO, 0)
+
+
+@dataclass
+class AfterTaxHistory:
+    """`after_tax_history(...)`: per plan of the person (`plans[plan_id]`), the lots, the moves and the
+    Dec 31 figures of the after-tax source through `through_year`.
+
+    `other_moves` are moves out of the plans' other sources (pre-tax, Roth, match, nonelective): they
+    are needed for the 1099-R worksheet and the IRA side. `notes` are warnings (row refs included).
+    """
+
+    person: str
+    through_year: int
+    plans: dict[str, PlanHistory] = field(default_factory=dict)
+    other_moves: list[Move] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def lots(self, plan: str | None = None) -> list[Lot]:
+        return [lot for p in self.plans.values() if plan in (None, p.plan) for lot in p.lots]
+
+    def moves(self, plan: str | None = None, year: int | None = None, *, all_sources: bool = False) -> list[Move]:
+        out = [m for p in self.plans.values() if plan in (None, p.plan) for m in p.moves]
+        if all_sources:
+            out += [m for m in self.other_moves if plan in (None, m.plan)]
+            out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
+        return [m for m in out if year is None or m.year == year]
+
+    def all_notes(self) -> list[str]:
+        return self.notes + [n for p in self.plans.values() for n in p.notes]
+
+
+# ------------------------------------------------------------------ after-tax history: the engine
+
+
+@dataclass
+class _Pool:
+    source: str
+    basis: Decimal = ZERO
+    value: Decimal = ZERO
+    open: list[Lot] = field(default_factory=list)
+    orphan: Decimal = ZERO   # earnings booked while no lot was open
+
+
+def _landing(profile: Profile, person: str, destination: str, notes: list[str], ref: str) -> str | None:
+    if destination == ROTH_IRA:
+        iras = profile.iras_of(person, "roth")
+    elif destination == TRADITIONAL_IRA:
+        iras = profile.iras_of(person, "traditional")
+    else:
+        return None
+    if not iras:
+        kind = "Roth" if destination == ROTH_IRA else "traditional"
+        notes.append(f"{ref}: {person} has no {kind} IRA in mbr.toml; the rollover is counted as if it "
+                     f"landed in one (add an [[ira]] of type {'roth' if destination == ROTH_IRA else 'traditional'})")
+        return None
+    return iras[0].id
+
+
+def _earn(pool: _Pool, amount: Decimal) -> None:
+    """Book earnings (a fee is negative) on the pool and share them among the open lots."""
+    pool.value += amount
+    if pool.source != "after_tax":
+        return
+    shares = allocate(amount, [lot.remaining for lot in pool.open])
+    if shares is None:
+        pool.orphan += amount
+        return
+    for lot, s in zip(pool.open, shares, strict=True):
+        lot.earnings += s
+
+
+def _box_legs(legs: list[_Row]) -> list[_Row]:
+    """Allocation order of a distribution's legs: traditional IRA, then Roth IRA, then cash."""
+    order = {TRADITIONAL_IRA: 0, ROTH_IRA: 1}
+    return sorted(legs, key=lambda r: order.get(r.destination or "", 2))
+
+
+def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: list[_Row],
+                hist: PlanHistory | None, notes: list[str]) -> list[Move]:
+    """Take one distribution (one or more legs) out of `pool`; returns its moves in leg order."""
+    date = legs[0].date
+    total = sum((r.magnitude for r in legs), ZERO)
+    refs = [r.ref for r in legs]
+    where = refs_text(refs)
+    if total > pool.value:
+        missing = total - pool.value
+        if pool.value > 0 or pool.basis > 0:
+            notes.append(f"{where}: {fmt_m(total)} leaves the {plan} {pool.source} source, which holds "
+                         f"{fmt_m(pool.value)} by the ledger; {fmt_m(missing)} is counted as earnings not "
+                         f"booked (add the earnings rows)")
+        _earn(pool, missing)
+    whole = total >= pool.value
+    if whole:
+        basis_total = pool.basis
+    elif pool.value > 0:
+        basis_total = round_cents(total * pool.basis / pool.value)
+    else:  # pragma: no cover - total > value is handled above
+        basis_total = min(total, pool.basis)
+    basis_total = max(ZERO, min(basis_total, total, pool.basis))
+    earnings_total = total - basis_total
+
+    # Notice 2014-54: earnings to the traditional legs first, then Roth, then cash.
+    ordered = _box_legs(legs)
+    group = f"{plan}:{date.isoformat()}:{pool.source}" if len(legs) > 1 else None
+    left = earnings_total
+    computed: dict[int, tuple[Decimal, Decimal]] = {}  # id(row) -> (basis, earnings)
+    for r in ordered:
+        e = min(r.magnitude, left)
+        left -= e
+        computed[id(r)] = (r.magnitude - e, e)
+    trad_total = sum((r.magnitude for r in legs if r.destination == TRADITIONAL_IRA), ZERO)
+    if group and trad_total and earnings_total > trad_total:
+        notes.append(f"{where}: split rollover cannot be honoured: the distribution carries "
+                     f"{fmt_m(earnings_total)} of earnings but the traditional IRA leg is only {fmt_m(trad_total)}; "
+                     f"{fmt_m(earnings_total - trad_total)} of earnings go with the other legs and are taxable")
+    if trad_total > earnings_total and pool.source == "after_tax":
+        notes.append(f"{where}: {fmt_m(trad_total - earnings_total)} of after-tax basis went to a traditional "
+                     f"IRA: it becomes traditional IRA basis (Form 8606 line 2) and falls under the IRA "
+                     f"pro-rata rule")
+
+    moves: list[Move] = []
+    used_basis = ZERO
+    for r in legs:
+        b, e = computed[id(r)]
+        dest = r.destination if r.kind == "rollover" else (ROTH_401K if r.kind == "conversion" else CASH)
+        assert dest is not None
+        tax = ZERO if dest == TRADITIONAL_IRA else e
+        if pool.source == "roth":
+            tax = ZERO  # designated Roth money: basis is investment in the contract, earnings not taxed on rollover
+        m = Move(plan=plan, person=person, date=date, kind=r.kind, source=pool.source, destination=dest,
+                 amount=r.magnitude, basis=b, earnings=e, taxable=tax, refs=[r.ref], split_group=group,
+                 computed_basis=b, computed_taxable=tax, stated_basis=r.basis, stated_taxable=r.taxable)
+        if r.basis is not None or r.taxable is not None:
+            sb = r.basis
+            if sb is None and r.taxable is not None and dest != TRADITIONAL_IRA:
+                sb = r.magnitude - r.taxable
+            diffs = []
+            if r.basis is not None and r.basis != b:
+                diffs.append(f"basis {fmt_m(r.basis)} (pro rata: {fmt_m(b)})")
+            if r.taxable is not None and r.taxable != tax:
+                diffs.append(f"taxable {fmt_m(r.taxable)} (pro rata: {fmt_m(tax)})")
+            if sb is not None:
+                sb = max(ZERO, min(sb, r.magnitude))
+                m.basis, m.earnings = sb, r.magnitude - sb
+                m.taxable = ZERO if dest == TRADITIONAL_IRA or pool.source == "roth" else m.earnings
+                if r.taxable is not None and dest != TRADITIONAL_IRA and r.basis is not None \
+                        and r.basis + r.taxable != r.magnitude:
+                    diffs.append(f"basis + taxable = {fmt_m(r.basis + r.taxable)} is not the amount "
+                                 f"{fmt_m(r.magnitude)}")
+            if diffs:
+                msg = f"{r.ref}: the row states " + "; ".join(diffs) + "; the row's figures are used"
+                m.notes.append(msg)
+                notes.append(msg)
+        m.landing = _landing(profile, person, dest, notes, r.ref)
+        used_basis += m.basis
+        moves.append(m)
+
+    if used_basis > pool.basis:
+        notes.append(f"{where}: the rows state {fmt_m(used_basis)} of basis but the source holds only "
+                     f"{fmt_m(pool.basis)}")
+        used_basis = pool.basis
+    pool.value -= total
+    pool.basis -= used_basis
+    if pool.value <= 0 and pool.basis > 0 and whole:
+        notes.append(f"{where}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
+                     f"left by the stated figures")
+
+    if pool.source == "after_tax" and hist is not None:
+        # Close lots first in, first out with the basis of each leg (in row order).
+        closed: list[tuple[Lot, Decimal]] = []
+        for m in moves:
+            idx = len(hist.moves)
+            hist.moves.append(m)
+            need = m.basis
+            while need > 0 and pool.open:
+                lot = pool.open[0]
+                t = min(lot.remaining, need)
+                lot.remaining -= t
+                need -= t
+                lot.taken.append((idx, t))
+                closed.append((lot, t))
+                if lot.remaining == 0:
+                    lot.converted_on, lot.conversion_ref, lot.destination = m.date, m.ref, m.destination
+                    pool.open.pop(0)
+        if pool.value <= 0:
+            # The source is empty: the lots still open (a stated basis below the ledger's) close here too,
+            # and earnings booked while no lot was open go to the lots this move closed.
+            for lot in list(pool.open):
+                lot.converted_on, lot.conversion_ref, lot.destination = date, moves[-1].ref, moves[-1].destination
+                closed.append((lot, lot.remaining))
+            pool.open.clear()
+            if pool.orphan:
+                shares = allocate(pool.orphan, [t for _, t in closed])
+                if shares is not None:
+                    for (lot, _), s in zip(closed, shares, strict=True):
+                        lot.earnings += s
+                    pool.orphan = ZERO
+    return moves
+
+
+def fmt_m(v: Decimal) -> str:
+    return f"{v.quantize(Decimal('0.01')):,}"
+
+
+def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
+    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`."""
+    try:
+        profile.person(person)
+    except KeyError:
+        raise MbrError(f"unknown person {person!r} (persons in mbr.toml: {', '.join(profile.person_ids())})") from None
+    through = dt.date(through_year, 12, 31)
+    rows = event_rows(ledger, person, through)
+    out = AfterTaxHistory(person=person, through_year=through_year)
+    for plan in profile.plans_of(person):
+        prow = [r for r in rows if r.account == plan.id]
+        hist = PlanHistory(plan=plan.id)
+        out.plans[plan.id] = hist
+        pools: dict[str, _Pool] = {}
+
+        def pool_of(source: str, _pools: dict[str, _Pool] = pools) -> _Pool:
+            if source not in _pools:
+                _pools[source] = _Pool(source)
+            return _pools[source]
+
+        groups: dict[tuple[dt.date, str], list[_Row]] = defaultdict(list)
+        for r in prow:
+            if r.kind in ("rollover", "distribution") and r.source:
+                groups[(r.date, r.source)].append(r)
+        done: set[tuple[dt.date, str]] = set()
+        at = pool_of("after_tax")
+        first_year = prow[0].date.year if prow else through_year
+        cur_year = first_year
+
+        def close_years(upto: int, _hist: PlanHistory = hist, _at: _Pool = at) -> None:
+            nonlocal cur_year
+            while cur_year < upto:
+                _hist.year_end[cur_year] = YearEnd(cur_year, _at.basis, _at.value - _at.basis, len(_at.open))
+                cur_year += 1
+
+        for r in prow:
+            close_years(r.date.year)
+            src = r.source or ""
+            if r.kind == "balance":
+                if src == "after_tax" and r.amount != at.value:
+                    hist.notes.append(f"{r.ref}: the statement shows {fmt_m(r.amount)} in the after-tax source on "
+                                      f"{r.date.isoformat()}; the ledger's rows add up to {fmt_m(at.value)}")
+                continue
+            if not src:
+                continue
+            pool = pool_of(src)
+            if r.kind == "contribution":
+                pool.value += r.amount
+                pool.basis += r.amount if src in ("after_tax", "roth") else ZERO
+                if src == "after_tax":
+                    lot = Lot(plan=plan.id, contributed_on=r.date, amount=r.amount, ref=r.ref, remaining=r.amount)
+                    hist.lots.append(lot)
+                    pool.open.append(lot)
+                    hist.contributed[r.date.year] = hist.contributed.get(r.date.year, ZERO) + r.amount
+            elif r.kind in ("earnings", "fee"):
+                _earn(pool, r.amount)
+                if src == "after_tax":
+                    hist.earned[r.date.year] = hist.earned.get(r.date.year, ZERO) + r.amount
+            elif r.kind == "conversion":
+                if src == "roth":
+                    hist.notes.append(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out")
+                    continue
+                moves = _move_group(profile, person, plan.id, pool, [r], hist if src == "after_tax" else None,
+                                    hist.notes)
+                roth = pool_of("roth")
+                for m in moves:
+                    roth.value += m.amount
+                    roth.basis += m.amount   # IRR money is investment in the Roth 401(k) contract
+                    if src != "after_tax":
+                        out.other_moves.append(m)
+            elif r.kind in ("rollover", "distribution"):
+                key = (r.date, src)
+                if key in done:
+                    continue
+                done.add(key)
+                legs = groups[key]
+                if src == "roth" and any(leg.destination == TRADITIONAL_IRA for leg in legs):
+                    hist.notes.append(f"{refs_text([leg.ref for leg in legs])}: Roth 401(k) money cannot be rolled "
+                                      f"to a traditional IRA")
+                moves = _move_group(profile, person, plan.id, pool, legs, hist if src == "after_tax" else None,
+                                    hist.notes)
+                if src != "after_tax":
+                    out.other_moves.extend(moves)
+        close_years(through_year + 1)
+        for lot in at.open:
+            lot.converted_on = None
+    return out
+
+
+# ------------------------------------------------------------------ lots worksheet
+
+
+def lots_worksheet(profile: Profile, ledger: Ledger, year: int, person: str) -> Worksheet:
+    """The after-tax lots and conversions of `year` as a worksheet.
+
+    Grid `lots`: every lot contributed in `year`, or contributed earlier and still open on Jan 1.
+    Grid `conversions`: every move out of an after-tax source in `year`, with basis, earnings and
+    the taxable part. Lines per plan: contributed, earnings, moved out, and what is left at Dec 31.
+    """
+    hist = after_tax_history(profile, ledger, person, year)
+    ws = Worksheet(id="lots", title=f"After-tax lots and conversions {year} ({person})", year=year, person=person)
+    jan1, dec31 = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    lots = Grid("After-tax lots", ["plan", "contributed_on", "basis", "converted_on", "days", "earnings",
+                                   "destination", "status", "row", "conversion_row"],
+                ["text", "date", "money", "date", "count", "money", "text", "text", "text", "text"],
+                totals=["basis", "earnings"])
+    for lot in hist.lots():
+        if lot.contributed_on.year > year:
+            continue
+        if lot.contributed_on < jan1 and lot.converted_on is not None and lot.converted_on < jan1:
+            continue
+        status = "converted" if lot.converted_on else ("partly converted" if lot.remaining < lot.amount else "open")
+        lots.rows.append([lot.plan, lot.contributed_on, lot.amount, lot.converted_on, lot.days_open(dec31),
+                          lot.earnings, lot.destination or "", status, lot.ref, lot.conversion_ref or ""])
+    conv = Grid("Conversions, rollovers and distributions of after-tax money",
+                ["plan", "date", "kind", "destination", "landing", "amount", "basis", "earnings", "taxable",
+                 "split_group", "rows"],
+                ["text", "date", "text", "text", "text", "money", "money", "money", "money", "text", "text"],
+                totals=["amount", "basis", "earnings", "taxable"])
+    for m in hist.moves(year=year):
+        conv.rows.append([m.plan, m.date, m.kind, m.destination, m.landing or "", m.amount, m.basis, m.earnings,
+                          m.taxable, m.split_group or "", refs_text(m.refs)])
+    ws.grids["lots"] = lots
+    ws.grids["conversions"] = conv
+    for pid, ph in hist.plans.items():
+        ye = ph.unconverted(year)
+        moved = [m for m in ph.moves if m.year == year]
+        refs = [m.ref for m in moved]
+        ws.lines += [
+            Line(f"{pid}.contributed", f"{pid}: after-tax contributions in {year}", ph.contributed.get(year, ZERO)),
+            Line(f"{pid}.earnings", f"{pid}: earnings booked on the after-tax source in {year}",
+                 ph.earned.get(year, ZERO)),
+            Line(f"{pid}.moved", f"{pid}: moved out in {year} (IRRs, rollovers, distributions)",
+                 sum((m.amount for m in moved), ZERO), refs),
+            Line(f"{pid}.moved_basis", f"{pid}: basis in it (1099-R box 5)", sum((m.basis for m in moved), ZERO), refs),
+            Line(f"{pid}.moved_taxable", f"{pid}: taxable earnings in it (1099-R box 2a)",
+                 sum((m.taxable for m in moved), ZERO), refs),
+            Line(f"{pid}.unconverted_basis", f"{pid}: after-tax basis still in the plan at Dec 31", ye.basis),
+            Line(f"{pid}.unconverted_earnings", f"{pid}: earnings still in the plan at Dec 31 (taxable when moved)",
+                 ye.earnings),
+        ]
+    ws.notes += hist.all_notes()
+    ws.notes.append("Lots leave the source first in, first out; the tax split of every move is pro rata over "
+                    "the whole after-tax source (sections 72(e)(8) and 72(d)(2)).")
+    return ws
+
+
+# ------------------------------------------------------------------ the IRA side
+
+
+@dataclass
+class IraEvent:
+    """A row on an IRA, or a plan move landing in one, as the IRA side sees it."""
+
+    date: dt.date
+    account: str
+    kind: str
+    amount: Decimal         # positive magnitude
+    ref: str
+    for_year: int | None = None
+    source: str | None = None
+    destination: str | None = None
+
+
+@dataclass
+class Dec31Value:
+    """A traditional IRA's value at Dec 31: from a `balance` row, or estimated from the ledger's rows."""
+
+    account: str
+    value: Decimal
+    ref: str | None
+    estimated: bool
+
+
+@dataclass
+class IraYear:
+    """One person's IRA facts for one tax year (the inputs of Form 8606)."""
+
+    year: int
+    nondeductible: list[IraEvent] = field(default_factory=list)     # for the year, incl. made Jan 1-Apr 15 next
+    deductible: list[IraEvent] = field(default_factory=list)
+    roth_contributions: list[IraEvent] = field(default_factory=list)  # regular Roth IRA contributions for the year
+    trad_distributions: list[IraEvent] = field(default_factory=list)  # Form 8606 line 7
+    conversions: list[IraEvent] = field(default_factory=list)         # Form 8606 line 8
+    roth_distributions: list[IraEvent] = field(default_factory=list)  # Form 8606 line 19 candidates
+    rollovers_in: list[Move] = field(default_factory=list)            # plan moves landing in IRAs this year
+    dec31: list[Dec31Value] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def trad_rollover_basis(self) -> Decimal:
+        """After-tax basis rolled from plans into traditional IRAs this year (traditional IRA basis)."""
+        return sum((m.basis for m in self.rollovers_in if m.destination == TRADITIONAL_IRA), ZERO)
+
+
+def _sum(items: list[IraEvent]) -> Decimal:
+    return sum((e.amount for e in items), ZERO)
+
+
+def ira_year(profile: Profile, ledger: Ledger, person: str, year: int,
+             history: AfterTaxHistory | None = None, rows: list[_Row] | None = None) -> IraYear:
+    """Collect `year`'s IRA facts of `person`: contributions by the tax year they are for (so rows of
+    Jan 1-Apr 15 of the next year count), distributions, conversions, plan money landing in IRAs,
+    and each traditional IRA's Dec 31 value (from its `balance` row, else estimated, with a warning
+    naming the account)."""
+    hist = history or after_tax_history(profile, ledger, person, year)
+    if rows is None:
+        rows = event_rows(ledger, person, dt.date(year + 1, 12, 31))
+    trad_ids = {i.id for i in profile.iras_of(person, *TRADITIONAL_TYPES)}
+    roth_ids = {i.id for i in profile.iras_of(person, "roth")}
+    out = IraYear(year)
+    for r in rows:
+        if r.account not in trad_ids and r.account not in roth_ids:
+            continue
+        ev = IraEvent(r.date, r.account, r.kind, r.magnitude, r.ref, r.for_year, r.source, r.destination)
+        if r.kind == "contribution":
+            tax_year = r.for_year if r.for_year is not None else r.date.year
+            if tax_year != year:
+                continue
+            ev.for_year = tax_year
+            if r.account in roth_ids:
+                out.roth_contributions.append(ev)
+            elif r.source == "nondeductible":
+                out.nondeductible.append(ev)
+            else:
+                out.deductible.append(ev)
+            continue
+        if r.date.year != year:
+            continue
+        if r.account in trad_ids:
+            if r.kind == "conversion" or (r.kind == "rollover" and r.destination == ROTH_IRA):
+                out.conversions.append(ev)
+            elif r.kind == "distribution":
+                out.trad_distributions.append(ev)
+            elif r.kind == "rollover":
+                out.notes.append(f"{r.ref}: a rollover between traditional IRAs is neither a distribution nor a "
+                                 f"conversion on Form 8606; make sure it reached the other IRA within 60 days")
+        elif r.account in roth_ids and r.kind == "distribution":
+            out.roth_distributions.append(ev)
+    out.rollovers_in = [m for m in hist.moves(year=year, all_sources=True) if m.destination in (ROTH_IRA, TRADITIONAL_IRA)]
+    out.dec31 = _dec31_values(profile, person, year, rows, hist, out.notes)
+    return out
+
+
+def _dec31_values(profile: Profile, person: str, year: int, rows: list[_Row], hist: AfterTaxHistory,
+                  notes: list[str]) -> list[Dec31Value]:
+    dec31 = dt.date(year, 12, 31)
+    trad = profile.iras_of(person, *TRADITIONAL_TYPES)
+    values = []
+    landed = [m for m in hist.moves(all_sources=True) if m.destination == TRADITIONAL_IRA and m.date <= dec31]
+    first_trad = profile.iras_of(person, "traditional")
+    unplaced = [m for m in landed if m.landing is None]
+    for ira in trad:
+        running = ZERO
+        ref: str | None = None
+        events: list[tuple[dt.date, int, Decimal | None, Decimal, str]] = []  # date, order, balance, flow, ref
+        for r in rows:
+            if r.account != ira.id or r.date > dec31:
+                continue
+            if r.kind == "balance":
+                events.append((r.date, 1, r.amount, ZERO, r.ref))
+            else:
+                events.append((r.date, 0, None, r.amount, r.ref))
+        for m in landed:
+            if m.landing == ira.id or (m.landing is None and first_trad and ira.id == first_trad[0].id):
+                events.append((m.date, 0, None, m.amount, m.ref))
+        events.sort(key=lambda e: (e[0], e[1]))
+        found: str | None = None
+        for d, _, bal, flow, rref in events:
+            if bal is not None:
+                running = bal
+                if d == dec31:
+                    found = rref
+            else:
+                running += flow
+                if d == dec31 and found is not None:
+                    found = None  # a flow after the Dec 31 balance row: the row is not the year-end value
+        ref = found
+        if ref is None:
+            notes.append(f"{ira.id}: no balance row dated {dec31.isoformat()}; Form 8606 line 6 uses "
+                         f"{fmt_m(running)} estimated from the ledger's rows (add the Dec 31 value from the "
+                         f"statement as a `balance` row)")
+        values.append(Dec31Value(ira.id, running, ref, ref is None))
+    if not trad and unplaced:
+        v = sum((m.amount for m in unplaced), ZERO)
+        values.append(Dec31Value("(no traditional IRA in mbr.toml)", v, None, True))
+        notes.append(f"{person} has no traditional IRA in mbr.toml; line 6 counts the {fmt_m(v)} rolled into one")
+    return values
+
+
+# ------------------------------------------------------------------ Roth IRA layers and ordering
+
+
+@dataclass
+class RothLayer:
+    """A conversion or rollover contribution to a Roth IRA (Form 8606 line 24 basis), with its own
+    5-year clock starting Jan 1 of `year`. Only `taxable` (the part included in income) is exposed to
+    the 10% recapture; after-tax basis never is. `kind`: conversion | rollover | prior (from the profile)."""
+
+    year: int | None
+    date: dt.date | None
+    kind: str
+    origin: str
+    amount: Decimal
+    taxable: Decimal
+    ref: str = ""
+    used_taxable: Decimal = ZERO
+    used_nontaxable: Decimal = ZERO
+
+    @property
+    def nontaxable(self) -> Decimal:
+        return self.amount - self.taxable
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.used_taxable - self.used_nontaxable
+
+    @property
+    def clock_start(self) -> dt.date | None:
+        return dt.date(self.year, 1, 1) if self.year else None
+
+    @property
+    def clock_end(self) -> dt.date | None:
+        """The first day the recapture no longer applies (Jan 1 five years on)."""
+        return dt.date(self.year + 5, 1, 1) if self.year else None
+
+
+@dataclass
+class RothTake:
+    """What one Roth IRA distribution used, by the ordering rules."""
+
+    contributions: Decimal = ZERO
+    layers: list[tuple[RothLayer, Decimal, Decimal]] = field(default_factory=list)  # layer, taxable, nontaxable
+    earnings: Decimal = ZERO
+
+    @property
+    def conversion_basis(self) -> Decimal:
+        return sum((t + n for _, t, n in self.layers), ZERO)
+
+    def recapture(self, year: int) -> Decimal:
+        """Taxable conversion money taken within its 5-year clock (10% additional tax unless an exception)."""
+        return sum((t for layer, t, _ in self.layers if layer.year is not None and year < layer.year + 5), ZERO)
+
+
+def consume_roth(amount: Decimal, contribution_basis: Decimal, layers: list[RothLayer]) -> RothTake:
+    """Apply the Roth IRA ordering rules to a distribution of `amount`: regular contributions first,
+    then conversions and rollovers oldest year first (taxable part, then nontaxable), then earnings.
+    Layers are used up in place; the caller reduces its contribution basis by `take.contributions`."""
+    take = RothTake()
+    left = amount
+    take.contributions = min(left, contribution_basis)
+    left -= take.contributions
+    for layer in sorted(layers, key=lambda x: (x.year or 0, x.date or dt.date.min)):
+        if left <= 0:
+            break
+        t = min(left, layer.taxable - layer.used_taxable)
+        left -= t
+        n = min(left, layer.nontaxable - layer.used_nontaxable)
+        left -= n
+        if t or n:
+            layer.used_taxable += t
+            layer.used_nontaxable += n
+            take.layers.append((layer, t, n))
+    take.earnings = left
+    return take
+
+
+def ratio_places(value: Decimal, places: int = 5) -> Decimal:
+    """A ratio rounded half-up to `places` decimals."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
