@@ -442,15 +442,17 @@ def check_415c(data: AuditData) -> list[Finding]:
                  f"{show(after_tax)} after-tax")
         notes = []
         if catch_up:
-            notes.append(f"{show(catch_up)} catch-up left out (catch-up is not an annual addition)")
+            notes.append(f"{show(catch_up)} catch-up, which is not an annual addition")
         if excess_def:
-            notes.append(f"{show(excess_def)} excess deferral left out (it is paid out under 402(g))")
+            notes.append(f"{show(excess_def)} excess deferral, which is paid out under 402(g)")
         if comp is None:
-            notes.append("no payroll rows: the 100%-of-pay cap was not checked")
+            comp_note = " No payroll rows: the 100%-of-pay cap was not checked."
+        else:
+            comp_note = ""
         if any(m.extra_employer for m in members):
-            notes.append(f"employer deposits no paycheck explains counted: "
-                         f"{show(sum(m.extra_employer for m in members))}")
-        note = f" ({'; '.join(notes)})" if notes else ""
+            comp_note += (f" Counted: {show(sum(m.extra_employer for m in members))} of employer deposits no "
+                          f"paycheck explains (true-up, profit sharing).")
+        note = (f" Left out: {'; '.join(notes)}." if notes else "") + comp_note
         rows = [r for m in members for r in m.rows]
         details = {"plans": [m.plan.id for m in members], "regular_deferrals": money(regular),
                    "catch_up": money(catch_up), "excess_deferrals": money(excess_def),
@@ -599,7 +601,7 @@ def check_catch_up_roth(data: AuditData) -> list[Finding]:
                f"of the catch-up is pre-tax.")
         if bk:
             msg += " The Roth rule covers the age 60-63 catch-up too (best knowledge)."
-        fix = (f"Ask {employer}'s plan to correct the {show(pretax_cu)} pre-tax catch-up: the final regulations "
+        fix = (f"Ask the {employer} plan to correct the {show(pretax_cu)} pre-tax catch-up: the final regulations "
                f"(T.D. 10033) let a plan report it as Roth on the W-2 (a corrected W-2 if already issued) or "
                f"move it to the Roth account by an in-plan Roth rollover (taxable in the year moved). "
                f"Then elect Roth for catch-ups at {employer}.")
@@ -795,7 +797,7 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
             continue
         msg = (f"{n_matched} of {len(in_year)} payroll amounts reached the plan within {window} business days; "
                + "; ".join(p["text"] for p in problems) + ".")
-        fix = (f"Ask {plan.employer}'s payroll or the recordkeeper where the money went and have it deposited "
+        fix = (f"Ask the payroll of {plan.employer} or the recordkeeper where the money went and have it deposited "
                f"with lost earnings. Late deposits of withheld pay are also a Department of Labor issue for the "
                f"employer. If a deposit is in a file you have not imported, import it and audit again.")
         rows = [r for p in problems for r in p["rows"]]
@@ -1089,8 +1091,7 @@ def check_acp_risk(data: AuditData) -> list[Finding]:
         after_tax = sum(m.after_tax for m in members)
         scope = _scope([m.plan for m in members])
         pay, basis = prior_year_pay(data, plans)
-        if pay is None and prior_fica_wages(data, plans).new_hire:
-            pay, basis = 0, f"a new hire, no {data.year - 1} pay from {employer}"
+        new_hire = pay is None and prior_fica_wages(data, plans).new_hire
         thr = data.prior_limits["hce_threshold"] if data.prior_limits and data.prior_limits.has("hce_threshold") else None
         tail = (" If the plan fails its ACP test it refunds after-tax (and match) money to HCEs, normally within "
                 "2 1/2 months after the plan year (March 15 for a calendar-year plan): refunded after-tax money is "
@@ -1098,7 +1099,12 @@ def check_acp_risk(data: AuditData) -> list[Finding]:
                 "plan's (best knowledge).")
         details: dict[str, Any] = {"prior_year_pay": money(pay) if pay is not None else None,
                                    "hce_threshold": thr, "hce": None}
-        if pay is None or thr is None:
+        if new_hire:
+            details["hce"] = False
+            msg = (f"After-tax contributions {show(after_tax)} at {employer}; a new hire with no {data.year - 1} pay "
+                   f"from {employer} is not an HCE by the prior-year pay test, so an ACP refund is unlikely (a 5% "
+                   f"owner is an HCE regardless).")
+        elif pay is None or thr is None:
             msg = (f"After-tax contributions {show(after_tax)} at {employer}. HCE status for {data.year} depends on "
                    f"{data.year - 1} pay from {employer}, which the book does not hold." + tail)
         elif money(pay) > thr:
@@ -1144,8 +1150,10 @@ def run_checks(data: AuditData) -> list[Finding]:
     return found
 
 
-def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str) -> AuditData:
-    """The frames and limits one person's audit reads (the only ledger access of the audit)."""
+def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
+                    with_lots: bool = True) -> AuditData:
+    """The frames and limits one person's audit reads (the only ledger access of the audit), and the
+    after-tax lots of `rules.lots` (`with_lots`)."""
     limits = limits_for(year)
     try:
         prior = limits_for(year - 1)
@@ -1156,9 +1164,11 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str) ->
     events = ledger.frame("events", person=person, where="date >= ? AND date <= ?",
                           params=(f"{year - 1:04d}-01-01", f"{year + 1:04d}-12-31"))
     w2 = ledger.frame("w2", person=person, where="tax_year >= ? AND tax_year <= ?", params=(year - 1, year))
-    from .lots import after_tax_history
+    lots = None
+    if with_lots:
+        from .lots import after_tax_history
 
-    lots = after_tax_history(profile, ledger, person, year)
+        lots = after_tax_history(profile, ledger, person, year)
     return AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
                      lots=lots)
 

@@ -1,0 +1,145 @@
+"""`mbr capacity`: how much after-tax room is left this year, and per paycheck."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+import click
+
+from ._common import check_person, echo_json, format_option, open_book
+
+if TYPE_CHECKING:
+    from ..rules.capacity import CapacityPlan
+
+
+def _money(option: str, text: str | None) -> Decimal | None:
+    from ..core.errors import MbrError
+    from ..core.money import MoneyError, parse_money
+
+    if text is None:
+        return None
+    try:
+        value = parse_money(text)
+    except MoneyError as exc:
+        raise MbrError(f"{option}: {exc}") from None
+    if value is None or value < 0:
+        raise MbrError(f"{option}: must not be negative")
+    return value
+
+
+def _pct(option: str, text: str | None) -> Decimal | None:
+    from ..core.errors import MbrError
+
+    if text is None:
+        return None
+    raw = text.strip().rstrip("%").strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise MbrError(f"{option}: not a percentage: {text!r} (write 4 or 4% for four percent)") from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise MbrError(f"{option}: {text!r} is not a percentage from 0 to 100")
+    return value
+
+
+def render(plan: CapacityPlan, title: str) -> str:
+    from ..render.terminal import table
+    from ..rules.capacity import as_rows
+
+    lines = [table(["", "amount"], as_rows(plan), right=[False, True], title=title)]
+    for w in plan.warnings:
+        lines.append(f"warning: {w}")
+    for n in plan.notes:
+        lines.append(f"note: {n}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--age", type=click.IntRange(0, 130), help="Age on Dec 31 of the year (for the catch-up).")
+@click.option("--born", help="Birth date YYYY-MM-DD (instead of --age).")
+@click.option("--salary", help="Pay for the year (plan compensation), e.g. 150000.")
+@click.option("--deferral", help="Pre-tax + Roth deferrals for the year, catch-up included "
+                                  "(default: the 402(g) limit plus the catch-up the age allows).")
+@click.option("--match-pct", help="Employer match as % of pay, e.g. 4 (computed on pay up to the 401(a)(17) limit).")
+@click.option("--employer-amount", help="Employer contributions for the year in dollars (instead of --match-pct).")
+@click.option("--paychecks", type=click.IntRange(0, 366), help="Paychecks to spread over (standalone default: 26; "
+                                                                "with --person: the ones left, counted from payroll).")
+@click.option("--after-tax-cap-pct", help="The plan's own cap on after-tax contributions, % of pay.")
+@click.option("--after-tax-cap", help="The plan's own cap on after-tax contributions, in dollars.")
+@click.option("--true-up", is_flag=True, help="The plan trues up the match at year end (no front-loading warning).")
+@click.option("--person", help="Plan from the book: the room left after what the ledger holds for this person.")
+@format_option("table", "json")
+@click.pass_context
+def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, salary: str | None,
+             deferral: str | None, match_pct: str | None, employer_amount: str | None, paychecks: int | None,
+             after_tax_cap_pct: str | None, after_tax_cap: str | None, true_up: bool, person: str | None,
+             fmt: str) -> None:
+    """How much after-tax (mega backdoor Roth) room is left, and how much per paycheck.
+
+    after-tax room = min(415(c) limit, pay) - deferrals without catch-up - employer money
+    (match on pay up to the 401(a)(17) limit), and never more than the plan's own cap. The
+    per-paycheck amounts are cents that add up exactly to the year's figures.
+
+    Standalone (no book needed): give --salary and optionally --age or --born, --deferral,
+    --match-pct or --employer-amount, --paychecks. With --person the plan reads the book:
+    what each of the person's plans already holds this year, and the paychecks left.
+
+    \b
+    Example:
+      mbr capacity --year 2026 --age 40 --salary 120000 --match-pct 4
+      mbr capacity --year 2026 --born 1975-03-10 --salary 150000 --match-pct 5 --paychecks 24 --format json
+      mbr --book ~/taxes/book capacity --year 2026 --person alex
+    """
+    from ..core.dates import DateError, parse_date
+    from ..core.errors import MbrError
+    from ..rules.capacity import age_for, capacity_for_person, standalone
+
+    if match_pct is not None and employer_amount is not None:
+        raise MbrError("give --match-pct or --employer-amount, not both")
+    if age is not None and born is not None:
+        raise MbrError("give --age or --born, not both")
+    born_date: dt.date | None = None
+    if born is not None:
+        try:
+            born_date = parse_date(born)
+        except DateError as exc:
+            raise MbrError(f"--born: {exc}") from None
+    sal = _money("--salary", salary)
+    dfr = _money("--deferral", deferral)
+    emp = _money("--employer-amount", employer_amount)
+    mpct = _pct("--match-pct", match_pct)
+    cap_pct = _pct("--after-tax-cap-pct", after_tax_cap_pct)
+    cap = _money("--after-tax-cap", after_tax_cap)
+
+    if person is not None:
+        profile, ledger = open_book(ctx)
+        try:
+            check_person(profile, person)
+            plans = capacity_for_person(profile, ledger, year, person, paychecks=paychecks, salary=sal,
+                                        deferral=dfr, match_pct=mpct, employer_amount=emp)
+        finally:
+            ledger.close()
+        if fmt == "json":
+            echo_json({"year": year, "person": person, "plans": [p.as_json() for p in plans]})
+            return
+        if not plans:
+            click.echo(f"No payroll or contributions for {person} in {year}: nothing to plan from the book. "
+                       f"Use the standalone planner (--salary ...).")
+            return
+        blocks = [render(p, f"Capacity {year}: {person}, plan {p.plan} (as of "
+                            f"{p.as_of.isoformat() if p.as_of else 'no paycheck yet'})") for p in plans]
+        click.echo("\n\n".join(blocks))
+        return
+
+    if sal is None:
+        raise MbrError("give --salary (or --person to plan from the book)")
+    plan = standalone(year, salary=sal, age=age_for(year, age, born_date), deferral=dfr, match_pct=mpct,
+                      employer_amount=emp, paychecks=26 if paychecks is None else paychecks,
+                      after_tax_cap_pct=cap_pct, after_tax_cap=cap, true_up=true_up)
+    if fmt == "json":
+        echo_json(plan.as_json())
+        return
+    click.echo(render(plan, f"Capacity {year}"))
