@@ -1,0 +1,223 @@
+"""`mbr worksheet 1099r | 8606 | lots`: the year-end worksheets, as tables or JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._common import check_person, echo_json, format_option, open_book
+
+if TYPE_CHECKING:
+    from ..forms.model import Grid, Worksheet
+
+DISCLAIMER = "Not tax advice: figures computed from the ledger to the best of the program's knowledge."
+
+
+def _cell(value: Any, kind: str) -> str:
+    from decimal import Decimal
+
+    from ..core.money import fmt_table
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, Decimal) and kind == "money":
+        return fmt_table(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def render_grid(grid: Grid, columns: list[str] | None = None) -> str:
+    """A grid as a text table (only `columns`, if given), with a total row for its money totals."""
+    from decimal import Decimal
+
+    from ..core.money import ZERO, fmt_table
+    from ..render.terminal import table
+
+    cols = columns or grid.columns
+    idx = [grid.columns.index(c) for c in cols]
+    kinds = [grid.kinds[i] for i in idx]
+    rows = [[_cell(r[i], k) for i, k in zip(idx, kinds, strict=True)] for r in grid.rows]
+    if grid.totals and grid.rows:
+        total = []
+        for i, c in zip(idx, cols, strict=True):
+            if c in grid.totals:
+                total.append(fmt_table(sum((r[i] for r in grid.rows if isinstance(r[i], Decimal)), ZERO)))
+            else:
+                total.append("")
+        total[0] = total[0] or "total"
+        rows.append(total)
+    right = [k in ("money", "count", "ratio") for k in kinds]
+    if not grid.rows:
+        return f"{grid.title}\n(none)"
+    return table(cols, rows, right=right, title=grid.title)
+
+
+def render_lines(ws: Worksheet) -> str:
+    from ..render.terminal import table
+
+    rows = [[ln.id, ln.label, _cell(ln.value, ln.kind), ln.formula] for ln in ws.lines]
+    return table(["line", "description", "amount", "how"], rows, right=[False, False, True, False], title=ws.title)
+
+
+def render_notes(ws: Worksheet) -> str:
+    notes = [*ws.notes, DISCLAIMER]
+    return "Notes:\n" + "\n".join(f"- {n}" for n in notes)
+
+
+def _persons(ctx: click.Context, person: str | None) -> tuple[Any, Any, list[str]]:
+    profile, ledger = open_book(ctx)
+    try:
+        persons = check_person(profile, person)
+    except Exception:
+        ledger.close()
+        raise
+    return profile, ledger, persons
+
+
+@click.group()
+def worksheet() -> None:
+    """Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots.
+
+    Each worksheet is computed from the ledger; the table and JSON views show the same figures.
+    Not tax advice.
+
+    \b
+    Example:
+      mbr worksheet 1099r --year 2026
+      mbr worksheet 8606 --year 2026 --person alex --format json
+      mbr worksheet lots --year 2026
+    """
+
+
+@worksheet.command("1099r")
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="Only this person (default: everyone in the book).")
+@format_option("table", "json")
+@click.pass_context
+def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
+    """Form 1099-R: the forms your plans and IRAs should issue against the forms you received.
+
+    Expected forms come from the ledger (box 1, 2a, 5, 7 and the destination); received forms
+    from `1099r` imports. Differences are listed per payer on the sums of boxes 1, 2a and 5, and
+    per form where the forms pair up, each with the ledger rows behind the expected figure. Also
+    prints Form 1040 lines 4a/4b (IRAs) and 5a/5b (plans). Code G never means "not taxable" by
+    itself: box 2a decides. Exits 1 when there is a difference.
+
+    \b
+    Example:
+      mbr worksheet 1099r --year 2026
+      mbr worksheet 1099r --year 2026 --person alex --format json
+    """
+    from ..forms.f1099r import as_json, has_differences, worksheet_1099r
+
+    profile, ledger, _ = _persons(ctx, person)
+    try:
+        ws = worksheet_1099r(profile, ledger, year, person)
+    finally:
+        ledger.close()
+    if fmt == "json":
+        echo_json(as_json(ws))
+    else:
+        parts = [
+            render_grid(ws.grids["expected"], ["person", "payer_account", "form", "destination", "date", "box1",
+                                               "box2a", "box5", "box7", "matched_form"]),
+            render_grid(ws.grids["actual"], ["person", "payer_account", "form_id", "box1", "box2a",
+                                             "box2b_not_determined", "box5", "box7", "matched"]),
+            render_grid(ws.grids["differences"], ["person", "payer_account", "level", "form", "box", "expected",
+                                                  "actual", "difference"]),
+        ]
+        for r in ws.grids["differences"].rows:
+            parts.append(f"{r[1]} {r[4]} ({r[2]}): {r[8]}\n  rows: {r[9]}")
+        from ..render.terminal import table
+
+        parts.append(table(["line", "description", "amount", "how"],
+                           [[ln.id, ln.label, _cell(ln.value, ln.kind), ln.formula] for ln in ws.lines],
+                           right=[False, False, True, False], title=f"Form 1040 {year}"))
+        parts.append(render_notes(ws))
+        click.echo("\n\n".join(parts))
+    if has_differences(ws):
+        ctx.exit(1)
+
+
+@worksheet.command("8606")
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="Only this person (default: everyone in the book, one form each).")
+@format_option("table", "json")
+@click.pass_context
+def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
+    """Form 8606 Parts I-III, line by line, for each person.
+
+    Nondeductible contributions (including those made Jan 1-Apr 15 of the next year for this
+    year), the Dec 31 value of the traditional IRAs (a warning names any account without a
+    `balance` row), conversions, the line 10 ratio (rounded half-up to 5 places), and Roth IRA
+    distributions with the ordering rules. Basis carries forward from the first year of the
+    book: last year's line 14 is this year's line 2. With several persons and --format json the
+    output is a list of forms.
+
+    \b
+    Example:
+      mbr worksheet 8606 --year 2026
+      mbr worksheet 8606 --year 2026 --person alex --format json
+    """
+    from ..forms.f8606 import as_json, worksheet_8606
+
+    profile, ledger, persons = _persons(ctx, person)
+    try:
+        sheets = [worksheet_8606(profile, ledger, year, pid) for pid in persons]
+    finally:
+        ledger.close()
+    if fmt == "json":
+        out = [as_json(ws) for ws in sheets]
+        echo_json(out[0] if len(out) == 1 else out)
+        return
+    for i, ws in enumerate(sheets):
+        if i:
+            click.echo("")
+        click.echo("\n\n".join([render_lines(ws), render_grid(ws.grids["line6"]),
+                                render_grid(ws.grids["carry_forward"], ["key", "value"]),
+                                render_grid(ws.grids["roth_layers"]), render_notes(ws)]))
+
+
+@worksheet.command("lots")
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="Only this person (default: everyone in the book).")
+@format_option("table", "json")
+@click.pass_context
+def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
+    """The after-tax lots and the conversions, rollovers and distributions out of each plan's
+    after-tax source: basis, earnings, the taxable part, days from deposit to conversion, and what
+    is left unconverted at Dec 31. Split rollovers (several rollover rows of one plan on one date)
+    are one distribution: earnings to the traditional IRA leg first.
+
+    \b
+    Example:
+      mbr worksheet lots --year 2026
+      mbr worksheet lots --year 2026 --person alex --format json
+    """
+    from ..rules.lots import lots_worksheet
+
+    profile, ledger, persons = _persons(ctx, person)
+    try:
+        sheets = [lots_worksheet(profile, ledger, year, pid) for pid in persons]
+    finally:
+        ledger.close()
+    if fmt == "json":
+        out = [lots_json(ws) for ws in sheets]
+        echo_json(out[0] if len(out) == 1 else out)
+        return
+    for i, ws in enumerate(sheets):
+        if i:
+            click.echo("")
+        click.echo("\n\n".join([render_lines(ws), render_grid(ws.grids["lots"]),
+                                render_grid(ws.grids["conversions"]), render_notes(ws)]))
+
+
+def lots_json(ws: Worksheet) -> dict[str, Any]:
+    return {"year": ws.year, "person": ws.person,
+            "lines": {ln.id: ln.json_value() for ln in ws.lines},
+            "lots": ws.grids["lots"].as_json(), "conversions": ws.grids["conversions"].as_json(),
+            "notes": ws.notes}
