@@ -55,8 +55,9 @@ class AuditData:
 
     `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
     `year - 1` through `year + 1` (deposits of a December paycheck land in January; IRA
-    contributions for the year may be made until April 15 of the next). `lots` and `f8606` are the
-    results of `rules.lots.after_tax_history` and `forms.f8606`, computed by `run_audit`.
+    contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
+    results of `rules.lots.after_tax_history` and `forms.f8606.backdoor_details` (or the error text when
+    Form 8606 cannot be computed), computed by `run_audit`.
     """
 
     profile: Profile
@@ -68,7 +69,6 @@ class AuditData:
     w2: pl.DataFrame
     prior_limits: YearLimits | None = None
     lots: Any = None
-    f8606: Any = None
     backdoor: Any = None
     notes: list[str] = field(default_factory=list)
 
@@ -1061,6 +1061,47 @@ def check_conversion_lag(data: AuditData) -> list[Finding]:
     return out
 
 
+# ---------------------------------------------------------------------------- backdoor Roth IRA
+
+
+def check_backdoor_pro_rata(data: AuditData) -> list[Finding]:
+    """A traditional-to-Roth IRA conversion in a year that ends with money in a traditional, SEP or
+    SIMPLE IRA is partly taxable through the IRA pro-rata rule (Form 8606 line 10). Reads
+    `forms.f8606.backdoor_details`: warn with the taxable amount, the part the rule causes, and the
+    account and the plan move responsible (a split rollover's earnings leg is the usual one)."""
+    bd = data.backdoor
+    if bd is None:
+        return []
+    if isinstance(bd, str):  # the Form 8606 figures could not be computed
+        return [Finding("backdoor_pro_rata", "warn", data.person.id,
+                        f"Form 8606 could not be computed, so the IRA pro-rata rule was not checked: {bd}",
+                        fix="Fix the problem named and audit again (see `mbr worksheet 8606`).")]
+    if not bd.converted:
+        return []
+    details: dict[str, Any] = {"converted": bd.converted, "taxable": bd.taxable,
+                               "pro_rata_taxable": bd.pro_rata_taxable, "dec31_traditional_value": bd.dec31_value,
+                               "accounts": bd.responsible, "sources": bd.sources}
+    if bd.dec31_value <= 0:
+        msg = (f"Conversion {show(bd.converted)} to the Roth IRA; the traditional IRAs held 0.00 on Dec 31, "
+               f"{data.year}, so the IRA pro-rata rule costs nothing: {show(bd.taxable)} is taxable (Form 8606 "
+               f"line 18), what the money earned before the conversion.")
+        return [Finding("backdoor_pro_rata", "ok", data.person.id, msg, None, bd.taxable, Decimal("0.00"),
+                        rows=bd.rows, details=details)]
+    moves = [x.split(" ", 2) for x in bd.sources]
+    src = ("; it came from " + ", ".join(f"the {m[0]} rollover of {m[1]} ({m[2]})" if len(m) == 3 else " ".join(m)
+                                         for m in moves)) if moves else ""
+    msg = (f"Conversion {show(bd.converted)}: {', '.join(bd.responsible)} held {show(bd.dec31_value)} on Dec 31, "
+           f"{data.year}{src}. Through the IRA pro-rata rule (Form 8606 line 10 below 1) {show(bd.taxable)} of the "
+           f"conversion is taxable, {show(bd.pro_rata_taxable)} of it only because of that balance"
+           + _rate_text(data, bd.pro_rata_taxable) + ".")
+    fix = ("Keep traditional, SEP and SIMPLE IRAs empty at Dec 31 of a year with a backdoor conversion: roll the "
+           "pre-tax money into a 401(k) that accepts roll-ins before Dec 31, and in a split rollover send the "
+           "earnings leg to the 401(k) or convert it too. The basis left over carries to next year's Form 8606.")
+    rows = bd.rows + [s.rsplit(" ", 1)[-1] for s in bd.sources]
+    return [Finding("backdoor_pro_rata", "warn", data.person.id, msg, None, bd.taxable, bd.pro_rata_taxable,
+                    fix=fix, rows=rows, details=details)]
+
+
 # ---------------------------------------------------------------------------- ACP (info)
 
 
@@ -1136,6 +1177,7 @@ CHECKS: dict[str, Check] = {
     "deposit_match": check_deposit_match,
     "w2_box12": check_w2_box12,
     "ira_limit": check_ira_limit,
+    "backdoor_pro_rata": check_backdoor_pro_rata,
     "acp_risk": check_acp_risk,
 }
 
@@ -1165,12 +1207,19 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
                           params=(f"{year - 1:04d}-01-01", f"{year + 1:04d}-12-31"))
     w2 = ledger.frame("w2", person=person, where="tax_year >= ? AND tax_year <= ?", params=(year - 1, year))
     lots = None
+    backdoor: Any = None
     if with_lots:
+        from ..forms.f8606 import backdoor_details
         from .lots import after_tax_history
 
         lots = after_tax_history(profile, ledger, person, year)
+        if profile.iras_of(person):
+            try:
+                backdoor = backdoor_details(profile, ledger, year, person)
+            except MbrError as exc:
+                backdoor = str(exc)
     return AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
-                     lots=lots)
+                     lots=lots, backdoor=backdoor)
 
 
 def run_audit(profile: Profile, ledger: Ledger, year: int, person: str | None) -> list[Finding]:
