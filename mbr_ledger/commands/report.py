@@ -1,0 +1,86 @@
+"""`mbr report`: the year-end packet, an Excel workbook and a PDF per person."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from ._common import check_person, open_book
+
+
+def packet_paths(out: Path, year: int, person: str) -> tuple[Path, Path]:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", person)
+    stem = f"mbr-{year}-{safe}"
+    return out / f"{stem}.xlsx", out / f"{stem}.pdf"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name beside `path`, then rename: a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="Only this person (default: every person in the book, two files each).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the files (created if missing).")
+@click.pass_context
+def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None:
+    """Write the year-end packet: mbr-YEAR-PERSON.xlsx and mbr-YEAR-PERSON.pdf.
+
+    The workbook is for a CPA to audit: the audit, the 1099-R reconciliation, Form 8606, the
+    after-tax lots and conversions, the capacity plan, the limits with their sources and every
+    ledger row with its file and line; totals and form lines are live formulas. The PDF is for
+    reading: a cover page with the year's verdict, then the same sections and charts.
+
+    Each file is written to a temporary name and renamed when complete. The paths written are
+    printed; the verdict goes to stderr. Exit code 0 once the files are written, whatever the
+    verdict (`mbr audit` exits 1 on a failing check). Not tax advice.
+
+    \b
+    Example:
+      mbr report --year 2026 --out reports/
+      mbr report --year 2026 --person alex --out ~/taxes/2026
+    """
+    from ..core.errors import MbrError
+    from ..forms.packet import build_packet
+    from ..limits import limits_for
+    from ..render.pdf import render_pdf
+    from ..render.xlsx import render_xlsx
+
+    profile, ledger = open_book(ctx)
+    try:
+        persons = check_person(profile, person)
+        limits_for(year)  # a year without limits data is an error before anything is written
+        if out.exists() and not out.is_dir():
+            raise MbrError(f"--out {out}: not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MbrError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+        renderers: list[tuple[int, Callable[..., bytes]]] = [(0, render_xlsx), (1, render_pdf)]
+        for pid in persons:
+            packet = build_packet(profile, ledger, year, pid)
+            paths = packet_paths(out, year, pid)
+            for i, render in renderers:
+                try:
+                    write_atomic(paths[i], render(packet))
+                except OSError as exc:
+                    raise MbrError(f"{paths[i]}: cannot write: {exc.strerror}") from None
+                click.echo(str(paths[i]))
+            click.echo(f"{pid} {year}: {packet.verdict_text()}", err=True)
+    finally:
+        ledger.close()

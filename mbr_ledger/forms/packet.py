@@ -1,0 +1,425 @@
+"""The year-end packet: everything `mbr report` shows for one person and year, as one value.
+
+This is the only place that calls the audit, the worksheets, the capacity planner, the limits
+and the ledger queries for the report. The Excel and PDF renderers read only the `Packet`, so
+the two files cannot disagree with each other or with `mbr audit` / `mbr worksheet`.
+
+Chart series are gathered here too (running sums of ledger rows, no tax rule): the renderers
+only draw them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..core.money import ZERO, from_cents
+from ..limits import Limit, limits_for
+from ..rules.findings import Finding
+from .model import Grid, Line, Worksheet
+
+if TYPE_CHECKING:
+    from ..ledger.store import Ledger
+    from ..profile import Profile
+
+NOT_TAX_ADVICE = ("Not tax advice. mbr_ledger prepares worksheets from your own files; a tax professional "
+                  "should review them before you file.")
+
+BEST_KNOWLEDGE = ("Marked best knowledge: the rule is our reading where official guidance is thin; "
+                  "check it with a tax professional.")
+
+# Checks whose `limit` and `amount` are contributions against a limit: the first chart.
+LIMIT_CHECKS = {"402g": "402(g) deferrals", "415c": "415(c) additions", "plan_after_tax_cap": "after-tax cap",
+                "ira_limit": "IRA contributions"}
+
+STATUS_ORDER = {"fail": 0, "warn": 1, "info": 2, "ok": 3}
+
+# Worksheets in the packet, in the report's order: id -> (module, function).
+WORKSHEETS = {
+    "1099r": ("mbr_ledger.forms.f1099r", "worksheet_1099r"),
+    "8606": ("mbr_ledger.forms.f8606", "worksheet_8606"),
+    "lots": ("mbr_ledger.rules.lots", "lots_worksheet"),
+}
+
+# The capacity planner's JSON keys (the contract's first, then the planner's own), with a label and a kind.
+CAPACITY_FIELDS: list[tuple[str, str, str]] = [
+    ("annual_additions_limit", "415(c) limit that applies (the lesser of the dollar limit and pay)", "money"),
+    ("dollar_limit_415c", "415(c) dollar limit", "money"),
+    ("compensation", "Compensation for the year", "money"),
+    ("deferral_limit", "402(g) limit", "money"),
+    ("catch_up_limit", "Catch-up limit", "money"),
+    ("employee_deferrals", "Employee deferrals, pre-tax + Roth (catch-up included)", "money"),
+    ("catch_up", "of which catch-up", "money"),
+    ("employer_contributions", "Employer contributions", "money"),
+    ("so_far.after_tax", "After-tax contributed so far", "money"),
+    ("after_tax_capacity", "After-tax room left", "money"),
+    ("total", "Total into the plan", "money"),
+    ("room_415c", "415(c) room left", "money"),
+    ("plan_cap", "Plan cap on after-tax contributions", "money"),
+    ("binding", "Binding limit", "text"),
+    ("pay_left", "Pay still to come", "money"),
+    ("per_paycheck.paychecks", "Paychecks left", "count"),
+    ("per_paycheck.deferral", "Next paycheck: deferral", "money"),
+    ("per_paycheck.employer", "Next paycheck: employer", "money"),
+    ("per_paycheck.after_tax", "Next paycheck: after-tax", "money"),
+    ("after_tax_pct_of_pay", "After-tax election, % of pay", "text"),
+]
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One ledger row (an event or a pay-stub deduction) with the file and line it came from."""
+
+    date: dt.date
+    account: str
+    kind: str
+    source: str
+    amount: Decimal
+    source_file: str
+    source_line: int
+    basis: Decimal | None = None
+    taxable: Decimal | None = None
+    destination: str = ""
+    for_year: int | None = None
+    memo: str = ""
+    fund: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source_file}:{self.source_line}"
+
+
+@dataclass(frozen=True)
+class LimitBar:
+    """Contributions against one limit (from an audit finding)."""
+
+    label: str
+    limit: Decimal
+    amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A named list of dated amounts."""
+
+    name: str
+    points: list[tuple[dt.date, Decimal]]
+
+
+@dataclass
+class Charts:
+    limits: list[LimitBar] = field(default_factory=list)
+    # After-tax source balance of each plan: Jan 1, then the balance after each day with activity, Dec 31.
+    balances: list[Series] = field(default_factory=list)
+    # Earnings in each move out of an after-tax source (one point per plan and date, from the lots
+    # worksheet), and at Dec 31 the earnings still unconverted.
+    earnings: list[Series] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CapacityView:
+    """One capacity plan as rows of (key, label, value, kind); value Decimal for money."""
+
+    label: str
+    rows: list[tuple[str, str, Decimal | int | str | None, str]]
+    notes: list[str] = field(default_factory=list)
+
+    def value(self, key: str) -> Decimal | int | str | None:
+        return next((v for k, _, v, _ in self.rows if k == key), None)
+
+
+def capacity_table(views: list[CapacityView]) -> list[tuple[str, str, str, list[Decimal | int | str | None]]]:
+    """(key, label, kind, one value per plan) for every figure at least one plan has."""
+    if not views:
+        return []
+    out = []
+    for key, label, _, kind in views[0].rows:
+        values = [v.value(key) for v in views]
+        if any(x is not None for x in values):
+            out.append((key, label, kind, values))
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A line of the verdict: a failing or warning check, or a 1099-R difference."""
+
+    status: str
+    check: str
+    scope: str
+    message: str
+    amount: Decimal | None = None
+    excess: Decimal | None = None
+    fix: str = ""
+    deadline: dt.date | None = None
+
+
+@dataclass
+class Packet:
+    year: int
+    person: str
+    person_name: str
+    findings: list[Finding] = field(default_factory=list)
+    worksheets: dict[str, Worksheet] = field(default_factory=dict)
+    capacity: list[CapacityView] = field(default_factory=list)
+    limits: list[Limit] = field(default_factory=list)
+    ledger: list[LedgerRow] = field(default_factory=list)
+    charts: Charts = field(default_factory=Charts)
+    missing: list[str] = field(default_factory=list)  # parts this installation could not produce
+    note: str = NOT_TAX_ADVICE
+
+    @property
+    def title(self) -> str:
+        who = f"{self.person_name} ({self.person})" if self.person_name and self.person_name != self.person \
+            else self.person
+        return f"{who}, tax year {self.year}"
+
+    def worksheet(self, ws_id: str) -> Worksheet | None:
+        return self.worksheets.get(ws_id)
+
+    def problems(self) -> list[Problem]:
+        """Every fail and warn in one place: audit findings first (fails first), then 1099-R differences."""
+        out = [Problem(f.status, f.id, f.scope, f.message, f.amount, f.excess, f.fix, f.deadline)
+               for f in sorted(self.findings, key=lambda f: STATUS_ORDER.get(f.status, 9))
+               if f.status in ("fail", "warn")]
+        diffs = self.differences()
+        if diffs is not None:
+            for row in diffs.rows:
+                v = dict(zip(diffs.columns, row, strict=True))
+                scope = str(v.get("payer_account") or "") + (f" ({v['level']})" if v.get("level") else "")
+                expected, actual = (_money_text(v.get(k)) for k in ("expected", "actual"))
+                message = f"{v.get('form') or ''}: {v.get('box') or ''} expected {expected}, form(s) {actual}"
+                why = str(v.get("explanation") or "")
+                if why:
+                    message += ". " + why.split(". ")[0].rstrip(".") + "."
+                amount = v.get("difference")
+                out.append(Problem("fail", "1099r", scope, message,
+                                   amount=amount if isinstance(amount, Decimal) else None,
+                                   fix="Ask the payer for a corrected Form 1099-R, or file with the ledger's "
+                                       "figures and keep this reconciliation."))
+        return out
+
+    def differences(self) -> Grid | None:
+        ws = self.worksheets.get("1099r")
+        return ws.grids.get("differences") if ws else None
+
+    def differing_payers(self) -> list[str]:
+        diffs = self.differences()
+        if diffs is None or "payer_account" not in diffs.columns:
+            return []
+        i = diffs.columns.index("payer_account")
+        return sorted({str(r[i]) for r in diffs.rows})
+
+    @property
+    def verdict(self) -> str:
+        statuses = {p.status for p in self.problems()}
+        return "fail" if "fail" in statuses else "warn" if "warn" in statuses else "ok"
+
+    def verdict_text(self) -> str:
+        fails = sum(1 for f in self.findings if f.status == "fail")
+        warns = sum(1 for f in self.findings if f.status == "warn")
+        parts = [f"{fails} check{'s' if fails != 1 else ''} fail{'' if fails != 1 else 's'}", f"{warns} warn"]
+        if "worksheet 1099r" not in self.missing:
+            payers = self.differing_payers()
+            parts.append(f"1099-R differences at {', '.join(payers)}" if payers else "1099-R forms match")
+        return f"{self.verdict.upper()}: " + ", ".join(parts)
+
+
+def _money_text(v: Any) -> str:
+    return f"{v.quantize(Decimal('0.01')):,}" if isinstance(v, Decimal) else str(v or "")
+
+
+def grid_totals(grid: Grid) -> dict[str, Decimal]:
+    """The totals row of a grid: the sum of each money column listed in `grid.totals`."""
+    out: dict[str, Decimal] = {}
+    for col in grid.totals:
+        if col not in grid.columns:
+            continue
+        i = grid.columns.index(col)
+        out[col] = sum((r[i] for r in grid.rows if isinstance(r[i], Decimal)), ZERO)
+    return out
+
+
+def form_label(form: str, line: Line) -> str:
+    """"Form 1040 line 4a: IRA distributions", whether or not the line's own label names the form."""
+    return line.label if line.label.startswith(form) else f"{form} line {line.id}: {line.label}"
+
+
+def flat_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The scalar entries of a finding's details (lists and tables are shown elsewhere in the packet)."""
+    return {k: v for k, v in details.items() if v is not None and not isinstance(v, dict | list | tuple)}
+
+
+def compact_refs(refs: list[str]) -> str:
+    """"a.csv:2, a.csv:3, a.csv:4, b.csv:9" -> "a.csv lines 2-4; b.csv line 9" (first-seen file order)."""
+    by_file: dict[str, list[int]] = {}
+    other: list[str] = []
+    for ref in refs:
+        path, _, line = ref.rpartition(":")
+        if path and line.isdigit():
+            by_file.setdefault(path, []).append(int(line))
+        else:
+            other.append(ref)
+    parts = []
+    for path, lines in by_file.items():
+        nums = sorted(set(lines))
+        spans: list[str] = []
+        start = prev = nums[0]
+        for n in [*nums[1:], None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            spans.append(str(start) if start == prev else f"{start}-{prev}")
+            if n is not None:
+                start = prev = n
+        parts.append(f"{path} line{'s' if len(nums) > 1 else ''} {', '.join(spans)}")
+    return "; ".join(parts + other)
+
+
+# ---------------------------------------------------------------- building the packet
+
+
+def _function(module: str, attr: str) -> Callable[..., Any] | None:
+    """A function of a pipeline stage, or None when this installation does not have that module."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    fn = getattr(mod, attr, None)
+    return fn if callable(fn) else None
+
+
+def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Packet:
+    from ..ledger.queries import ledger_rows
+
+    p = profile.person(person)
+    year_limits = limits_for(year)
+    packet = Packet(year=year, person=person, person_name=p.name or person, limits=year_limits.rows())
+
+    run_audit = _function("mbr_ledger.rules.audit", "run_audit")
+    if run_audit is None:
+        packet.missing.append("audit")
+    else:
+        packet.findings = list(run_audit(profile, ledger, year, person))
+
+    for ws_id, (module, attr) in WORKSHEETS.items():
+        fn = _function(module, attr)
+        if fn is None:
+            packet.missing.append(f"worksheet {ws_id}")
+        else:
+            packet.worksheets[ws_id] = fn(profile, ledger, year, person)
+
+    capacity = _function("mbr_ledger.rules.capacity", "capacity_for_person")
+    if capacity is None:
+        packet.missing.append("capacity plan")
+    else:
+        packet.capacity = [capacity_view(c) for c in capacity(profile, ledger, year, person)]
+
+    every_year = ledger_rows(ledger, person=person)
+    rows = [_ledger_row(r) for r in every_year.iter_rows(named=True)] if every_year.height else []
+    packet.ledger = [r for r in rows if r.date.year == year]
+    before = [r for r in rows if r.date.year < year]
+    plans = [pl.id for pl in profile.plans_of(person)]
+    packet.charts = Charts(limits=limit_bars(packet.findings),
+                           balances=after_tax_balances(before, packet.ledger, plans, year),
+                           earnings=earnings_between_conversions(packet.worksheets.get("lots"), year))
+    return packet
+
+
+def _ledger_row(r: dict[str, Any]) -> LedgerRow:
+    def money(v: int | None) -> Decimal | None:
+        return None if v is None else from_cents(int(v))
+
+    return LedgerRow(date=r["date"], account=r["account"] or "", kind=r["kind"] or "", source=r["source"] or "",
+                     amount=from_cents(int(r["amount"] or 0)), source_file=r["source_file"] or "",
+                     source_line=int(r["source_line"] or 0), basis=money(r.get("basis")),
+                     taxable=money(r.get("taxable")), destination=r.get("destination") or "",
+                     for_year=r.get("for_year"), memo=r.get("memo") or "", fund=r.get("fund") or "")
+
+
+def capacity_view(plan: Any) -> CapacityView:
+    """A capacity plan (anything with `as_json()` giving the contract keys) as labelled rows."""
+    data = plan.as_json()
+    label = next((str(getattr(plan, a)) for a in ("plan", "plan_id", "employer_group", "scope", "label")
+                  if getattr(plan, a, None)), "")
+    if not label:
+        label = next((str(data[k]) for k in ("plan", "employer_group", "scope") if data.get(k)), "")
+    rows: list[tuple[str, str, Decimal | int | str | None, str]] = []
+    for key, text, kind in CAPACITY_FIELDS:
+        head, _, tail = key.partition(".")
+        value = data.get(head)
+        if tail:
+            value = value.get(tail) if isinstance(value, dict) else None
+        if value is None:
+            rows.append((key, text, None, kind))
+        elif kind == "money":
+            rows.append((key, text, Decimal(str(value)), kind))
+        elif kind == "count":
+            rows.append((key, text, int(value), kind))
+        else:
+            rows.append((key, text, str(value), kind))
+    notes = [str(n) for n in [*(data.get("warnings") or []), *(data.get("notes") or [])]]
+    return CapacityView(label=label or "plan", rows=rows, notes=notes)
+
+
+def limit_bars(findings: list[Finding]) -> list[LimitBar]:
+    out = []
+    for f in findings:
+        if f.id in LIMIT_CHECKS and f.limit is not None and f.amount is not None:
+            out.append(LimitBar(f"{LIMIT_CHECKS[f.id]}, {f.scope}", f.limit, f.amount, f.status))
+    return out
+
+
+def _after_tax(rows: list[LedgerRow], plan: str) -> list[LedgerRow]:
+    return [r for r in rows if r.account == plan and r.source == "after_tax" and r.kind not in ("payroll", "balance")]
+
+
+def after_tax_balances(before: list[LedgerRow], year_rows: list[LedgerRow], plans: list[str],
+                       year: int) -> list[Series]:
+    out = []
+    for plan in plans:
+        rows = _after_tax(year_rows, plan)
+        opening = sum((r.amount for r in _after_tax(before, plan)), ZERO)
+        if not rows and opening == ZERO:
+            continue
+        points = [(dt.date(year, 1, 1), opening)]
+        balance = opening
+        for r in rows:
+            balance += r.amount
+            if points[-1][0] == r.date:
+                points[-1] = (r.date, balance)
+            else:
+                points.append((r.date, balance))
+        if points[-1][0] != dt.date(year, 12, 31):
+            points.append((dt.date(year, 12, 31), balance))
+        out.append(Series(plan, points))
+    return out
+
+
+def earnings_between_conversions(lots: Worksheet | None, year: int) -> list[Series]:
+    """From the lots worksheet: the earnings in each move out of an after-tax source (the legs of a split
+    on one date together), and the earnings still unconverted at Dec 31."""
+    if lots is None:
+        return []
+    by_plan: dict[str, dict[dt.date, Decimal]] = {}
+    grid = lots.grids.get("conversions")
+    if grid is not None and {"plan", "date", "earnings"} <= set(grid.columns):
+        ip, idate, iearn = (grid.columns.index(c) for c in ("plan", "date", "earnings"))
+        for row in grid.rows:
+            days = by_plan.setdefault(str(row[ip]), {})
+            days[row[idate]] = days.get(row[idate], ZERO) + (row[iearn] or ZERO)
+    for ln in lots.lines:
+        plan, _, what = ln.id.partition(".")
+        if what == "unconverted_earnings" and isinstance(ln.value, Decimal) and ln.value != ZERO:
+            days = by_plan.setdefault(plan, {})
+            dec31 = dt.date(year, 12, 31)
+            days[dec31] = days.get(dec31, ZERO) + ln.value
+    return [Series(plan, sorted(days.items())) for plan, days in by_plan.items()]

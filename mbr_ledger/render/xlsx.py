@@ -1,0 +1,635 @@
+"""The year-end packet as an Excel workbook a CPA can audit (openpyxl).
+
+Reads only the `Packet` (forms/packet.py). Totals are live `SUM` formulas over the rows they add
+up, and Form 8606 lines are live formulas over the lines the form names, written only where the
+formula gives exactly the worksheet's figure (otherwise the figure itself, with the form's words
+beside it). Every string goes through `_text`, which writes it as a string cell: text from a
+user's file (a memo, a fund name, a file path) can never become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import DateAxis
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.worksheet import Worksheet as Sheet
+
+from ..core.money import ZERO, round_cents
+from ..forms.model import Grid, Line, Worksheet
+from ..forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, flat_details, form_label
+
+MONEY = "#,##0.00"
+DATE = "yyyy-mm-dd"
+MAX_WIDTH = 60
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
+STATUS_FILL = {"fail": PatternFill("solid", fgColor="FFC7CE"), "warn": PatternFill("solid", fgColor="FFEB9C"),
+               "ok": PatternFill("solid", fgColor="C6EFCE"), "info": PatternFill("solid", fgColor="DDEBF7")}
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+# A spreadsheet reads a cell starting with one of these as a formula (or DDE command) when it is typed
+# or imported from CSV: such text gets the quote prefix on top of being a string cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", "After-tax lots and conversions",
+          "Capacity plan", "Limits", "Ledger"]
+
+# Form 8606 lines as the form computes them, over other lines: "a+b-c", "a*b" (rounded to the cent)
+# or "max0(...)" (zero if negative). Written as a live formula only when it reproduces the worksheet.
+F8606 = {"3": "1+2", "5": "3-4", "9": "6+7+8", "11": "8*10", "12": "7*10", "13": "11+12", "14": "3-13",
+         "15a": "7-12", "15c": "15a-15b", "16": "8", "17": "11", "18": "16-17", "21": "19-20",
+         "23": "max0(21-22)", "25a": "max0(23-24)"}
+# Form 1040 lines that come from Form 8606 lines (tax-rules.md section 5).
+F1040_FROM_8606 = {"4b": "15c+18+25c"}
+# Form 1040 lines that add up a box of the expected 1099-R forms of IRAs (True) or of plans (False).
+F1040_FROM_FORMS = {"4a": ("box1", True), "5a": ("box1", False), "5b": ("box2a", False)}
+_TERM = re.compile(r"([+-]?)([0-9]+[a-z]?)")
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _text(cell: Cell, value: str) -> Cell:
+    """Write `value` as a string cell, never a formula, whatever it starts with."""
+    s = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:32767]
+    cell.value = s
+    cell.data_type = "s"
+    if s.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
+def _ratio_format(value: Decimal) -> str:
+    places = max(-int(value.as_tuple().exponent), 3)
+    return "0." + "0" * places
+
+
+class _Writer:
+    """One sheet: typed cells, and column widths from what was written."""
+
+    def __init__(self, ws: Sheet):
+        self.ws = ws
+        self.widths: dict[int, int] = {}
+        self.wrapped: set[int] = set()
+
+    def _width(self, col: int, n: int) -> None:
+        self.widths[col] = max(self.widths.get(col, 8), min(n + 2, MAX_WIDTH))
+        if n + 2 > MAX_WIDTH:
+            self.wrapped.add(col)
+
+    def put(self, row: int, col: int, value: Any, kind: str = "", *, bold: bool = False) -> Cell:
+        cell = self.ws.cell(row=row, column=col)
+        if value is None or value == "":
+            return cell
+        if isinstance(value, bool):
+            _text(cell, "yes" if value else "no")
+            self._width(col, 3)
+        elif isinstance(value, Decimal) and kind == "ratio":
+            cell.value = value
+            cell.number_format = _ratio_format(value)
+            self._width(col, len(str(value)))
+        elif isinstance(value, Decimal):
+            cell.value = value
+            cell.number_format = MONEY
+            self._width(col, len(f"{value:,.2f}"))
+        elif isinstance(value, dt.date):
+            cell.value = value
+            cell.number_format = DATE
+            self._width(col, 10)
+        elif isinstance(value, int):
+            cell.value = value
+            self._width(col, len(str(value)))
+        elif kind == "ratio" and isinstance(value, str) and _is_number(value):
+            return self.put(row, col, Decimal(value), "ratio", bold=bold)
+        else:
+            text = value if isinstance(value, str) else _show(value)
+            _text(cell, text)
+            self._width(col, max((len(x) for x in text.splitlines()), default=0))
+            if "\n" in text:
+                self.wrapped.add(col)
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def formula(self, row: int, col: int, text: str, number_format: str = MONEY, *, bold: bool = False) -> Cell:
+        cell = self.ws.cell(row=row, column=col)
+        cell.value = text
+        cell.number_format = number_format
+        self._width(col, 14)
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def header(self, row: int, names: Sequence[str], col: int = 1) -> None:
+        for i, name in enumerate(names):
+            c = self.put(row, col + i, name, bold=True)
+            c.fill = HEAD_FILL
+
+    def title(self, row: int, text: str, size: int = 12) -> None:
+        c = _text(self.ws.cell(row=row, column=1), text)
+        c.font = Font(bold=True, size=size)
+
+    def finish(self, *, freeze: str | None = None, landscape: bool = True, note: str = "") -> None:
+        for col, width in self.widths.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+        for col in self.wrapped:
+            for (cell,) in self.ws.iter_rows(min_col=col, max_col=col):
+                if cell.value is not None and not cell.alignment.wrap_text:
+                    cell.alignment = WRAP
+        if freeze:
+            self.ws.freeze_panes = freeze
+        ps = self.ws.page_setup
+        ps.orientation = "landscape" if landscape else "portrait"
+        ps.fitToWidth = 1
+        ps.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.oddFooter.left.text = "Not tax advice"
+        self.ws.oddFooter.right.text = "Page &P of &N"
+        if note:
+            self.ws.oddHeader.left.text = note.replace("&", "&&")
+
+
+def _is_number(text: str) -> bool:
+    return re.fullmatch(r"-?\d+(\.\d+)?", text.strip()) is not None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, Decimal):
+        return f"{value:,}" if value.as_tuple().exponent == -2 else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _ref(sheet: str, col: int, row: int) -> str:
+    return f"{quote_sheetname(sheet)}!${get_column_letter(col)}${row}"
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@dataclass
+class _Placed:
+    """Where a grid landed: its data rows, the column letter of each column, the cell of each total."""
+
+    first: int
+    last: int
+    letters: dict[str, str]
+    totals: dict[str, str]
+
+    def column(self, name: str) -> str:
+        col = self.letters[name]
+        return f"${col}${self.first}:${col}${self.last}"
+
+
+def _grid(w: _Writer, top: int, grid: Grid, title: str = "") -> tuple[int, _Placed]:
+    """Write a grid (title, header, rows, totals as SUM formulas); return the next free row and where it is."""
+    r = top
+    if title:
+        w.title(r, title)
+        r += 1
+    w.header(r, grid.columns)
+    first = r + 1
+    for i, row in enumerate(grid.rows):
+        for j, (kind, value) in enumerate(zip(grid.kinds, row, strict=True)):
+            w.put(first + i, j + 1, value, kind)
+    last = first + len(grid.rows) - 1
+    placed = _Placed(first, last, {c: get_column_letter(j + 1) for j, c in enumerate(grid.columns)}, {})
+    if not grid.rows:
+        w.put(first, 1, "(none)")
+        return first + 2, placed
+    if grid.totals:
+        tr = last + 1
+        label_col = next((j + 1 for j, (c, k) in enumerate(zip(grid.columns, grid.kinds, strict=True))
+                          if c not in grid.totals and k not in ("money", "date", "count", "ratio")), None)
+        if label_col is not None:
+            w.put(tr, label_col, "Total", bold=True)
+        for c in grid.totals:
+            if c not in grid.columns:
+                continue
+            j = grid.columns.index(c) + 1
+            letter = get_column_letter(j)
+            w.formula(tr, j, f"=SUM({letter}{first}:{letter}{last})", bold=True)
+            placed.totals[c] = f"{letter}{tr}"
+        last = tr
+    return last + 2, placed
+
+
+def _notes(w: _Writer, top: int, notes: list[str], title: str = "Notes") -> int:
+    if not notes:
+        return top
+    w.title(top, title)
+    for i, n in enumerate(notes):
+        _text(w.ws.cell(row=top + 1 + i, column=1), n)
+    return top + len(notes) + 2
+
+
+def _plan(expr: str) -> tuple[str, list[tuple[int, str]]]:
+    """Parse a line formula: ("sum"|"mul"|"max0", [(sign, line id)])."""
+    op = "sum"
+    if expr.startswith("max0(") and expr.endswith(")"):
+        op, expr = "max0", expr[5:-1]
+    if "*" in expr:
+        a, b = expr.split("*")
+        return "mul", [(1, a), (1, b)]
+    return op, [(-1 if s == "-" else 1, t) for s, t in _TERM.findall(expr)]
+
+
+def _number(value: Decimal | str | None) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str) and _is_number(value):
+        return Decimal(value)
+    return ZERO
+
+
+def _line_formula(expr: str, lines: dict[str, Line], cells: dict[str, str], target: Decimal) -> str | None:
+    """The Excel formula for `expr` if every line it names is present and it gives exactly `target`."""
+    op, terms = _plan(expr)
+    if any(t not in lines or t not in cells for _, t in terms):
+        return None
+    vals = [_number(lines[t].value) for _, t in terms]
+    refs = [cells[t] for _, t in terms]
+    if op == "mul":
+        result = round_cents(vals[0] * vals[1])
+        text = f"=ROUND({refs[0]}*{refs[1]},2)"
+    else:
+        result = sum((s * v for (s, _), v in zip(terms, vals, strict=True)), ZERO)
+        body = "".join(("-" if s < 0 else ("+" if i else "")) + ref
+                       for i, ((s, _), ref) in enumerate(zip(terms, refs, strict=True)))
+        if op == "max0":
+            result = max(result, ZERO)
+            body = f"MAX(0,{body})"
+        text = "=" + body
+    return text if result == target else None
+
+
+def _lines(w: _Writer, top: int, ws: Worksheet, formulas: dict[str, str],
+           extra: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    """Form lines: Line | Description | Amount | How | From. Returns the next row and each line's value cell."""
+    w.header(top, ["Line", "Description", "Amount", "How", "From"])
+    cells: dict[str, str] = {ln.id: f"C{top + 1 + i}" for i, ln in enumerate(ws.lines)}
+    by_id = {ln.id: ln for ln in ws.lines}
+    sheet = w.ws.title
+    for i, ln in enumerate(ws.lines):
+        r = top + 1 + i
+        w.put(r, 1, ln.id, bold=True)
+        w.put(r, 2, ln.label)
+        expr = formulas.get(ln.id)
+        text = None
+        if expr and isinstance(ln.value, Decimal) and ln.kind == "money":
+            text = _line_formula(expr, by_id, cells, ln.value)
+        if text is None and extra and ln.id in extra and isinstance(ln.value, Decimal):
+            text = extra[ln.id]
+        if text is not None:
+            w.formula(r, 3, text)
+        else:
+            w.put(r, 3, ln.value, ln.kind)
+        w.put(r, 4, ln.formula)
+        w.put(r, 5, ", ".join(ln.inputs))
+    return top + len(ws.lines) + 2, {k: f"{quote_sheetname(sheet)}!${v[0]}${v[1:]}" for k, v in cells.items()}
+
+
+# ---------------------------------------------------------------- sheets
+
+
+class _Book:
+    def __init__(self, packet: Packet):
+        self.p = packet
+        self.wb = Workbook()
+        self.sheets: dict[str, Sheet] = {}
+        for i, name in enumerate(SHEETS):
+            ws = self.wb.active if i == 0 else self.wb.create_sheet()
+            assert ws is not None
+            ws.title = name
+            self.sheets[name] = ws
+        self.line_cells: dict[tuple[str, str], str] = {}   # (worksheet id, line id) -> cell reference
+        self.capacity_cells: dict[str, str] = {}
+        self.header = f"mbr year-end packet: {packet.title}"
+
+    def build(self) -> Workbook:
+        self.form_8606()  # before 1099-R: Form 1040 line 4b refers to it
+        self.form_1099r()
+        self.audit()
+        self.lots()
+        self.capacity()
+        self.limits()
+        self.ledger()
+        self.summary()
+        props = self.wb.properties
+        props.creator = "mbr_ledger"
+        props.title = f"mbr {self.p.year} {self.p.person}"
+        props.subject = "Mega backdoor Roth year-end packet. Not tax advice."
+        props.created = dt.datetime(self.p.year, 12, 31)
+        return self.wb
+
+    # -- Summary
+    def summary(self) -> None:
+        p = self.p
+        w = _Writer(self.sheets["Summary"])
+        w.title(1, "Mega backdoor Roth year-end packet", 14)
+        w.put(2, 1, "Person", bold=True)
+        w.put(2, 2, f"{p.person_name} ({p.person})" if p.person_name != p.person else p.person)
+        w.put(3, 1, "Tax year", bold=True)
+        w.put(3, 2, p.year)
+        w.put(4, 1, "Verdict", bold=True)
+        w.put(4, 2, p.verdict_text(), bold=True).fill = STATUS_FILL.get(p.verdict, STATUS_FILL["ok"])
+        _text(w.ws.cell(row=5, column=1), p.note).font = Font(italic=True)
+        r = 7
+        if p.missing:
+            _text(w.ws.cell(row=r, column=1), "Not produced by this installation: " + ", ".join(p.missing))
+            r += 2
+        w.title(r, "Every fail and warning")
+        r += 1
+        w.header(r, ["Status", "Check", "Scope", "Amount", "Excess", "Message", "Fix", "Deadline"])
+        probs = p.problems()
+        for i, pr in enumerate(probs):
+            row = r + 1 + i
+            w.put(row, 1, pr.status).fill = STATUS_FILL[pr.status]
+            for j, v in enumerate([pr.check, pr.scope, pr.amount, pr.excess, pr.message, pr.fix, pr.deadline]):
+                w.put(row, 2 + j, v)
+        if not probs:
+            w.put(r + 1, 1, "No check fails or warns, and the 1099-R forms match the ledger.")
+        r = r + max(len(probs), 1) + 2
+
+        figures: list[tuple[str, str]] = []
+        ws1099 = p.worksheet("1099r")
+        if ws1099:
+            figures += [(form_label("Form 1040", ln), self.line_cells[("1099r", ln.id)])
+                        for ln in ws1099.lines if ("1099r", ln.id) in self.line_cells]
+        ws8606 = p.worksheet("8606")
+        if ws8606:
+            figures += [(form_label("Form 8606", ln), self.line_cells[("8606", ln.id)])
+                        for ln in ws8606.lines if ln.id in ("18", "14")]
+        figures += [(f"After-tax room, {label}", ref) for label, ref in self.capacity_cells.items()]
+        if figures:
+            w.title(r, "Key figures (live links to the sheets)")
+            w.header(r + 1, ["Figure", "Amount"])
+            for i, (label, ref) in enumerate(figures):
+                w.put(r + 2 + i, 1, label)
+                w.formula(r + 2 + i, 2, f"={ref}")
+            r += len(figures) + 3
+
+        bars = p.charts.limits
+        if bars:
+            w.title(r, "Contributions against each limit")
+            w.header(r + 1, ["Limit", "Limit amount", "Contributed", "Status"])
+            for i, b in enumerate(bars):
+                w.put(r + 2 + i, 1, b.label)
+                w.put(r + 2 + i, 2, b.limit)
+                w.put(r + 2 + i, 3, b.amount)
+                w.put(r + 2 + i, 4, b.status).fill = STATUS_FILL.get(b.status, STATUS_FILL["ok"])
+            chart = BarChart()
+            chart.type = "bar"
+            chart.title = "Contributions against each limit"
+            chart.y_axis.title = "USD"
+            chart.y_axis.numFmt = "#,##0"
+            chart.height, chart.width = 7.5, 16  # float-ok: chart size in cm
+            data = Reference(w.ws, min_col=2, max_col=3, min_row=r + 1, max_row=r + 1 + len(bars))
+            cats = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(bars))
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(cats)
+            w.ws.add_chart(chart, f"J{r}")
+            r += len(bars) + 3
+        notes = [BEST_KNOWLEDGE] if any(f.best_knowledge for f in p.findings) else []
+        _notes(w, r, notes)
+        w.widths[1] = min(max(w.widths.get(1, 8), 22), 44)
+        w.wrapped.discard(1)
+        w.finish(note=self.header)
+
+    # -- Audit
+    def audit(self) -> None:
+        w = _Writer(self.sheets["Audit"])
+        heads = ["Status", "Check", "Scope", "Limit", "Amount", "Excess", "Message", "Fix", "Deadline",
+                 "Best knowledge", "Ledger rows", "Details"]
+        w.header(1, heads)
+        for i, f in enumerate(self.p.findings):
+            r = 2 + i
+            w.put(r, 1, f.status).fill = STATUS_FILL.get(f.status, STATUS_FILL["ok"])
+            vals = [f.id, f.scope, f.limit, f.amount, f.excess, f.message, f.fix, f.deadline, f.best_knowledge,
+                    ", ".join(f.rows), _show(flat_details(f.details))]
+            for j, v in enumerate(vals):
+                w.put(r, 2 + j, v)
+        last = 1 + len(self.p.findings)
+        w.ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+        if not self.p.findings:
+            w.put(2, 1, "(no findings)" if "audit" not in self.p.missing else "(audit not produced)")
+        w.finish(freeze="A2", note=self.header)
+
+    # -- 1099-R
+    def form_1099r(self) -> None:
+        w = _Writer(self.sheets["1099-R reconciliation"])
+        ws = self.p.worksheet("1099r")
+        w.title(1, f"Form 1099-R reconciliation, {self.p.title}")
+        if ws is None:
+            w.put(3, 1, "(worksheet not produced)")
+            w.finish(freeze="A2", note=self.header)
+            return
+        r = 3
+        titles = {"expected": "Expected from the ledger", "actual": "Forms received",
+                  "differences": "Differences"}
+        placed: dict[str, _Placed] = {}
+        for name, grid in _ordered(ws.grids, ["expected", "actual", "differences"]):
+            r, placed[name] = _grid(w, r, grid, titles.get(name, grid.title or name))
+        w.title(r, "Form 1040")
+        extra = _form_lines_from_forms(ws, placed.get("expected"))
+        for lid, expr in F1040_FROM_8606.items():
+            parts = [t for _, t in _TERM.findall(expr)]
+            refs = [self.line_cells.get(("8606", t)) for t in parts]
+            ln, f8606 = ws.line(lid), self.p.worksheet("8606")
+            if ln is None or f8606 is None or None in refs or not isinstance(ln.value, Decimal):
+                continue
+            total = sum((_number(f8606.value(t)) for t in parts), ZERO)
+            if total == ln.value:
+                extra[lid] = "=" + "+".join(str(x) for x in refs)
+        r, cells = _lines(w, r + 1, ws, {}, extra)
+        self.line_cells.update({("1099r", k): v for k, v in cells.items()})
+        _notes(w, r, ws.notes)
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Form 8606
+    def form_8606(self) -> None:
+        w = _Writer(self.sheets["Form 8606"])
+        ws = self.p.worksheet("8606")
+        w.title(1, f"Form 8606, {self.p.title}")
+        if ws is None:
+            w.put(3, 1, "(worksheet not produced)")
+            w.finish(freeze="A2", note=self.header)
+            return
+        r, cells = _lines(w, 2, ws, F8606)
+        self.line_cells.update({("8606", k): v for k, v in cells.items()})
+        r = _notes(w, r, ws.notes)
+        for name, grid in ws.grids.items():
+            r, _ = _grid(w, r, grid, grid.title or name)
+        w.finish(freeze="A3", landscape=False, note=self.header)
+
+    # -- Lots and conversions, with the after-tax charts
+    def lots(self) -> None:
+        w = _Writer(self.sheets["After-tax lots and conversions"])
+        ws = self.p.worksheet("lots")
+        w.title(1, f"After-tax lots and conversions, {self.p.title}")
+        r = 3
+        width = 1
+        if ws is None:
+            w.put(r, 1, "(worksheet not produced)")
+            r += 2
+        else:
+            for name, grid in _ordered(ws.grids, ["lots", "conversions"]):
+                r, _ = _grid(w, r, grid, grid.title or name)
+                width = max(width, len(grid.columns))
+            if ws.lines:
+                w.title(r, "Per plan")
+                r, _ = _lines(w, r + 1, ws, {})
+            r = _notes(w, r, ws.notes)
+        chart_col = get_column_letter(width + 2)
+        chart_row = 3
+        balances = self.p.charts.balances
+        if balances:
+            dates = sorted({d for s in balances for d, _ in s.points})
+            w.title(r, "After-tax balance (chart data)")
+            w.header(r + 1, ["Date", *[s.name for s in balances]])
+            last = {s.name: dict(s.points) for s in balances}
+            carry: dict[str, Decimal | None] = {s.name: None for s in balances}
+            for i, d in enumerate(dates):
+                w.put(r + 2 + i, 1, d)
+                for j, s in enumerate(balances):
+                    if d in last[s.name]:
+                        carry[s.name] = last[s.name][d]
+                    w.put(r + 2 + i, 2 + j, carry[s.name])
+            lc = LineChart()
+            lc.title = "After-tax balance over the year"
+            lc.y_axis.title = "USD"
+            lc.y_axis.numFmt = "#,##0"
+            lc.x_axis = DateAxis(crossAx=100)
+            lc.x_axis.number_format = "mmm"
+            lc.x_axis.majorTimeUnit = "months"
+            lc.height, lc.width = 7.5, 18  # float-ok: chart size in cm
+            lc.add_data(Reference(w.ws, min_col=2, max_col=1 + len(balances), min_row=r + 1,
+                                  max_row=r + 1 + len(dates)), titles_from_data=True)
+            lc.set_categories(Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(dates)))
+            w.ws.add_chart(lc, f"{chart_col}{chart_row}")
+            chart_row += 16
+            r += len(dates) + 3
+        earnings = [s for s in self.p.charts.earnings if s.points]
+        if earnings:
+            w.title(r, "Earnings between conversions (chart data)")
+            w.header(r + 1, ["Conversion", "Plan", "Earnings since the previous one"])
+            n = 0
+            for s in earnings:
+                for d, amount in s.points:
+                    w.put(r + 2 + n, 1, d)
+                    w.put(r + 2 + n, 2, s.name)
+                    w.put(r + 2 + n, 3, amount)
+                    n += 1
+            bc = BarChart()
+            bc.title = "Earnings between conversions (Dec 31: not converted)"
+            bc.y_axis.title = "USD"
+            bc.y_axis.numFmt = "#,##0.00"
+            bc.legend = None
+            bc.height, bc.width = 7.5, 18  # float-ok: chart size in cm
+            bc.add_data(Reference(w.ws, min_col=3, min_row=r + 1, max_row=r + 1 + n), titles_from_data=True)
+            bc.set_categories(Reference(w.ws, min_col=1, max_col=2, min_row=r + 2, max_row=r + 1 + n))
+            w.ws.add_chart(bc, f"{chart_col}{chart_row}")
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Capacity plan
+    def capacity(self) -> None:
+        w = _Writer(self.sheets["Capacity plan"])
+        plans = self.p.capacity
+        w.header(1, ["Figure", *[c.label for c in plans]])
+        if not plans:
+            w.put(2, 1, "(no plan)" if "capacity plan" not in self.p.missing else "(capacity plan not produced)")
+        table = capacity_table(plans)
+        for i, (key, label, kind, values) in enumerate(table):
+            w.put(2 + i, 1, label)
+            for j, v in enumerate(values):
+                cell = w.put(2 + i, 2 + j, v, kind)
+                if key == "after_tax_capacity" and cell.value is not None:
+                    self.capacity_cells[plans[j].label] = _ref(w.ws.title, 2 + j, 2 + i)
+        notes = [f"{c.label}: {n}" for c in plans for n in c.notes]
+        _notes(w, len(table) + 3, notes)
+        w.widths[1] = min(w.widths.get(1, 8), MAX_WIDTH)
+        w.wrapped.discard(1)
+        w.finish(freeze="B2", landscape=False, note=self.header)
+
+    # -- Limits
+    def limits(self) -> None:
+        w = _Writer(self.sheets["Limits"])
+        heads = ["Id", "Limit", "Code section", "Value", "Source", "Note"]
+        w.header(1, heads)
+        for i, lim in enumerate(self.p.limits):
+            vals = [lim.id, lim.label, lim.code_section, lim.value if lim.value is not None else "n/a",
+                    lim.source, lim.note]
+            for j, v in enumerate(vals):
+                w.put(2 + i, 1 + j, v)
+        w.ws.auto_filter.ref = f"A1:F{max(1 + len(self.p.limits), 2)}"
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Ledger
+    def ledger(self) -> None:
+        w = _Writer(self.sheets["Ledger"])
+        heads = ["Date", "Account", "Kind", "Source", "Amount", "Basis", "Taxable", "Destination", "For year",
+                 "Memo", "Fund", "Source file", "Line"]
+        w.header(1, heads)
+        rows = self.p.ledger
+        for i, lr in enumerate(rows):
+            vals = [lr.date, lr.account, lr.kind, lr.source, lr.amount, lr.basis, lr.taxable, lr.destination,
+                    lr.for_year, lr.memo, lr.fund, lr.source_file, lr.source_line]
+            for j, v in enumerate(vals):
+                w.put(2 + i, 1 + j, v)
+        last = 1 + len(rows)
+        w.ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+        if rows:
+            w.put(last + 1, 4, "Total shown", bold=True)
+            w.formula(last + 1, 5, f"=SUBTOTAL(9,E2:E{last})", bold=True)
+        w.finish(freeze="A2", note=self.header)
+
+
+def _form_lines_from_forms(ws: Worksheet, placed: _Placed | None) -> dict[str, str]:
+    """SUMIFS formulas for Form 1040 lines 4a/5a/5b over the expected forms, where they give the line's value."""
+    grid = ws.grids.get("expected")
+    if grid is None or placed is None or not grid.rows or "ira_sep_simple" not in grid.columns:
+        return {}
+    flag = grid.columns.index("ira_sep_simple")
+    out = {}
+    for lid, (box, ira) in F1040_FROM_FORMS.items():
+        ln = ws.line(lid)
+        if ln is None or not isinstance(ln.value, Decimal) or box not in grid.columns:
+            continue
+        j = grid.columns.index(box)
+        total = sum((r[j] for r in grid.rows if bool(r[flag]) == ira and isinstance(r[j], Decimal)), ZERO)
+        if total == ln.value:
+            out[lid] = (f'=SUMIFS({placed.column(box)},{placed.column("ira_sep_simple")},'
+                        f'"{"yes" if ira else "no"}")')
+    return out
+
+
+def _ordered(grids: dict[str, Grid], first: list[str]) -> list[tuple[str, Grid]]:
+    names = [n for n in first if n in grids] + [n for n in grids if n not in first]
+    return [(n, grids[n]) for n in names]
+
+
+def render_xlsx(packet: Packet) -> bytes:
+    """The workbook as bytes (the caller writes it to disk atomically)."""
+    wb = _Book(packet).build()
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
