@@ -27,6 +27,7 @@ from ..rules.lots import (
     TRADITIONAL_IRA,
     AfterTaxHistory,
     IraYear,
+    Move,
     RothLayer,
     after_tax_history,
     allocate,
@@ -124,6 +125,7 @@ class Year8606:
     ira: IraYear
     responsible: list[str]            # traditional IRAs holding money on Dec 31 (line 6 > 0)
     pro_rata_taxable: Decimal = ZERO  # the part of line 18 caused by line 6 (the IRA pro-rata rule)
+    trad_inflows: list[Move] = field(default_factory=list)  # plan money rolled into traditional IRAs so far
 
     def money(self, line_id: str) -> Decimal:
         v = self.lines.get(line_id)
@@ -182,6 +184,8 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     for y in range(start, year + 1):
         ira = ira_year(profile, ledger, person, y, hist, rows)
         res = _one_year(profile, person, y, ira, carry, first_roth)
+        res.trad_inflows = [m for m in hist.moves(all_sources=True)
+                            if m.destination == TRADITIONAL_IRA and m.year <= y]
         if y == start:
             res.notes[:0] = head_notes
         carry = res.carry
@@ -352,7 +356,8 @@ class BackdoorDetails:
     pro_rata_taxable: Decimal   # the part of line 18 that line 6 causes
     dec31_value: Decimal        # line 6
     responsible: list[str]      # traditional IRAs holding money on Dec 31
-    sources: list[str]          # plan moves that put pre-tax money into a traditional IRA this year, `plan date ref`
+    sources: list[str]          # plan moves that put pre-tax money into a traditional IRA (this year or before),
+                                # `plan date ref`
     rows: list[str]
 
 
@@ -360,8 +365,7 @@ def backdoor_details(profile: Profile, ledger: Ledger, year: int, person: str) -
     """What the audit's backdoor_pro_rata check reports: the conversion, its taxable part, the part due to
     the pro-rata rule, and where the traditional IRA money came from."""
     r = form_8606_year(profile, ledger, year, person)
-    src = [f"{m.plan} {m.date.isoformat()} {m.ref}" for m in r.ira.rollovers_in
-           if m.destination == TRADITIONAL_IRA and m.earnings > 0]
+    src = [f"{m.plan} {m.date.isoformat()} {m.ref}" for m in r.trad_inflows if m.earnings > 0]
     rows = [e.ref for e in r.ira.conversions] + [v.ref for v in r.ira.dec31 if v.ref]
     return BackdoorDetails(year, person, r.money("8"), r.money("18"), r.pro_rata_taxable, r.money("6"),
                            list(r.responsible), src, rows)
