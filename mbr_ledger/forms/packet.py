@@ -11,7 +11,6 @@ only draw them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -36,13 +35,6 @@ LIMIT_CHECKS = {"402g": "402(g) deferrals", "415c": "415(c) additions", "plan_af
                 "ira_limit": "IRA contributions"}
 
 STATUS_ORDER = {"fail": 0, "warn": 1, "info": 2, "ok": 3}
-
-# Worksheets in the packet, in the report's order: id -> (module, function).
-WORKSHEETS = {
-    "1099r": ("mbr_ledger.forms.f1099r", "worksheet_1099r"),
-    "8606": ("mbr_ledger.forms.f8606", "worksheet_8606"),
-    "lots": ("mbr_ledger.rules.lots", "lots_worksheet"),
-}
 
 # The capacity planner's JSON keys (the contract's first, then the planner's own), with a label and a kind.
 CAPACITY_FIELDS: list[tuple[str, str, str]] = [
@@ -169,7 +161,6 @@ class Packet:
     limits: list[Limit] = field(default_factory=list)
     ledger: list[LedgerRow] = field(default_factory=list)
     charts: Charts = field(default_factory=Charts)
-    missing: list[str] = field(default_factory=list)  # parts this installation could not produce
     note: str = NOT_TAX_ADVICE
 
     @property
@@ -223,7 +214,7 @@ class Packet:
         fails = sum(1 for f in self.findings if f.status == "fail")
         warns = sum(1 for f in self.findings if f.status == "warn")
         parts = [f"{fails} check{'s' if fails != 1 else ''} fail{'' if fails != 1 else 's'}", f"{warns} warn"]
-        if "worksheet 1099r" not in self.missing:
+        if "1099r" in self.worksheets:
             payers = self.differing_payers()
             parts.append(f"1099-R differences at {', '.join(payers)}" if payers else "1099-R forms match")
         return f"{self.verdict.upper()}: " + ", ".join(parts)
@@ -283,46 +274,21 @@ def compact_refs(refs: list[str]) -> str:
 # ---------------------------------------------------------------- building the packet
 
 
-def _function(module: str, attr: str) -> Callable[..., Any] | None:
-    """A function of a pipeline stage, or None when this installation does not have that module."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    fn = getattr(mod, attr, None)
-    return fn if callable(fn) else None
-
-
 def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Packet:
     from ..ledger.queries import ledger_rows
+    from ..rules.audit import run_audit
+    from ..rules.capacity import capacity_for_person
+    from ..rules.lots import lots_worksheet
+    from .f1099r import worksheet_1099r
+    from .f8606 import worksheet_8606
 
     p = profile.person(person)
-    year_limits = limits_for(year)
-    packet = Packet(year=year, person=person, person_name=p.name or person, limits=year_limits.rows())
-
-    run_audit = _function("mbr_ledger.rules.audit", "run_audit")
-    if run_audit is None:
-        packet.missing.append("audit")
-    else:
-        packet.findings = list(run_audit(profile, ledger, year, person))
-
-    for ws_id, (module, attr) in WORKSHEETS.items():
-        fn = _function(module, attr)
-        if fn is None:
-            packet.missing.append(f"worksheet {ws_id}")
-        else:
-            packet.worksheets[ws_id] = fn(profile, ledger, year, person)
-
-    capacity = _function("mbr_ledger.rules.capacity", "capacity_for_person")
-    if capacity is None:
-        packet.missing.append("capacity plan")
-    else:
-        packet.capacity = [capacity_view(c) for c in capacity(profile, ledger, year, person)]
-
+    packet = Packet(year=year, person=person, person_name=p.name or person, limits=limits_for(year).rows())
+    packet.findings = list(run_audit(profile, ledger, year, person))
+    packet.worksheets = {"1099r": worksheet_1099r(profile, ledger, year, person),
+                         "8606": worksheet_8606(profile, ledger, year, person),
+                         "lots": lots_worksheet(profile, ledger, year, person)}
+    packet.capacity = [capacity_view(c) for c in capacity_for_person(profile, ledger, year, person)]
     every_year = ledger_rows(ledger, person=person)
     rows = [_ledger_row(r) for r in every_year.iter_rows(named=True)] if every_year.height else []
     packet.ledger = [r for r in rows if r.date.year == year]

@@ -267,8 +267,6 @@ def _cover(p: Packet, story: list[Flowable]) -> None:
                              ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
                              ("LEFTPADDING", (0, 0), (-1, -1), 8)]))
     story += [box, Spacer(1, 6), _p(p.note, NOTE)]
-    if p.missing:
-        story.append(_p("Not produced by this installation: " + ", ".join(p.missing) + ".", NOTE))
     story.append(Paragraph("Every fail and warning", H2))
     probs = p.problems()
     if probs:
@@ -308,7 +306,7 @@ def _key_figures(p: Packet) -> list[list[Any]]:
 def _audit(p: Packet, story: list[Flowable]) -> None:
     _section(story, "landscape", "Audit of the year's limits")
     if not p.findings:
-        story.append(_p("(audit not produced)" if "audit" in p.missing else "No findings.", BODY))
+        story.append(_p("No findings.", BODY))
         return
     rows = []
     for f in p.findings:
@@ -352,7 +350,7 @@ def _f1099r(p: Packet, story: list[Flowable]) -> None:
     _section(story, "landscape", "Form 1099-R reconciliation")
     ws = p.worksheet("1099r")
     if ws is None:
-        story.append(_p("(worksheet not produced)", BODY))
+        story.append(_p("(no worksheet)", BODY))
         return
     _worksheet_body(ws, story, LANDSCAPE_W, ["expected", "actual", "differences"],
                     {"expected": "Expected from the ledger", "actual": "Forms received",
@@ -366,7 +364,7 @@ def _f8606(p: Packet, story: list[Flowable]) -> None:
     _section(story, "portrait", "Form 8606, line by line")
     ws = p.worksheet("8606")
     if ws is None:
-        story.append(_p("(worksheet not produced)", BODY))
+        story.append(_p("(no worksheet)", BODY))
         return
     story.append(_lines(ws.lines, PORTRAIT_W))
     _notes(ws.notes, story)
@@ -377,7 +375,7 @@ def _lots(p: Packet, story: list[Flowable]) -> None:
     _section(story, "landscape", "After-tax lots and conversions")
     ws = p.worksheet("lots")
     if ws is None:
-        story.append(_p("(worksheet not produced)", BODY))
+        story.append(_p("(no worksheet)", BODY))
         return
     _worksheet_body(ws, story, LANDSCAPE_W, ["lots", "conversions"], {})
     if ws.lines:
@@ -388,7 +386,7 @@ def _lots(p: Packet, story: list[Flowable]) -> None:
 def _capacity(p: Packet, story: list[Flowable]) -> None:
     _section(story, "portrait", "Capacity plan")
     if not p.capacity:
-        story.append(_p("(capacity plan not produced)" if "capacity plan" in p.missing else "No plan.", BODY))
+        story.append(_p("No plan for this year.", BODY))
         return
     table = capacity_table(p.capacity)
     rows = [[label, *[_show(v, kind) for v in values]] for _, label, kind, values in table]

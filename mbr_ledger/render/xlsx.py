@@ -354,9 +354,6 @@ class _Book:
         w.put(4, 2, p.verdict_text(), bold=True).fill = STATUS_FILL.get(p.verdict, STATUS_FILL["ok"])
         _text(w.ws.cell(row=5, column=1), p.note).font = Font(italic=True)
         r = 7
-        if p.missing:
-            _text(w.ws.cell(row=r, column=1), "Not produced by this installation: " + ", ".join(p.missing))
-            r += 2
         w.title(r, "Every fail and warning")
         r += 1
         w.header(r, ["Status", "Check", "Scope", "Amount", "Excess", "Message", "Fix", "Deadline"])
@@ -431,7 +428,7 @@ class _Book:
         last = 1 + len(self.p.findings)
         w.ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
         if not self.p.findings:
-            w.put(2, 1, "(no findings)" if "audit" not in self.p.missing else "(audit not produced)")
+            w.put(2, 1, "(no findings)")
         w.finish(freeze="A2", note=self.header)
 
     # -- 1099-R
@@ -440,7 +437,7 @@ class _Book:
         ws = self.p.worksheet("1099r")
         w.title(1, f"Form 1099-R reconciliation, {self.p.title}")
         if ws is None:
-            w.put(3, 1, "(worksheet not produced)")
+            w.put(3, 1, "(no worksheet)")
             w.finish(freeze="A2", note=self.header)
             return
         r = 3
@@ -471,7 +468,7 @@ class _Book:
         ws = self.p.worksheet("8606")
         w.title(1, f"Form 8606, {self.p.title}")
         if ws is None:
-            w.put(3, 1, "(worksheet not produced)")
+            w.put(3, 1, "(no worksheet)")
             w.finish(freeze="A2", note=self.header)
             return
         r, cells = _lines(w, 2, ws, F8606)
@@ -489,7 +486,7 @@ class _Book:
         r = 3
         width = 1
         if ws is None:
-            w.put(r, 1, "(worksheet not produced)")
+            w.put(r, 1, "(no worksheet)")
             r += 2
         else:
             for name, grid in _ordered(ws.grids, ["lots", "conversions"]):
@@ -556,7 +553,7 @@ class _Book:
         plans = self.p.capacity
         w.header(1, ["Figure", *[c.label for c in plans]])
         if not plans:
-            w.put(2, 1, "(no plan)" if "capacity plan" not in self.p.missing else "(capacity plan not produced)")
+            w.put(2, 1, "(no plan for this year)")
         table = capacity_table(plans)
         for i, (key, label, kind, values) in enumerate(table):
             w.put(2 + i, 1, label)
