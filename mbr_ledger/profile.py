@@ -7,6 +7,7 @@ wrong types, references to unknown persons and impossible dates. A misplaced key
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,12 @@ IRA_SOURCES = ("nondeductible", "deductible", "roth")
 CONVERSION_STYLES = ("in_plan_auto", "in_plan_manual", "rollover_roth_ira", "none")
 IRA_TYPES = ("traditional", "roth", "sep", "simple")
 FILING_STATUSES = ("single", "mfj", "mfs", "hoh")
+# [[mapping]]: what a column of a mapped CSV may hold, and what its transaction words may become.
+MAPPING_ROLES = ("date", "amount", "kind", "source", "fund", "shares", "memo", "plan")
+MAPPING_REQUIRED_ROLES = ("date", "amount", "kind")
+MAPPING_KINDS = ("contribution", "earnings", "fee", "distribution", "conversion", "balance", "exchange",
+                 "loan", "skip")
+MAPPING_ENCODINGS = ("utf-8", "cp1252")
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,32 @@ class Ira:
 
 
 @dataclass(frozen=True)
+class CsvMapping:
+    """A [[mapping]] table: how to read a CSV no built-in format knows (see docs/formats.md)."""
+
+    name: str
+    columns: dict[str, str]            # role (MAPPING_ROLES) -> the file's column name
+    title: str = ""
+    kinds: dict[str, str] = field(default_factory=dict)    # the file's words -> MAPPING_KINDS
+    sources: dict[str, str] = field(default_factory=dict)  # the file's money-source names -> PLAN_SOURCES
+    header_contains: tuple[str, ...] = ()
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    date_format: str | None = None
+    footer: tuple[str, ...] = ()
+    stop_at_blank: bool = False
+    negate: bool = False
+    plan: str | None = None
+    source: str | None = None
+    where: str = "mbr.toml: mapping[0]"  # for messages
+
+    @property
+    def header_names(self) -> list[str]:
+        """Every column the header row must hold."""
+        return list(dict.fromkeys([*self.columns.values(), *self.header_contains]))
+
+
+@dataclass(frozen=True)
 class AuditSettings:
     deposit_window_days: int = 7
     conversion_lag_warn_days: int = 30
@@ -71,7 +104,7 @@ class Profile:
     plans: tuple[Plan, ...] = ()
     iras: tuple[Ira, ...] = ()
     audit: AuditSettings = AuditSettings()
-    mappings: tuple[dict[str, Any], ...] = ()
+    mappings: tuple[CsvMapping, ...] = ()
     path: str = "mbr.toml"
 
     def person(self, pid: str) -> Person:
@@ -296,8 +329,75 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
             conversion_lag_warn_days=r.integer(t, "conversion_lag_warn_days", "audit", 30, 0, 3660),
         )
 
-    mappings = tuple(r.list_of_tables(doc, "mapping"))
-    return Profile(tuple(persons), tuple(plans), tuple(iras), audit, mappings, fname)
+    mappings: list[CsvMapping] = []
+    for i, t in enumerate(r.list_of_tables(doc, "mapping")):
+        m = parse_mapping(t, f"mapping[{i}]", fname, plan_ids=[p.id for p in plans])
+        if any(x.name == m.name for x in mappings):
+            raise r.fail(f"mapping[{i}].name", f"mapping name {m.name!r} is used twice")
+        mappings.append(m)
+    return Profile(tuple(persons), tuple(plans), tuple(iras), audit, tuple(mappings), fname)
+
+
+_MAPPING_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def parse_mapping(t: dict[str, Any], p: str, fname: str = "mbr.toml", plan_ids: list[str] | None = None) -> CsvMapping:
+    """One [[mapping]] table, checked strictly; errors name the key path (`mbr.toml: mapping[0].columns.date`).
+
+    `plan_ids`, when given, are the plans a `plan` key may name.
+    """
+    r = _Reader(fname)
+    r.keys(t, p, {"name", "columns"}, {"title", "kinds", "sources", "header_contains", "delimiter", "encoding",
+                                      "date_format", "footer", "stop_at_blank", "negate", "plan", "source"})
+    name = r.string(t, "name", p)
+    if not _MAPPING_NAME.match(name):
+        raise r.fail(f"{p}.name", f"use lower-case letters, digits, - and _ (it is the `--from` name), found {name!r}")
+    cols = r.table(t["columns"], f"{p}.columns")
+    r.keys(cols, f"{p}.columns", set(MAPPING_REQUIRED_ROLES), set(MAPPING_ROLES) - set(MAPPING_REQUIRED_ROLES))
+    columns = {role: r.string(cols, role, f"{p}.columns") for role in MAPPING_ROLES if role in cols}
+
+    def words(key: str, allowed: tuple[str, ...]) -> dict[str, str]:
+        raw = r.table(t.get(key, {}), f"{p}.{key}")
+        out: dict[str, str] = {}
+        for k, v in raw.items():
+            if not isinstance(v, str) or v not in allowed:
+                raise r.fail(f"{p}.{key}.{k}", f"expected one of {', '.join(allowed)}, found {v!r}")
+            if not k.strip():
+                raise r.fail(f"{p}.{key}", "a word is empty")
+            out[k] = v
+        return out
+
+    def strings(key: str) -> tuple[str, ...]:
+        v = t.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+            raise r.fail(f"{p}.{key}", f"expected a list of non-empty strings, found {v!r}")
+        return tuple(x.strip() for x in v)
+
+    delimiter = t.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in ('"', "\r", "\n"):
+        raise r.fail(f"{p}.delimiter", f"expected one character such as \",\", \";\" or \"\\t\", found {delimiter!r}")
+    date_format = t.get("date_format")
+    if date_format is not None:
+        if not isinstance(date_format, str) or "%" not in date_format:
+            raise r.fail(f"{p}.date_format", f"expected a strftime pattern such as \"%m/%d/%Y\", found {date_format!r}")
+        try:
+            dt.datetime(2026, 1, 31, 13, 5, 7).strftime(date_format)
+        except ValueError as exc:
+            raise r.fail(f"{p}.date_format", str(exc)) from None
+    plan = t.get("plan")
+    if plan is not None:
+        plan = r.string(t, "plan", p)
+        if plan_ids is not None and plan not in plan_ids:
+            raise r.fail(f"{p}.plan", f"unknown plan {plan!r} (plans: {', '.join(plan_ids) or 'none defined'})")
+    source = r.choice(t, "source", p, PLAN_SOURCES)
+    return CsvMapping(
+        name=name, columns=columns, title=r.string(t, "title", p, default="") if "title" in t else "",
+        kinds=words("kinds", MAPPING_KINDS), sources=words("sources", PLAN_SOURCES),
+        header_contains=strings("header_contains"), delimiter=delimiter,
+        encoding=r.choice(t, "encoding", p, MAPPING_ENCODINGS, default="utf-8") or "utf-8",
+        date_format=date_format, footer=strings("footer"), stop_at_blank=r.boolean(t, "stop_at_blank", p),
+        negate=r.boolean(t, "negate", p), plan=plan, source=source, where=f"{fname}: {p}",
+    )
 
 
 def load_profile(path: Path) -> Profile:
