@@ -345,7 +345,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
     where = refs_text(refs)
     if total > pool.value:
         missing = total - pool.value
-        if pool.value > 0 or pool.basis > 0:
+        if pool.source == "after_tax" and (pool.value > 0 or pool.basis > 0):
             notes.append(f"{where}: {fmt_m(total)} leaves the {plan} {pool.source} source, which holds "
                          f"{fmt_m(pool.value)} by the ledger; {fmt_m(missing)} is counted as earnings not "
                          f"booked (add the earnings rows)")
