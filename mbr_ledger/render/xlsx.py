@@ -19,19 +19,19 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.axis import DateAxis
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from ..core.money import ZERO, round_cents
 from ..forms.model import Grid, Line, Worksheet
-from ..forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, flat_details, form_label
+from ..forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
 
 MONEY = "#,##0.00"
 DATE = "yyyy-mm-dd"
 MAX_WIDTH = 60
+ROW_HEIGHT = 15  # points per line of 11-point text
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -43,6 +43,8 @@ TOP = Alignment(vertical="top")
 # or imported from CSV: such text gets the quote prefix on top of being a string cell.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+CHART_ROWS = 18          # rows kept free for a chart of CHART_CM (height, width) in centimetres
+CHART_CM = (8.0, 15.0)  # float-ok: chart size in cm
 SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", "After-tax lots and conversions",
           "Capacity plan", "Limits", "Ledger"]
 
@@ -137,17 +139,31 @@ class _Writer:
             c = self.put(row, col + i, name, bold=True)
             c.fill = HEAD_FILL
 
-    def title(self, row: int, text: str, size: int = 12) -> None:
-        c = _text(self.ws.cell(row=row, column=1), text)
+    def title(self, row: int, text: str, size: int = 12, col: int = 1) -> None:
+        c = _text(self.ws.cell(row=row, column=col), text)
         c.font = Font(bold=True, size=size)
 
     def finish(self, *, freeze: str | None = None, landscape: bool = True, note: str = "") -> None:
         for col, width in self.widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = width
+        lines: dict[int, int] = {}
         for col in self.wrapped:
+            chars = max(self.widths.get(col, 8) * 11 // 10, 1)  # a column unit is a digit; text runs narrower
             for (cell,) in self.ws.iter_rows(min_col=col, max_col=col):
-                if cell.value is not None and not cell.alignment.wrap_text:
+                if cell.value is None:
+                    continue
+                if not cell.alignment.wrap_text:
                     cell.alignment = WRAP
+                if isinstance(cell.value, str):
+                    n = sum(max(1, -(-len(part) // chars)) for part in cell.value.split("\n"))
+                    lines[cell.row] = max(lines.get(cell.row, 1), n)
+        # Row heights for wrapped text: spreadsheets do not always size rows on opening a file.
+        for row, n in lines.items():
+            if n > 1:
+                self.ws.row_dimensions[row].height = min(ROW_HEIGHT * n, 409)
+                for cell in self.ws[row]:
+                    if cell.value is not None and not cell.alignment.wrap_text:
+                        cell.alignment = TOP
         if freeze:
             self.ws.freeze_panes = freeze
         ps = self.ws.page_setup
@@ -159,6 +175,20 @@ class _Writer:
         self.ws.oddFooter.right.text = "Page &P of &N"
         if note:
             self.ws.oddHeader.left.text = note.replace("&", "&&")
+
+
+def _column_after(w: _Writer, col: int, cm: float) -> int:  # float-ok: centimetres
+    """The first column at least `cm` centimetres right of the left edge of column `col`."""
+    edge = 0.0  # float-ok: centimetres
+    while edge < cm:
+        edge += (7 * w.widths.get(col, 8.43) + 5) * 2.54 / 96  # float-ok: a column's width in cm (96 dpi)
+        col += 1
+    return col
+
+
+def _serial(day: dt.date) -> int:
+    """A date as a spreadsheet's day number (1900 date system)."""
+    return (day - dt.date(1899, 12, 30)).days
 
 
 def _is_number(text: str) -> bool:
@@ -282,17 +312,18 @@ def _line_formula(expr: str, lines: dict[str, Line], cells: dict[str, str], targ
     return text if result == target else None
 
 
-def _lines(w: _Writer, top: int, ws: Worksheet, formulas: dict[str, str],
-           extra: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
-    """Form lines: Line | Description | Amount | How | From. Returns the next row and each line's value cell."""
-    w.header(top, ["Line", "Description", "Amount", "How", "From"])
-    cells: dict[str, str] = {ln.id: f"C{top + 1 + i}" for i, ln in enumerate(ws.lines)}
+def _lines(w: _Writer, top: int, ws: Worksheet, formulas: dict[str, str], extra: dict[str, str] | None = None,
+           col: int = 1) -> tuple[int, dict[str, str]]:
+    """Form lines: Line | Description | Amount | How | From, from column `col`. Returns the next row and
+    each line's value cell (a reference usable from any sheet)."""
+    w.header(top, ["Line", "Description", "Amount", "How", "From"], col)
+    letter = get_column_letter(col + 2)
+    cells: dict[str, str] = {ln.id: f"{letter}{top + 1 + i}" for i, ln in enumerate(ws.lines)}
     by_id = {ln.id: ln for ln in ws.lines}
-    sheet = w.ws.title
     for i, ln in enumerate(ws.lines):
         r = top + 1 + i
-        w.put(r, 1, ln.id, bold=True)
-        w.put(r, 2, ln.label)
+        w.put(r, col, ln.id, bold=True)
+        w.put(r, col + 1, ln.label)
         expr = formulas.get(ln.id)
         text = None
         if expr and isinstance(ln.value, Decimal) and ln.kind == "money":
@@ -300,12 +331,13 @@ def _lines(w: _Writer, top: int, ws: Worksheet, formulas: dict[str, str],
         if text is None and extra and ln.id in extra and isinstance(ln.value, Decimal):
             text = extra[ln.id]
         if text is not None:
-            w.formula(r, 3, text)
+            w.formula(r, col + 2, text)
         else:
-            w.put(r, 3, ln.value, ln.kind)
-        w.put(r, 4, ln.formula)
-        w.put(r, 5, ", ".join(ln.inputs))
-    return top + len(ws.lines) + 2, {k: f"{quote_sheetname(sheet)}!${v[0]}${v[1:]}" for k, v in cells.items()}
+            w.put(r, col + 2, ln.value, ln.kind)
+        w.put(r, col + 3, ln.formula)
+        w.put(r, col + 4, compact_refs(ln.inputs))
+    refs = {k: _ref(w.ws.title, col + 2, top + 1 + i) for i, k in enumerate(cells)}
+    return top + len(ws.lines) + 2, refs
 
 
 # ---------------------------------------------------------------- sheets
@@ -347,11 +379,14 @@ class _Book:
         w = _Writer(self.sheets["Summary"])
         w.title(1, "Mega backdoor Roth year-end packet", 14)
         w.put(2, 1, "Person", bold=True)
-        w.put(2, 2, f"{p.person_name} ({p.person})" if p.person_name != p.person else p.person)
+        # header values overflow into the empty cells beside them rather than widen column B
+        _text(w.ws.cell(row=2, column=2), f"{p.person_name} ({p.person})" if p.person_name != p.person else p.person)
         w.put(3, 1, "Tax year", bold=True)
         w.put(3, 2, p.year)
         w.put(4, 1, "Verdict", bold=True)
-        w.put(4, 2, p.verdict_text(), bold=True).fill = STATUS_FILL.get(p.verdict, STATUS_FILL["ok"])
+        verdict = _text(w.ws.cell(row=4, column=2), p.verdict_text())
+        verdict.font = BOLD
+        verdict.fill = STATUS_FILL.get(p.verdict, STATUS_FILL["ok"])
         _text(w.ws.cell(row=5, column=1), p.note).font = Font(italic=True)
         r = 7
         w.title(r, "Every fail and warning")
@@ -364,25 +399,25 @@ class _Book:
             for j, v in enumerate([pr.check, pr.scope, pr.amount, pr.excess, pr.message, pr.fix, pr.deadline]):
                 w.put(row, 2 + j, v)
         if not probs:
-            w.put(r + 1, 1, "No check fails or warns, and the 1099-R forms match the ledger.")
+            _text(w.ws.cell(row=r + 1, column=1), "No check fails or warns, and the 1099-R forms match the ledger.")
         r = r + max(len(probs), 1) + 2
 
-        figures: list[tuple[str, str]] = []
-        ws1099 = p.worksheet("1099r")
-        if ws1099:
-            figures += [(form_label("Form 1040", ln), self.line_cells[("1099r", ln.id)])
-                        for ln in ws1099.lines if ("1099r", ln.id) in self.line_cells]
-        ws8606 = p.worksheet("8606")
-        if ws8606:
-            figures += [(form_label("Form 8606", ln), self.line_cells[("8606", ln.id)])
-                        for ln in ws8606.lines if ln.id in ("18", "14")]
-        figures += [(f"After-tax room, {label}", ref) for label, ref in self.capacity_cells.items()]
+        figures: list[tuple[str, str, str]] = []  # (figure, cell it links to, description)
+        for form, ws_id, ids in (("Form 1040", "1099r", None), ("Form 8606", "8606", ("18", "14"))):
+            ws = p.worksheet(ws_id)
+            for ln in ws.lines if ws else []:
+                if (ids is None or ln.id in ids) and (ws_id, ln.id) in self.line_cells:
+                    figures.append((f"{form} line {ln.id}", self.line_cells[(ws_id, ln.id)],
+                                    form_label(form, ln).split(": ", 1)[-1]))
+        figures += [(f"After-tax room, {label}", ref, "capacity plan: after-tax contributions still possible")
+                    for label, ref in self.capacity_cells.items()]
         if figures:
             w.title(r, "Key figures (live links to the sheets)")
-            w.header(r + 1, ["Figure", "Amount"])
-            for i, (label, ref) in enumerate(figures):
+            w.header(r + 1, ["Figure", "Amount", "What it is"])
+            for i, (label, ref, what) in enumerate(figures):
                 w.put(r + 2 + i, 1, label)
                 w.formula(r + 2 + i, 2, f"={ref}")
+                w.put(r + 2 + i, 3, what)
             r += len(figures) + 3
 
         bars = p.charts.limits
@@ -399,17 +434,16 @@ class _Book:
             chart.title = "Contributions against each limit"
             chart.y_axis.title = "USD"
             chart.y_axis.numFmt = "#,##0"
-            chart.height, chart.width = 7.5, 16  # float-ok: chart size in cm
+            chart.height, chart.width = CHART_CM  # float-ok: chart size in cm
             data = Reference(w.ws, min_col=2, max_col=3, min_row=r + 1, max_row=r + 1 + len(bars))
             cats = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(bars))
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(cats)
-            w.ws.add_chart(chart, f"J{r}")
             r += len(bars) + 3
+            w.ws.add_chart(chart, f"A{r}")
+            r += CHART_ROWS
         notes = [BEST_KNOWLEDGE] if any(f.best_knowledge for f in p.findings) else []
         _notes(w, r, notes)
-        w.widths[1] = min(max(w.widths.get(1, 8), 22), 44)
-        w.wrapped.discard(1)
         w.finish(note=self.header)
 
     # -- Audit
@@ -422,7 +456,7 @@ class _Book:
             r = 2 + i
             w.put(r, 1, f.status).fill = STATUS_FILL.get(f.status, STATUS_FILL["ok"])
             vals = [f.id, f.scope, f.limit, f.amount, f.excess, f.message, f.fix, f.deadline, f.best_knowledge,
-                    ", ".join(f.rows), _show(flat_details(f.details))]
+                    compact_refs(f.rows), _show(flat_details(f.details))]
             for j, v in enumerate(vals):
                 w.put(r, 2 + j, v)
         last = 1 + len(self.p.findings)
@@ -440,13 +474,17 @@ class _Book:
             w.put(3, 1, "(no worksheet)")
             w.finish(freeze="A2", note=self.header)
             return
-        r = 3
+        # Form 1040 on top, over the forms it adds up; the notes, then the grids below
+        top = 3
+        r = top + 2 + len(ws.lines) + 1
+        if ws.notes:
+            r = _notes(w, r, ws.notes)
         titles = {"expected": "Expected from the ledger", "actual": "Forms received",
                   "differences": "Differences"}
         placed: dict[str, _Placed] = {}
         for name, grid in _ordered(ws.grids, ["expected", "actual", "differences"]):
             r, placed[name] = _grid(w, r, grid, titles.get(name, grid.title or name))
-        w.title(r, "Form 1040")
+        w.title(top, "Form 1040")
         extra = _form_lines_from_forms(ws, placed.get("expected"))
         for lid, expr in F1040_FROM_8606.items():
             parts = [t for _, t in _TERM.findall(expr)]
@@ -457,9 +495,8 @@ class _Book:
             total = sum((_number(f8606.value(t)) for t in parts), ZERO)
             if total == ln.value:
                 extra[lid] = "=" + "+".join(str(x) for x in refs)
-        r, cells = _lines(w, r + 1, ws, {}, extra)
+        _, cells = _lines(w, top + 1, ws, {}, extra)
         self.line_cells.update({("1099r", k): v for k, v in cells.items()})
-        _notes(w, r, ws.notes)
         w.finish(freeze="A2", note=self.header)
 
     # -- Form 8606
@@ -483,68 +520,74 @@ class _Book:
         w = _Writer(self.sheets["After-tax lots and conversions"])
         ws = self.p.worksheet("lots")
         w.title(1, f"After-tax lots and conversions, {self.p.title}")
-        r = 3
-        width = 1
+        balances = self.p.charts.balances
+        earnings = [s for s in self.p.charts.earnings if s.points]
+        r = 3 + (CHART_ROWS if balances or earnings else 0)  # the charts go on top, their data at the end
         if ws is None:
             w.put(r, 1, "(no worksheet)")
             r += 2
         else:
+            top, width = r, 1
             for name, grid in _ordered(ws.grids, ["lots", "conversions"]):
                 r, _ = _grid(w, r, grid, grid.title or name)
                 width = max(width, len(grid.columns))
-            if ws.lines:
-                w.title(r, "Per plan")
-                r, _ = _lines(w, r + 1, ws, {})
+            if ws.lines:  # beside the grids, so that its long labels do not widen their columns
+                w.title(top, "Per plan", col=width + 2)
+                _lines(w, top + 1, ws, {}, col=width + 2)
+                r = max(r, top + len(ws.lines) + 3)
             r = _notes(w, r, ws.notes)
-        chart_col = get_column_letter(width + 2)
-        chart_row = 3
-        balances = self.p.charts.balances
+        charts: list[BarChart | ScatterChart] = []
         if balances:
             dates = sorted({d for s in balances for d, _ in s.points})
             w.title(r, "After-tax balance (chart data)")
             w.header(r + 1, ["Date", *[s.name for s in balances]])
-            last = {s.name: dict(s.points) for s in balances}
+            by_day = {s.name: dict(s.points) for s in balances}
             carry: dict[str, Decimal | None] = {s.name: None for s in balances}
             for i, d in enumerate(dates):
                 w.put(r + 2 + i, 1, d)
                 for j, s in enumerate(balances):
-                    if d in last[s.name]:
-                        carry[s.name] = last[s.name][d]
+                    if d in by_day[s.name]:
+                        carry[s.name] = by_day[s.name][d]
                     w.put(r + 2 + i, 2 + j, carry[s.name])
-            lc = LineChart()
-            lc.title = "After-tax balance over the year"
-            lc.y_axis.title = "USD"
-            lc.y_axis.numFmt = "#,##0"
-            lc.x_axis = DateAxis(crossAx=100)
-            lc.x_axis.number_format = "mmm"
-            lc.x_axis.majorTimeUnit = "months"
-            lc.height, lc.width = 7.5, 18  # float-ok: chart size in cm
-            lc.add_data(Reference(w.ws, min_col=2, max_col=1 + len(balances), min_row=r + 1,
-                                  max_row=r + 1 + len(dates)), titles_from_data=True)
-            lc.set_categories(Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(dates)))
-            w.ws.add_chart(lc, f"{chart_col}{chart_row}")
-            chart_row += 16
+            sc = ScatterChart()
+            sc.title = "After-tax balance over the year"
+            sc.y_axis.title = "USD"
+            sc.y_axis.numFmt = "#,##0"
+            sc.x_axis.number_format = "mmm"
+            sc.x_axis.scaling.min = _serial(dt.date(self.p.year, 1, 1))
+            sc.x_axis.scaling.max = _serial(dt.date(self.p.year, 12, 31))
+            sc.x_axis.majorUnit = 61  # about two months
+            xs = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(dates))
+            for j in range(len(balances)):
+                ys = Reference(w.ws, min_col=2 + j, min_row=r + 1, max_row=r + 1 + len(dates))
+                series = Series(ys, xs, title_from_data=True)
+                series.marker.symbol = "none"
+                series.smooth = False
+                sc.series.append(series)
+            charts.append(sc)
             r += len(dates) + 3
-        earnings = [s for s in self.p.charts.earnings if s.points]
         if earnings:
-            w.title(r, "Earnings between conversions (chart data)")
-            w.header(r + 1, ["Conversion", "Plan", "Earnings since the previous one"])
-            n = 0
-            for s in earnings:
-                for d, amount in s.points:
-                    w.put(r + 2 + n, 1, d)
-                    w.put(r + 2 + n, 2, s.name)
-                    w.put(r + 2 + n, 3, amount)
-                    n += 1
+            days = sorted({d for s in earnings for d, _ in s.points})
+            w.title(r, "Earnings in each conversion or rollover (chart data)")
+            w.header(r + 1, ["Date", *[s.name for s in earnings]])
+            for i, d in enumerate(days):
+                w.put(r + 2 + i, 1, d)
+                for j, s in enumerate(earnings):
+                    w.put(r + 2 + i, 2 + j, dict(s.points).get(d))
             bc = BarChart()
-            bc.title = "Earnings between conversions (Dec 31: not converted)"
+            bc.title = "Earnings in each conversion (Dec 31: still unconverted)"
             bc.y_axis.title = "USD"
             bc.y_axis.numFmt = "#,##0.00"
-            bc.legend = None
-            bc.height, bc.width = 7.5, 18  # float-ok: chart size in cm
-            bc.add_data(Reference(w.ws, min_col=3, min_row=r + 1, max_row=r + 1 + n), titles_from_data=True)
-            bc.set_categories(Reference(w.ws, min_col=1, max_col=2, min_row=r + 2, max_row=r + 1 + n))
-            w.ws.add_chart(bc, f"{chart_col}{chart_row}")
+            bc.x_axis.number_format = "mm-dd"
+            bc.add_data(Reference(w.ws, min_col=2, max_col=1 + len(earnings), min_row=r + 1,
+                                  max_row=r + 1 + len(days)), titles_from_data=True)
+            bc.set_categories(Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(days)))
+            charts.append(bc)
+        col = 1
+        for chart in charts:
+            chart.height, chart.width = CHART_CM  # float-ok: chart size in cm
+            w.ws.add_chart(chart, f"{get_column_letter(col)}3")
+            col = _column_after(w, col, CHART_CM[1] + 0.5)  # float-ok: cm
         w.finish(freeze="A2", note=self.header)
 
     # -- Capacity plan
