@@ -69,8 +69,8 @@ def limits_chart(bars: list[LimitBar], width: int = 500) -> Drawing:
     legend.alignment = "right"
     legend.columnMaximum = 1
     legend.deltax = 110
-    legend.colorNamePairs = [(LIMIT_COLOR, "limit"), (STATUS_COLOR["ok"], "contributed: ok"),
-                             (STATUS_COLOR["warn"], "warn"), (STATUS_COLOR["fail"], "fail")]
+    statuses = [s for s in ("ok", "info", "warn", "fail") if any(b.status == s for b in bars)]
+    legend.colorNamePairs = [(LIMIT_COLOR, "limit")] + [(STATUS_COLOR[s], f"contributed: {s}") for s in statuses]
     d.add(legend)
     return d
 

@@ -352,12 +352,12 @@ def _f1099r(p: Packet, story: list[Flowable]) -> None:
     if ws is None:
         story.append(_p("(no worksheet)", BODY))
         return
-    _worksheet_body(ws, story, LANDSCAPE_W, ["expected", "actual", "differences"],
-                    {"expected": "Expected from the ledger", "actual": "Forms received",
-                     "differences": "Differences"})
     if ws.lines:
         story.append(KeepTogether([Paragraph("Form 1040", H2), _lines(ws.lines, LANDSCAPE_W)]))
     _notes(ws.notes, story)
+    _worksheet_body(ws, story, LANDSCAPE_W, ["expected", "actual", "differences"],
+                    {"expected": "Expected from the ledger", "actual": "Forms received",
+                     "differences": "Differences"})
 
 
 def _f8606(p: Packet, story: list[Flowable]) -> None:
