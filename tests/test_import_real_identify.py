@@ -9,9 +9,10 @@ import shutil
 import pytest
 from real_helpers import FIX, PROFILE_TEXT
 
-from conftest import SAMPLE, run
 from mbr_ledger.core.errors import MbrError
 from mbr_ledger.importers import detect, registry, sniff
+
+from conftest import SAMPLE, run
 
 EXPECTED = {
     "netbenefits-history.csv": "netbenefits",
