@@ -332,7 +332,7 @@ def _worksheet_body(ws: Worksheet, story: list[Flowable], width: float, order: l
     """The worksheet's grids, in `order` first."""
     for name in [n for n in order if n in ws.grids] + [n for n in ws.grids if n not in order]:
         grid = ws.grids[name]
-        story.append(CondPageBreak(80))
+        story.append(CondPageBreak(80 if grid.rows else 40))
         story.append(Paragraph(escape(titles.get(name, grid.title or name)), H2))
         if grid.rows:
             story.append(_grid(grid, width, ws.person))
