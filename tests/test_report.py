@@ -485,7 +485,7 @@ def test_8606_formula_only_where_it_gives_the_worksheet_figure(ratio: str, line1
 
 def test_compact_refs() -> None:
     refs = ["a.csv:2", "a.csv:3", "a.csv:4", "b.csv:9", "a.csv:7", "odd"]
-    assert compact_refs(refs) == "a.csv lines 2-4, 7; b.csv line 9; odd"
+    assert compact_refs(refs) == "a.csv:2-4,7; b.csv:9; odd"
 
 
 def test_user_text_in_the_pdf_is_shown_not_interpreted(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path) -> None:
     path.write_bytes(data)
     wb = openpyxl.load_workbook(path)
     audit = wb["Audit"]
-    assert [audit.cell(row=2, column=c).value for c in (3, 7, 8, 11)] == ["+scope", evil, "-fix", "=file.csv line 3"]
+    assert [audit.cell(row=2, column=c).value for c in (3, 7, 8, 11)] == ["+scope", evil, "-fix", "=file.csv:3"]
     for c in (3, 7, 8, 11):
         assert audit.cell(row=2, column=c).data_type == "s"
     lots = wb["After-tax lots and conversions"]

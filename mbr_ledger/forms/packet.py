@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .. import NOT_TAX_ADVICE
 from ..core.money import ZERO, from_cents
 from ..limits import Limit, limits_for
 from ..rules.findings import Finding
@@ -23,9 +24,6 @@ from .model import Grid, Line, Worksheet
 if TYPE_CHECKING:
     from ..ledger.store import Ledger
     from ..profile import Profile
-
-NOT_TAX_ADVICE = ("Not tax advice. mbr_ledger prepares worksheets from your own files; a tax professional "
-                  "should review them before you file.")
 
 BEST_KNOWLEDGE = ("Marked best knowledge: the rule is our reading where official guidance is thin; "
                   "check it with a tax professional.")
@@ -246,7 +244,8 @@ def flat_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def compact_refs(refs: list[str]) -> str:
-    """"a.csv:2, a.csv:3, a.csv:4, b.csv:9" -> "a.csv lines 2-4; b.csv line 9" (first-seen file order)."""
+    """["a.csv:2", "a.csv:3", "a.csv:4", "a.csv:7", "b.csv:9"] -> "a.csv:2-4,7; b.csv:9": the style of
+    `rules.lots.refs_text`, with runs of lines as ranges (files in first-seen order)."""
     by_file: dict[str, list[int]] = {}
     other: list[str] = []
     for ref in refs:
@@ -267,7 +266,7 @@ def compact_refs(refs: list[str]) -> str:
             spans.append(str(start) if start == prev else f"{start}-{prev}")
             if n is not None:
                 start = prev = n
-        parts.append(f"{path} line{'s' if len(nums) > 1 else ''} {', '.join(spans)}")
+        parts.append(f"{path}:{','.join(spans)}")
     return "; ".join(parts + other)
 
 
