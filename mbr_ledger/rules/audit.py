@@ -17,6 +17,7 @@ comes from, in one place (`plan_years`):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ class AuditData:
     """What every check reads: one person's frames around one year, the limits and the profile.
 
     `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
-    `year - 1` through `year + 1` (deposits of a December paycheck land in January; IRA
+    `year - 1` through `year + 1`, earnings rows left out (deposits of a December paycheck land in January; IRA
     contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
     results of `rules.lots.after_tax_history` and `forms.f8606.backdoor_details` (or the error text when
     Form 8606 cannot be computed), computed by `run_audit`.
@@ -71,6 +72,35 @@ class AuditData:
     lots: Any = None
     backdoor: Any = None
     notes: list[str] = field(default_factory=list)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def payroll_rows(self) -> list[dict[str, Any]]:
+        return self.cached("payroll", lambda: _dicts(self.payroll))  # type: ignore[no-any-return]
+
+    @property
+    def w2_rows(self) -> list[dict[str, Any]]:
+        return self.cached("w2", lambda: _dicts(self.w2))  # type: ignore[no-any-return]
+
+    @property
+    def contribution_rows(self) -> list[dict[str, Any]]:
+        """The `contribution` events (deposits to plans, IRA contributions), as dicts."""
+        return self.cached("contributions", lambda: _dicts(  # type: ignore[no-any-return]
+            self.events.filter(pl.col("kind") == "contribution") if self.events.height else self.events))
+
+    def accounts_with_rows(self, year: int) -> set[str]:
+        """Accounts with any event row dated in `year`."""
+        def make() -> set[str]:
+            if not self.events.height:
+                return set()
+            df = self.events.filter(pl.col("date").dt.year() == year)
+            return set(df["account"].unique().to_list())
+        return self.cached(("accounts", year), make)  # type: ignore[no-any-return]
 
     @property
     def age(self) -> int:
@@ -174,14 +204,21 @@ def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: i
     res = DepositMatch()
     used: set[int] = set()
     by_key: dict[tuple[str, str], list[int]] = {}
-    for i, d in enumerate(deposits):
+    for i, d in enumerate(deposits):   # deposits come in date order
         by_key.setdefault((d.plan, d.source), []).append(i)
+    dates = {k: [deposits[i].date for i in idx] for k, idx in by_key.items()}
 
     def find(item: PayItem, lo: dt.date, hi: dt.date, same_amount: bool) -> int | None:
-        for i in by_key.get((item.plan, item.source), []):
-            d = deposits[i]
-            if i not in used and lo <= d.date <= hi and (d.amount == item.amount or not same_amount):
-                return i
+        key = (item.plan, item.source)
+        idx = by_key.get(key)
+        if not idx:
+            return None
+        for j in range(bisect.bisect_left(dates[key], lo), len(idx)):
+            d = deposits[idx[j]]
+            if d.date > hi:
+                break
+            if idx[j] not in used and (d.amount == item.amount or not same_amount):
+                return idx[j]
         return None
 
     rest: list[PayItem] = []
@@ -260,11 +297,14 @@ def _in_year(d: dt.date, year: int) -> bool:
 def plan_years(data: AuditData, year: int | None = None) -> dict[str, PlanYear]:
     """Each plan of the person with any payroll row or deposit in `year` (default: the audit year)."""
     year = data.year if year is None else year
-    pay = [r for r in _dicts(data.payroll) if _in_year(r["pay_date"], year)]
-    evs = _dicts(data.events)
+    key = ("plan_years", year)
+    if key in data._cache:
+        return data._cache[key]  # type: ignore[no-any-return]
+    pay = [r for r in data.payroll_rows if _in_year(r["pay_date"], year)]
+    evs = data.contribution_rows
     out: dict[str, PlanYear] = {}
     window = data.profile.audit.deposit_window_days
-    all_items = pay_items(r for r in _dicts(data.payroll))
+    all_items = pay_items(data.payroll_rows)
     all_deps = deposits_of(evs, {p.id for p in data.plans})
     matching = match_deposits(all_items, all_deps, window)
     for plan in data.plans:
@@ -298,6 +338,7 @@ def plan_years(data: AuditData, year: int | None = None) -> dict[str, PlanYear]:
                 elif d.source == "nonelective":
                     py.nonelective += d.amount
         out[plan.id] = py
+    data._cache[key] = out
     return out
 
 
@@ -375,7 +416,8 @@ def check_402g(data: AuditData) -> list[Finding]:
     employers = {py.plan.employer for py in pys.values() if py.deferrals}
     cu_text = f" + {show(cu)} catch-up (age {data.age} on Dec 31)" if cu else ""
     lim_text = f"402(g) limit {show(base)}{cu_text} = {show(limit)}"
-    rows = [r for py in pys.values() for r in py.rows]
+    rows = [r for py in pys.values()
+            for r in (py.rows if py.from_payroll else refs(d.row for d in py.deposits if d.source in ("pretax", "roth")))]
     details: dict[str, Any] = {"by_plan": by_plan, "deferral_limit": base, "catch_up_limit": cu,
                                "age_dec31": data.age,
                                "split": {pid: {"deferrals": fmt(money(s.deferrals)), "regular": fmt(money(s.regular)),
@@ -507,28 +549,28 @@ def prior_fica_wages(data: AuditData, plans: list[Plan]) -> PriorWages:
     prior = data.year - 1
     ids = {p.id for p in plans}
     employer = plans[0].employer
-    w2 = [r for r in _dicts(data.w2) if r["tax_year"] == prior and r["plan"] in ids]
+    w2 = [r for r in data.w2_rows if r["tax_year"] == prior and r["plan"] in ids]
     if w2:
         distinct = {(_cents(r["box1"]), _cents(r["box3"]), _cents(r["box12_d"]), _cents(r["box12_aa"])) for r in w2}
         cents = sum(v[1] for v in distinct)
         return PriorWages(cents, f"{prior} W-2 box 3 from {employer}", refs(w2))
-    pay = [r for r in _dicts(data.payroll) if r["pay_date"].year == prior and r["plan"] in ids]
+    pay = [r for r in data.payroll_rows if r["pay_date"].year == prior and r["plan"] in ids]
     if pay:
         cents = _per_pay_date_max(pay, "fica_wages", lambda r: employer)
         return PriorWages(cents, f"{prior} payroll fica_wages from {employer}", refs(pay))
-    prior_events = [r for r in _dicts(data.events) if r["date"].year == prior and r["account"] in ids]
-    this_pay = sorted(r["pay_date"] for r in _dicts(data.payroll)
+    prior_accounts = sorted(ids & data.accounts_with_rows(prior))
+    this_pay = sorted(r["pay_date"] for r in data.payroll_rows
                       if r["pay_date"].year == data.year and r["plan"] in ids)
-    this_deps = sorted(r["date"] for r in _dicts(data.events)
-                       if r["date"].year == data.year and r["account"] in ids and r["kind"] == "contribution")
+    this_deps = sorted(r["date"] for r in data.contribution_rows
+                       if r["date"].year == data.year and r["account"] in ids)
     first = this_pay[0] if this_pay else (this_deps[0] if this_deps else None)
-    if not prior_events and first is not None and first.month > 1:
+    if not prior_accounts and first is not None and first.month > 1:
         return PriorWages(0, f"no {prior} wages from {employer}: first paycheck {first.isoformat()}, "
                              f"a new hire", [], new_hire=True)
-    why = (f"the book holds {employer} plan activity in {prior} but no wages" if prior_events
+    why = (f"the book holds {employer} plan activity in {prior} but no wages" if prior_accounts
            else f"the first {data.year} paycheck from {employer} is in January, so you likely worked there "
                 f"in {prior}")
-    return PriorWages(None, f"W-2 box 3 for {prior} from {employer} is missing ({why})", refs(prior_events))
+    return PriorWages(None, f"W-2 box 3 for {prior} from {employer} is missing ({why})", [])
 
 
 def check_catch_up_roth(data: AuditData) -> list[Finding]:
@@ -724,8 +766,8 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
     deposits that no paycheck explains."""
     window = data.profile.audit.deposit_window_days
     prior_dec = dt.date(data.year - 1, 12, 1)
-    pay = [r for r in _dicts(data.payroll) if r["pay_date"] >= prior_dec]
-    evs = [r for r in _dicts(data.events) if r["date"] >= prior_dec]
+    pay = [r for r in data.payroll_rows if r["pay_date"] >= prior_dec]
+    evs = [r for r in data.contribution_rows if r["date"] >= prior_dec]
     out = []
     for plan in data.plans:
         prow = [r for r in pay if r["plan"] == plan.id]
@@ -822,7 +864,7 @@ def check_w2_box12(data: AuditData) -> list[Finding]:
     """W-2 box 12 code D (pre-tax 401(k)) and AA (Roth 401(k)) against the year's deferrals at
     that employer. After-tax contributions are not on the W-2."""
     pys = plan_years(data)
-    w2 = [r for r in _dicts(data.w2) if r["tax_year"] == data.year]
+    w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
     out = []
     for employer, plans in _employers(data.plans).items():
         ids = {p.id for p in plans}
@@ -875,8 +917,8 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
         return []
     contribs = []
     late = []
-    for r in _dicts(data.events):
-        if r["account"] not in iras or r["kind"] != "contribution":
+    for r in data.contribution_rows:
+        if r["account"] not in iras:
             continue
         if r["source"] not in IRA_CONTRIBUTION_SOURCES:
             continue
@@ -891,8 +933,8 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
     total = sum(_cents(r["amount"]) for r in contribs)
     amount = money(total)
     dollar = data.limits.ira_limit(data.age)
-    w2 = [r for r in _dicts(data.w2) if r["tax_year"] == data.year]
-    pay = [r for r in _dicts(data.payroll) if r["pay_date"].year == data.year]
+    w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
+    pay = [r for r in data.payroll_rows if r["pay_date"].year == data.year]
     comp: int | None
     if w2:
         comp, comp_basis = sum(_cents(r["box1"]) for r in w2), "W-2 box 1"
@@ -1110,10 +1152,10 @@ def prior_year_pay(data: AuditData, plans: list[Plan]) -> tuple[int | None, str]
     box 12 D (wages before pre-tax deferrals)."""
     prior = data.year - 1
     ids = {p.id for p in plans}
-    pay = [r for r in _dicts(data.payroll) if r["pay_date"].year == prior and r["plan"] in ids]
+    pay = [r for r in data.payroll_rows if r["pay_date"].year == prior and r["plan"] in ids]
     if pay:
         return _per_pay_date_max(pay, "plan_compensation", lambda r: 0), f"{prior} payroll"
-    w2 = [r for r in _dicts(data.w2) if r["tax_year"] == prior and r["plan"] in ids]
+    w2 = [r for r in data.w2_rows if r["tax_year"] == prior and r["plan"] in ids]
     if w2:
         distinct = {(_cents(r["box1"]), _cents(r["box12_d"])) for r in w2}
         return sum(a + b for a, b in distinct), f"{prior} W-2 box 1 + box 12 D"
@@ -1203,7 +1245,9 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
         prior = None
     pay = ledger.frame("payroll", person=person, where="pay_date >= ? AND pay_date <= ?",
                        params=(f"{year - 1:04d}-01-01", f"{year:04d}-12-31"))
-    events = ledger.frame("events", person=person, where="date >= ? AND date <= ?",
+    # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
+    # (the bulk of a ledger) are left out. The lots engine reads its own rows.
+    events = ledger.frame("events", person=person, where="date >= ? AND date <= ? AND kind != 'earnings'",
                           params=(f"{year - 1:04d}-01-01", f"{year + 1:04d}-12-31"))
     w2 = ledger.frame("w2", person=person, where="tax_year >= ? AND tax_year <= ?", params=(year - 1, year))
     lots = None
