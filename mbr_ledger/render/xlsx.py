@@ -33,7 +33,6 @@ DATE = "yyyy-mm-dd"
 MAX_WIDTH = 60
 ROW_HEIGHT = 15  # points per line of 11-point text
 BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
 HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 STATUS_FILL = {"fail": PatternFill("solid", fgColor="FFC7CE"), "warn": PatternFill("solid", fgColor="FFEB9C"),
                "ok": PatternFill("solid", fgColor="C6EFCE"), "info": PatternFill("solid", fgColor="DDEBF7")}
