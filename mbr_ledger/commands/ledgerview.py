@@ -40,7 +40,7 @@ def ledger(ctx: click.Context, year: int | None, person: str | None, account: st
     finally:
         led.close()
     cols = ["date", "person", "account", "kind", "source", "amount", "destination", "for_year", "memo",
-            "source_file", "source_line"]
+            "source_file", "source_line", "fund", "shares"]
     if fmt == "json":
         out = []
         for r in df.select(cols).iter_rows(named=True):

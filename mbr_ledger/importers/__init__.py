@@ -15,7 +15,7 @@ from .base import Extracted, ImportContext, Importer, Sniff
 SNIFF_BYTES = 65536
 
 
-def registry() -> list[Importer]:
+def registry(ctx: ImportContext | None = None) -> list[Importer]:
     from .contract import CONTRACT_IMPORTERS
 
     found: list[Importer] = list(CONTRACT_IMPORTERS)
@@ -24,6 +24,10 @@ def registry() -> list[Importer]:
     except ImportError:  # pragma: no cover - the real-export importers are optional modules
         REAL_IMPORTERS = []
     found += REAL_IMPORTERS
+    if ctx is not None:
+        from .mapping import mapping_importers
+
+        found += mapping_importers(ctx, {i.name for i in found})
     return found
 
 
@@ -44,8 +48,8 @@ def sniff(path: Path) -> Sniff:
     return Sniff(path, head, text.splitlines())
 
 
-def detect(path: Path, name: str | None = None) -> Importer:
-    importers = registry()
+def detect(path: Path, name: str | None = None, ctx: ImportContext | None = None) -> Importer:
+    importers = registry(ctx)
     if name:
         for imp in importers:
             if imp.name == name:
