@@ -33,6 +33,10 @@ demo: $(STAMP)
 	  $(BIN)/mbr --book $(DEMO) worksheet 8606 --year $$y || exit 2; \
 	  $(BIN)/mbr --book $(DEMO) report --year $$y --out reports/ || exit 2; \
 	done
+	@echo; echo "After-tax room left in 2026, and what 20 years of it grow to:"
+	$(BIN)/mbr --book $(DEMO) capacity --year 2026 --person alex
+	$(BIN)/mbr capacity --year 2026 --age 40 --salary 120000 --match-pct 4 --paychecks 26
+	$(BIN)/mbr project --annual 42700 --years 20 --rate 7% --marginal-rate 0.32 --lag-days 30
 	@echo; echo "Real recordkeeper and payroll exports (tests/fixtures/real/) in a book of their own:"
 	$(BIN)/mbr init $(DEMO)-real --profile tests/fixtures/real/profile.toml
 	$(BIN)/mbr --book $(DEMO)-real import tests/fixtures/real/voya-history.csv tests/fixtures/real/vanguard-401k.qfx tests/fixtures/real/workday-payslip.xlsx
