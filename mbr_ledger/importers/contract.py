@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from ..core.errors import InputProblem, MbrError
 from ..ledger.schema import TABLES
 from .base import Extracted, ImportContext, Sniff
-from .tabular import Col, check_columns, decode, parse_frame, read_csv_table, to_frame
+from .tabular import Col, CsvFile, check_columns, parse_frame
 from .validate import VALIDATORS
 
 
@@ -41,17 +43,36 @@ class ContractCsv:
         return set(self.required) <= fields
 
     def extract(self, path: Path, ctx: ImportContext) -> Extracted:
-        text = decode(path, path.read_bytes())
-        lines = text.splitlines()
-        header_line = next((i + 1 for i, ln in enumerate(lines) if ln.strip()), 1)
-        table = read_csv_table(path, text, header_line=header_line)
-        check_columns(table, self.required, self.optional)
-        raw, problems = to_frame(table)
+        """The whole file at once (see `extract_batches`, which `mbr import` uses)."""
+        parts = list(self.extract_batches(path, ctx))
+        frame = pl.concat([p.tables[self.table] for p in parts])
+        problems = [pr for p in parts for pr in p.problems]
+        return Extracted(self.name, {self.table: frame}, sorted(problems, key=lambda p: p.line))
+
+    def extract_batches(self, path: Path, ctx: ImportContext) -> Iterator[Extracted]:
+        """The file in consecutive batches of rows, each checked on its own (every check is per row)."""
+        f = CsvFile(path)
+        try:
+            check_columns(f.table(), self.required, self.optional)
+        except MbrError:
+            f.close()
+            raise
+        rows = 0
+        for block in f.blocks():
+            rows += block.frame.height + len(block.problems)
+            yield self._batch(path, ctx, block.frame, block.problems)
+        if rows == 0:
+            raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
+
+    def _batch(self, path: Path, ctx: ImportContext, raw: pl.DataFrame, problems: list[InputProblem]) -> Extracted:
         parsed, more = parse_frame(raw, self.cols, path)
-        problems += more
+        problems = problems + more
         parsed = parsed.with_columns([pl.col(c.name).fill_null(False) for c in self.cols if c.kind == "flag"])
-        bad_lines = sorted({p.line for p in problems})
-        ok = parsed.filter(~pl.col("source_line").is_in(bad_lines))
+        if problems:
+            bad_lines = sorted({p.line for p in problems})
+            ok = parsed.filter(~pl.col("source_line").is_in(bad_lines))
+        else:
+            ok = parsed
         checked, more = VALIDATORS[self.table](ok, ctx.profile, path)
         problems += more
         if not problems:

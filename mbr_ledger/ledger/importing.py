@@ -1,13 +1,21 @@
-"""Importing files into the ledger: read and check every file first, then write each whole."""
+"""Importing files into the ledger: every file is checked before anything is written, and each is
+then written whole, in its own transaction.
+
+A file is read in batches of rows where its importer can (`extract_batches`), so a large file is
+never in memory at once: the batches go into the file's open transaction as they come, and the
+first problem stops the writing; the transaction is then rolled back and the ledger is as it was.
+With several files, each is read once to check it before the first is written.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.errors import MbrError
-from ..importers import ImportContext, detect
+from ..core.errors import InputProblem, MbrError
+from ..importers import Extracted, ImportContext, Importer, detect
+from ..importers.tabular import MAX_PROBLEMS
 from .store import Ledger, file_sha256
 
 
@@ -28,25 +36,75 @@ class FileResult:
                 "notes": self.notes}
 
 
+def _batches(importer: Importer, path: Path, ctx: ImportContext) -> Iterator[Extracted]:
+    batched = getattr(importer, "extract_batches", None)
+    if batched is not None:
+        yield from batched(path, ctx)
+    else:
+        yield importer.extract(path, ctx)
+
+
+class _Problems:
+    """A file's problems: the first MAX_PROBLEMS kept, all counted."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.kept: list[InputProblem] = []
+        self.count = 0
+
+    def add(self, problems: list[InputProblem]) -> None:
+        self.count += len(problems)
+        self.kept += problems[: max(0, MAX_PROBLEMS - len(self.kept))]
+
+    def raise_any(self) -> None:
+        if self.count:
+            raise MbrError(f"{self.path}: {self.count} problem(s); nothing was imported",
+                           sorted(self.kept, key=lambda p: p.line))
+
+
+def _check(importer: Importer, path: Path, ctx: ImportContext) -> None:
+    problems = _Problems(path)
+    for ex in _batches(importer, path, ctx):
+        problems.add(ex.problems)
+    problems.raise_any()
+
+
+def _lines(path: Path) -> int:
+    n = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            n += block.count(b"\n")
+    return max(n - 1, 0)
+
+
 def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: str | None = None,
                  dry_run: bool = False, on_file: Callable[[str, int], None] | None = None,
                  on_rows: Callable[[int], None] | None = None) -> list[FileResult]:
     """Import `paths`. Any bad file stops the whole command before anything is written."""
-    staged = []
+    importers: list[tuple[Path, Importer]] = []
     for path in paths:
-        importer = detect(path, fmt)
-        if on_file:
-            on_file(f"reading {path.name}", 0)
-        extracted = importer.extract(path, ctx)
-        if extracted.problems:
-            raise MbrError(f"{path}: {len(extracted.problems)} problem(s); nothing was imported",
-                           extracted.problems)
-        staged.append((path, file_sha256(path), extracted))
+        importer = detect(path, fmt, ctx)
+        if len(paths) > 1:
+            if on_file:
+                on_file(f"reading {path.name}", 0)
+            _check(importer, path, ctx)
+        importers.append((path, importer))
     results = []
-    for path, sha, ex in staged:
+    for path, importer in importers:
         if on_file:
-            on_file(f"writing {path.name}", ex.rows())
-        res = ledger.append(str(path), sha, ex.format, ex.tables, dry_run=dry_run, progress=on_rows)
-        results.append(FileResult(str(path), ex.format, sha, ex.rows(), res.imported, res.duplicates,
-                                  dict(res.by_table or {}), ex.notes))
+            on_file(f"writing {path.name}", _lines(path))
+        sha = file_sha256(path)
+        problems = _Problems(path)
+        fmt_name, notes = importer.name, []
+        with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w:
+            for ex in _batches(importer, path, ctx):
+                problems.add(ex.problems)
+                fmt_name = w.format = ex.format
+                notes += [n for n in ex.notes if n not in notes]
+                if not problems.count:
+                    w.add(ex.tables)
+            problems.raise_any()
+        res = w.result
+        results.append(FileResult(str(path), fmt_name, sha, w.rows, res.imported, res.duplicates,
+                                  dict(res.by_table or {}), notes))
     return results

@@ -6,6 +6,12 @@
 - Rows are de-duplicated by a fingerprint of the normalised row plus its occurrence number
   within the file, so re-importing adds nothing, a longer file adds only its new rows, and two
   identical rows in one file are both kept.
+- The fingerprint is a 16-byte BLAKE2b digest (stored as a BLOB) of the table name and the row's
+  value columns as text; the occurrence counts earlier rows of the same file whose digest starts
+  with the same 8 bytes (rows with equal digests always share those), so numbering is a function
+  of the file's rows up to that line: a re-import or a longer file numbers them the same.
+- A file may be written in batches (`Ledger.appending`), all inside its one transaction, so a
+  large file never has to sit in memory whole.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
-CHUNK = 50_000
+CHUNK = 10_000
+CACHE_KIB = 32_768  # SQLite page cache while writing
 
 
 class LedgerBusy(MbrError):
@@ -48,22 +55,90 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fingerprints(t: Table, df: pl.DataFrame) -> pl.DataFrame:
-    """Add `fingerprint` (hash of the normalised value columns) and `occurrence` (1, 2, ... per file)."""
+def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
+    """The 16-byte digest of each row: BLAKE2b over the table name and its value columns as text.
+
+    hashlib, not Polars' `hash()`, whose values may change between Polars versions.
+    """
     parts = [pl.col(c).cast(pl.String).fill_null("") for c in t.columns]
-    keyed = df.with_columns(pl.concat_str([pl.lit(t.name), *parts], separator="\x1f").alias("_key"))
-    digests = [hashlib.blake2b(k.encode(), digest_size=16).hexdigest() for k in keyed["_key"].to_list()]
-    return (keyed.drop("_key")
-            .with_columns(pl.Series("fingerprint", digests, dtype=pl.String))
-            .sort("source_line")
-            .with_columns(pl.int_range(1, pl.len() + 1).over("fingerprint").alias("occurrence")))
+    keys = df.select(pl.concat_str([pl.lit(t.name), *parts], separator="\x1f").cast(pl.Binary)).to_series()
+    blake = hashlib.blake2b
+    return pl.Series("fingerprint", [blake(k, digest_size=16).digest() for k in keys.to_list()], dtype=pl.Binary)
 
 
-def _sql_values(t: Table, df: pl.DataFrame) -> list[tuple[Any, ...]]:
-    cols = [*t.columns, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence", "file_id"]
-    conv = df.with_columns([pl.col(c).dt.to_string("%Y-%m-%d") for c, ty in t.columns.items() if ty == pl.Date])
-    conv = conv.with_columns([pl.col(c).cast(pl.Int64) for c, ty in t.columns.items() if ty == pl.Boolean])
-    return list(conv.select(cols).iter_rows())
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class FileWriter:
+    """Adds one file's rows to the open transaction, batch after batch, in the file's line order."""
+
+    def __init__(self, conn: sqlite3.Connection, file_id: int, path: str, sha256: str,
+                 progress: Callable[[int], None] | None):
+        self.conn = conn
+        self.file_id = file_id
+        self.path = path
+        self.sha256 = sha256
+        self.progress = progress
+        self.rows = 0
+        self.format: str | None = None  # set to record another format name than the one begun with
+        self.result = AppendResult(by_table={})
+        self._seen: dict[str, pl.Series] = {}  # per table: the digests' first 8 bytes of earlier rows
+
+    def add(self, tables: dict[str, pl.DataFrame]) -> None:
+        for name, df in tables.items():
+            if df.height:
+                self._add(TABLES[name], df.sort("source_line"))
+
+    def _occurrence(self, t: Table, fp: pl.Series) -> pl.Series:
+        key = fp.bin.head(8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
+        if key.is_duplicated().any():
+            n = key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series()
+        else:
+            n = pl.repeat(1, key.len(), dtype=pl.Int64, eager=True)
+        seen = self._seen.get(t.name)
+        if seen is None:
+            self._seen[t.name] = key.clone()
+        else:
+            earlier = seen.filter(seen.is_in(key.implode()))
+            if earlier.len():
+                counts = earlier.value_counts(name="before").with_columns(pl.col("before").cast(pl.Int64))
+                n = n + key.to_frame().join(counts, on="k", how="left", maintain_order="left")["before"].fill_null(0)
+            seen.append(key)
+        return n.alias("occurrence")
+
+    def _add(self, t: Table, df: pl.DataFrame) -> None:
+        fp = fingerprints(t, df)
+        df = df.with_columns(fp, self._occurrence(t, fp))
+        df = df.with_columns([pl.col(c).dt.to_string("%Y-%m-%d") for c, ty in t.columns.items() if ty == pl.Date]
+                             + [pl.col(c).cast(pl.Int64) for c, ty in t.columns.items() if ty == pl.Boolean])
+        names = [*t.columns, "source_line", "fingerprint", "occurrence"]
+        nullable = [c for c in t.columns if df[c].has_nulls()]
+        before = self.conn.total_changes
+        # Rows are sent in groups with the same empty columns, which go into the SQL as NULL.
+        if nullable:
+            pattern = pl.sum_horizontal([pl.col(c).is_null().cast(pl.Int64) * (1 << i) for i, c in enumerate(nullable)])
+            groups = df.with_columns(pattern.alias("_nulls")).partition_by("_nulls", include_key=False)
+        else:
+            groups = [df]
+        for part in groups:
+            nulls = {c for c in nullable if part[c].is_null().all()}
+            bound = [c for c in names if c not in nulls]
+            values = {c: "NULL" if c in nulls else "?" for c in names}
+            values |= {"source_file": _literal(self.path), "source_sha256": _literal(self.sha256),
+                       "file_id": str(self.file_id)}
+            sql = (f"INSERT OR IGNORE INTO {t.name}({', '.join(values)}) "
+                   f"VALUES ({', '.join(values.values())})")
+            for start in range(0, part.height, CHUNK):
+                piece = part.slice(start, CHUNK)
+                self.conn.executemany(sql, zip(*[piece[c].to_list() for c in bound], strict=True))
+                if self.progress:
+                    self.progress(piece.height)
+        added = self.conn.total_changes - before
+        assert self.result.by_table is not None
+        self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + added
+        self.result.imported += added
+        self.rows += df.height
 
 
 class Ledger:
@@ -143,45 +218,32 @@ class Ledger:
     def append(self, path: str, sha256: str, fmt: str, tables: dict[str, pl.DataFrame], *,
                dry_run: bool = False, progress: Callable[[int], None] | None = None) -> AppendResult:
         """Add one file's rows in one transaction: all of them or none (a dry run rolls back)."""
-        try:
-            return self._append(path, sha256, fmt, tables, dry_run=dry_run, progress=progress)
-        except _DryRun as dr:
-            return dr.result
+        with self.appending(path, sha256, fmt, dry_run=dry_run, progress=progress) as w:
+            w.add(tables)
+        return w.result
 
-    def _append(self, path: str, sha256: str, fmt: str, tables: dict[str, pl.DataFrame], *,
-                dry_run: bool, progress: Callable[[int], None] | None) -> AppendResult:
-        prepared = {name: _fingerprints(TABLES[name], df) for name, df in tables.items() if df.height}
-        total_rows = sum(df.height for df in prepared.values())
-        res = AppendResult(by_table={})
-        with self.write() as conn:
-            cur = conn.execute(
-                "INSERT INTO files(path, sha256, format, imported_at, rows, imported, duplicates) "
-                "VALUES (?,?,?,?,?,0,0)",
-                (path, sha256, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), total_rows))
-            file_id = cur.lastrowid
-            for name, df in prepared.items():
-                t = TABLES[name]
-                df = df.with_columns(pl.lit(path).alias("source_file"), pl.lit(sha256).alias("source_sha256"),
-                                     pl.lit(file_id).cast(pl.Int64).alias("file_id"))
-                cols = [*t.columns, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence",
-                        "file_id"]
-                sql = f"INSERT OR IGNORE INTO {name}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-                added = 0
-                for start in range(0, df.height, CHUNK):
-                    before = conn.total_changes
-                    conn.executemany(sql, _sql_values(t, df.slice(start, CHUNK)))
-                    added += conn.total_changes - before
-                    if progress:
-                        progress(min(CHUNK, df.height - start))
-                assert res.by_table is not None
-                res.by_table[name] = added
-                res.imported += added
-            res.duplicates = total_rows - res.imported
-            conn.execute("UPDATE files SET imported=?, duplicates=? WHERE id=?",
-                         (res.imported, res.duplicates, file_id))
-            if dry_run:
-                raise _DryRun(res)
-        return res
+    @contextmanager
+    def appending(self, path: str, sha256: str, fmt: str, *, dry_run: bool = False,
+                  progress: Callable[[int], None] | None = None) -> Iterator[FileWriter]:
+        """One file's transaction: add its rows in batches with `.add(tables)`; on leaving, the file
+        is committed whole, or rolled back (an exception, or a dry run: `.result` still counts)."""
+        try:
+            with self.write() as conn:
+                cur = conn.execute(
+                    "INSERT INTO files(path, sha256, format, imported_at, rows, imported, duplicates) "
+                    "VALUES (?,?,?,?,0,0,0)",
+                    (path, sha256, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+                assert cur.lastrowid is not None
+                w = FileWriter(conn, cur.lastrowid, path, sha256, progress)
+                yield w
+                res = w.result
+                res.duplicates = w.rows - res.imported
+                conn.execute("UPDATE files SET format=?, rows=?, imported=?, duplicates=? WHERE id=?",
+                             (w.format or fmt, w.rows, res.imported, res.duplicates, w.file_id))
+                if dry_run:
+                    raise _DryRun(res)
+        except _DryRun:
+            pass
 
     # ------------------------------------------------------------------ reading
     def frame(self, table: str, *, year: int | None = None, person: str | None = None,
