@@ -152,7 +152,7 @@ def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> 
     """The Forms 1099-R the person's plans and IRAs should issue for `year`, and notes."""
     p = profile.person(person)
     hist = after_tax_history(profile, ledger, person, year)
-    notes = hist.all_notes()
+    notes = hist.all_notes(year)
     out: list[Expected] = []
     moves = hist.moves(year=year, all_sources=True)
     groups: dict[tuple[Any, ...], list[Move]] = {}
@@ -366,7 +366,8 @@ def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | N
     for pid in persons:
         exp, notes = expected_forms(profile, ledger, year, pid)
         act = actual_forms(ledger, year, pid)
-        ws.notes += [n for n in notes if n not in ws.notes]
+        seen = set(ws.notes)
+        ws.notes += [n for n in notes if n not in seen]
         payers = list(dict.fromkeys([x.payer_account for x in exp] + [a.payer_account for a in act]))
         diffs: list[Difference] = []
         for payer in payers:

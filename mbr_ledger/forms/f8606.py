@@ -32,8 +32,9 @@ from ..rules.lots import (
     after_tax_history,
     allocate,
     consume_roth,
-    event_rows,
+    first_year_in_ledger,
     fmt_m,
+    ira_rows,
     ira_year,
     ratio_places,
     refs_text,
@@ -139,9 +140,8 @@ def _start_year(profile: Profile, ledger: Ledger, person: str, year: int, notes:
             raise MbrError(f"{year} is before {person}'s first year {p.first_year} in mbr.toml "
                            f"(person.first_year); the book holds no basis for it")
         return p.first_year
-    rows = event_rows(ledger, person, dt.date(year, 12, 31))
-    years = [r.for_year if (r.kind == "contribution" and r.for_year) else r.date.year for r in rows]
-    start = min(years) if years else year
+    first = first_year_in_ledger(ledger, person, dt.date(year, 12, 31))
+    start = first if first is not None else year
     if p.prior_ira_basis or p.prior_roth_contribution_basis or p.prior_roth_conversion_basis:
         notes.append(f"mbr.toml gives prior basis for {person} but no first_year; it is applied to {start}, "
                      f"the first year the ledger holds")
@@ -173,7 +173,7 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     head_notes: list[str] = []
     start = _start_year(profile, ledger, person, year, head_notes)
     hist: AfterTaxHistory = after_tax_history(profile, ledger, person, year)
-    rows = event_rows(ledger, person, dt.date(year + 1, 12, 31))
+    rows = ira_rows(profile, ledger, person, dt.date(year + 1, 12, 31))
     carry = Carry(traditional_ira_basis=p.prior_ira_basis, roth_contribution_basis=p.prior_roth_contribution_basis)
     if p.prior_roth_conversion_basis:
         carry.layers.append(RothLayer(None, None, "prior", "mbr.toml prior_roth_conversion_basis",

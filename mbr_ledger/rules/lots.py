@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,22 @@ def under_59_half(person: Person, day: dt.date) -> bool:
     return day < age_59_half_date(person.born)
 
 
+class Note(str):
+    """A warning text that knows the tax year it is about (`year`, None when it is about no one year)."""
+
+    year: int | None
+
+    def __new__(cls, text: str, year: int | None = None) -> Note:
+        obj = super().__new__(cls, text)
+        obj.year = year
+        return obj
+
+
+def notes_of(notes: list[str], year: int | None) -> list[str]:
+    """The notes about `year` (all of them when year is None; notes without a year always)."""
+    return [n for n in notes if year is None or getattr(n, "year", None) in (None, year)]
+
+
 @dataclass
 class _Row:
     date: dt.date
@@ -129,17 +146,103 @@ def _money(v: int | None) -> Decimal | None:
     return None if v is None else from_cents(int(v))
 
 
-def event_rows(ledger: Ledger, person: str, through: dt.date) -> list[_Row]:
-    """The person's event rows up to `through`, in the ledger's one sort order."""
-    df = ledger.frame("events", person=person)
-    out = []
-    for r in df.iter_rows(named=True):
-        if r["date"] > through:
-            continue
-        out.append(_Row(r["date"], r["account"], r["kind"], r["source"], from_cents(int(r["amount"])),
-                        _money(r["basis"]), _money(r["taxable"]), r["destination"], r["for_year"], r["memo"],
-                        ref_of(r)))
-    return out
+# The ledger's one sort order for events (ledger/store.py `sort_rows`), as SQL: NULLs sort first.
+_KIND_ORDER = {"contribution": 0, "earnings": 1, "fee": 2, "balance": 3, "conversion": 4, "rollover": 5,
+               "distribution": 6}
+_SELECT = ("SELECT date, account, kind, source, amount, basis, taxable, destination, for_year, memo, source_file, "
+           "source_line FROM events WHERE person = ? AND date <= ?")
+_ORDER = (" ORDER BY date, account, CASE kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in _KIND_ORDER.items())
+          + " ELSE 9 END, source, destination, amount, source_file, source_line")
+
+
+def _query(ledger: Ledger, person: str, through: dt.date, accounts: list[str], extra: str = "") -> list[tuple[Any, ...]]:
+    """Raw event tuples of some accounts, in the ledger's sort order.
+
+    One filtered query on the store (the polars frame of every row would cost more than the rules)."""
+    if not accounts:
+        return []
+    marks = ",".join("?" * len(accounts))
+    sql = f"{_SELECT} AND account IN ({marks}){extra}{_ORDER}"
+    return list(ledger.conn.execute(sql, (person, through.isoformat(), *accounts)).fetchall())
+
+
+def _row(t: tuple[Any, ...]) -> _Row:
+    return _Row(dt.date.fromisoformat(t[0]), t[1], t[2], t[3], from_cents(int(t[4])), _money(t[5]), _money(t[6]),
+                t[7], t[8], t[9], f"{t[10]}:{t[11]}")
+
+
+def event_rows(ledger: Ledger, person: str, through: dt.date, accounts: list[str] | None = None) -> list[_Row]:
+    """The person's event rows up to `through` (only `accounts` when given), in the ledger's sort order."""
+    if accounts is None:
+        accounts = [r[0] for r in ledger.conn.execute("SELECT DISTINCT account FROM events WHERE person = ?",
+                                                      (person,)).fetchall()]
+    return [_row(t) for t in _query(ledger, person, through, accounts)]
+
+
+_PLAN_FILTER = ("(source = 'after_tax' OR kind IN ('conversion', 'rollover', 'distribution') "
+                "OR (source = 'roth' AND kind = 'contribution'))")
+_ROWS_CACHE: dict[tuple[Any, ...], tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]] = {}
+
+
+def _version(ledger: Ledger) -> tuple[Any, ...]:
+    """What identifies the ledger's content for the caches: its path, the connection, and the files in it."""
+    last = ledger.conn.execute("SELECT max(id), count(*) FROM files").fetchone()
+    return (str(ledger.path), id(ledger), ledger.conn.total_changes, tuple(last))
+
+
+def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
+                 ) -> tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]:
+    """The rows the rules read, in one indexed query per person: the plans' after-tax rows, their moves
+    and Roth contributions (raw tuples by plan), and every row of the person's IRAs. Other sources'
+    earnings are not read (they change no basis); a Roth move sums its source's earnings on demand."""
+    plans = [p.id for p in profile.plans_of(person)]
+    iras = [i.id for i in profile.iras_of(person)]
+    key = (_version(ledger), person, through, tuple(plans), tuple(iras))
+    if key in _ROWS_CACHE:
+        return _ROWS_CACHE[key]
+    clauses = []
+    if iras:
+        clauses.append(f"account IN ({','.join('?' * len(iras))})")
+    if plans:
+        clauses.append(f"(account IN ({','.join('?' * len(plans))}) AND {_PLAN_FILTER})")
+    by_plan: dict[str, list[tuple[Any, ...]]] = {p: [] for p in plans}
+    ira: list[_Row] = []
+    if clauses:
+        sql = f"{_SELECT} AND ({' OR '.join(clauses)}){_ORDER}"
+        ira_set = set(iras)
+        for t in ledger.conn.execute(sql, (person, through.isoformat(), *iras, *plans)):
+            if t[1] in ira_set:
+                ira.append(_row(t))
+            else:
+                by_plan[t[1]].append(t)
+    if len(_ROWS_CACHE) > 32:
+        _ROWS_CACHE.clear()
+    _ROWS_CACHE[key] = (by_plan, ira)
+    return by_plan, ira
+
+
+def _roth_earnings(ledger: Ledger, person: str, plan: str, day: str) -> int:
+    """Earnings and fees (cents) booked on a plan's Roth source up to `day`."""
+    row = ledger.conn.execute(
+        "SELECT COALESCE(SUM(amount), 0) FROM events WHERE person = ? AND account = ? AND source = 'roth' "
+        "AND kind IN ('earnings', 'fee') AND date <= ?", (person, plan, day)).fetchone()
+    return int(row[0])
+
+
+def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) -> list[_Row]:
+    """The rows of the person's IRAs up to `through` (the end of a year)."""
+    _, rows = _person_rows(profile, ledger, person, dt.date(through.year, 12, 31))
+    return rows
+
+
+def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int | None:
+    """The first tax year the ledger holds for `person` (a contribution's `for_year` counts)."""
+    row = ledger.conn.execute("SELECT MIN(date), MIN(for_year) FROM events WHERE person = ? AND date <= ?",
+                              (person, through.isoformat())).fetchone()
+    years = [int(row[0][:4])] if row and row[0] else []
+    if row and row[1] is not None:
+        years.append(int(row[1]))
+    return min(years) if years else None
 
 
 # ------------------------------------------------------------------ after-tax history: the data
@@ -286,8 +389,9 @@ class AfterTaxHistory:
             out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
         return [m for m in out if year is None or m.year == year]
 
-    def all_notes(self) -> list[str]:
-        return self.notes + [n for p in self.plans.values() for n in p.notes]
+    def all_notes(self, year: int | None = None) -> list[str]:
+        """Every warning, or only those about `year` (each note is a `Note`, a str with a `year`)."""
+        return notes_of(self.notes + [n for p in self.plans.values() for n in p.notes], year)
 
 
 # ------------------------------------------------------------------ after-tax history: the engine
@@ -337,9 +441,10 @@ def _box_legs(legs: list[_Row]) -> list[_Row]:
 
 
 def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: list[_Row],
-                hist: PlanHistory | None, notes: list[str]) -> list[Move]:
+                hist: PlanHistory | None, sink: list[str]) -> list[Move]:
     """Take one distribution (one or more legs) out of `pool`; returns its moves in leg order."""
     date = legs[0].date
+    notes: list[str] = []
     total = sum((r.magnitude for r in legs), ZERO)
     refs = [r.ref for r in legs]
     where = refs_text(refs)
@@ -456,6 +561,9 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
                     for (lot, _), s in zip(closed, shares, strict=True):
                         lot.earnings += s
                     pool.orphan = ZERO
+    sink.extend(Note(n, date.year) for n in notes)
+    for m in moves:
+        m.notes = [Note(n, date.year) for n in m.notes]
     return moves
 
 
@@ -463,93 +571,141 @@ def fmt_m(v: Decimal) -> str:
     return f"{v.quantize(Decimal('0.01')):,}"
 
 
+_CACHE: dict[tuple[Any, ...], AfterTaxHistory] = {}
+
+
 def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
-    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`."""
+    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
+
+    The result is shared (cached per ledger state, profile, person and year): read it, do not change it."""
     try:
         profile.person(person)
     except KeyError:
         raise MbrError(f"unknown person {person!r} (persons in mbr.toml: {', '.join(profile.person_ids())})") from None
-    through = dt.date(through_year, 12, 31)
-    rows = event_rows(ledger, person, through)
+    key = (_version(ledger), repr(profile.plans_of(person)), repr(profile.iras_of(person)), person, through_year)
+    if key in _CACHE:
+        return _CACHE[key]
+    out = _after_tax_history(profile, ledger, person, through_year)
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = out
+    return out
+
+
+def _after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
+    by_plan, _ = _person_rows(profile, ledger, person, dt.date(through_year + 1, 12, 31))
+    last = f"{through_year:04d}-12-31"
     out = AfterTaxHistory(person=person, through_year=through_year)
     for plan in profile.plans_of(person):
-        prow = [r for r in rows if r.account == plan.id]
-        hist = PlanHistory(plan=plan.id)
-        out.plans[plan.id] = hist
-        pools: dict[str, _Pool] = {}
+        rows = [t for t in by_plan[plan.id] if t[0] <= last]
 
-        def pool_of(source: str, _pools: dict[str, _Pool] = pools) -> _Pool:
-            if source not in _pools:
-                _pools[source] = _Pool(source)
-            return _pools[source]
+        def roth_earnings(day: str, _plan: str = plan.id) -> int:
+            return _roth_earnings(ledger, person, _plan, day)
 
-        groups: dict[tuple[dt.date, str], list[_Row]] = defaultdict(list)
-        for r in prow:
-            if r.kind in ("rollover", "distribution") and r.source:
-                groups[(r.date, r.source)].append(r)
-        done: set[tuple[dt.date, str]] = set()
-        at = pool_of("after_tax")
-        first_year = prow[0].date.year if prow else through_year
-        cur_year = first_year
-
-        def close_years(upto: int, _hist: PlanHistory = hist, _at: _Pool = at) -> None:
-            nonlocal cur_year
-            while cur_year < upto:
-                _hist.year_end[cur_year] = YearEnd(cur_year, _at.basis, _at.value - _at.basis, len(_at.open))
-                cur_year += 1
-
-        for r in prow:
-            close_years(r.date.year)
-            src = r.source or ""
-            if r.kind == "balance":
-                if src == "after_tax" and r.amount != at.value:
-                    hist.notes.append(f"{r.ref}: the statement shows {fmt_m(r.amount)} in the after-tax source on "
-                                      f"{r.date.isoformat()}; the ledger's rows add up to {fmt_m(at.value)}")
-                continue
-            if not src:
-                continue
-            pool = pool_of(src)
-            if r.kind == "contribution":
-                pool.value += r.amount
-                pool.basis += r.amount if src in ("after_tax", "roth") else ZERO
-                if src == "after_tax":
-                    lot = Lot(plan=plan.id, contributed_on=r.date, amount=r.amount, ref=r.ref, remaining=r.amount)
-                    hist.lots.append(lot)
-                    pool.open.append(lot)
-                    hist.contributed[r.date.year] = hist.contributed.get(r.date.year, ZERO) + r.amount
-            elif r.kind in ("earnings", "fee"):
-                _earn(pool, r.amount)
-                if src == "after_tax":
-                    hist.earned[r.date.year] = hist.earned.get(r.date.year, ZERO) + r.amount
-            elif r.kind == "conversion":
-                if src == "roth":
-                    hist.notes.append(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out")
-                    continue
-                moves = _move_group(profile, person, plan.id, pool, [r], hist if src == "after_tax" else None,
-                                    hist.notes)
-                roth = pool_of("roth")
-                for m in moves:
-                    roth.value += m.amount
-                    roth.basis += m.amount   # IRR money is investment in the Roth 401(k) contract
-                    if src != "after_tax":
-                        out.other_moves.append(m)
-            elif r.kind in ("rollover", "distribution"):
-                key = (r.date, src)
-                if key in done:
-                    continue
-                done.add(key)
-                legs = groups[key]
-                if src == "roth" and any(leg.destination == TRADITIONAL_IRA for leg in legs):
-                    hist.notes.append(f"{refs_text([leg.ref for leg in legs])}: Roth 401(k) money cannot be rolled "
-                                      f"to a traditional IRA")
-                moves = _move_group(profile, person, plan.id, pool, legs, hist if src == "after_tax" else None,
-                                    hist.notes)
-                if src != "after_tax":
-                    out.other_moves.extend(moves)
-        close_years(through_year + 1)
-        for lot in at.open:
-            lot.converted_on = None
+        out.plans[plan.id] = _plan_history(profile, person, plan.id, rows, through_year, out, roth_earnings)
     return out
+
+
+def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[Any, ...]], through_year: int,
+                  out: AfterTaxHistory, roth_earnings: Callable[[str], int]) -> PlanHistory:
+    """One plan: stream its rows (earnings and fees are summed in cents until the open lots change)."""
+    hist = PlanHistory(plan=plan_id)
+    pools: dict[str, _Pool] = {}
+    pending: dict[str, int] = {}          # source -> earnings and fees (cents) not yet booked on the pool
+    roth_booked = 0                       # Roth-source earnings (cents) already in the Roth pool
+    earned: dict[int, int] = {}
+
+    def pool_of(source: str) -> _Pool:
+        if source not in pools:
+            pools[source] = _Pool(source)
+        return pools[source]
+
+    def flush(pool: _Pool) -> None:
+        cents = pending.pop(pool.source, 0)
+        if cents:
+            _earn(pool, from_cents(cents))
+
+    groups: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for t in rows:
+        if t[2] in ("rollover", "distribution") and t[3]:
+            groups[(t[0], t[3])].append(t)
+    done: set[tuple[str, str]] = set()
+    at = pool_of("after_tax")
+    cur_year = int(rows[0][0][:4]) if rows else through_year
+
+    def close_years(upto: int) -> None:
+        nonlocal cur_year
+        if cur_year < upto:
+            flush(at)
+        while cur_year < upto:
+            hist.year_end[cur_year] = YearEnd(cur_year, at.basis, at.value - at.basis, len(at.open))
+            cur_year += 1
+
+    for t in rows:
+        year = int(t[0][:4])
+        close_years(year)
+        kind, src = t[2], t[3] or ""
+        if kind in ("earnings", "fee"):
+            if src:
+                pending[src] = pending.get(src, 0) + int(t[4])
+            if src == "after_tax":
+                earned[year] = earned.get(year, 0) + int(t[4])
+            continue
+        r = _row(t)
+        if kind == "balance":
+            if src == "after_tax":
+                flush(at)
+                if r.amount != at.value:
+                    hist.notes.append(Note(f"{r.ref}: the statement shows {fmt_m(r.amount)} in the after-tax source on "
+                                      f"{r.date.isoformat()}; the ledger's rows add up to {fmt_m(at.value)}", year))
+            continue
+        if not src:
+            continue
+        pool = pool_of(src)
+        flush(pool)
+        if kind == "contribution":
+            pool.value += r.amount
+            pool.basis += r.amount if src in ("after_tax", "roth") else ZERO
+            if src == "after_tax":
+                lot = Lot(plan=plan_id, contributed_on=r.date, amount=r.amount, ref=r.ref, remaining=r.amount)
+                hist.lots.append(lot)
+                pool.open.append(lot)
+                hist.contributed[year] = hist.contributed.get(year, ZERO) + r.amount
+        elif kind == "conversion":
+            if src == "roth":
+                hist.notes.append(Note(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out", year))
+                continue
+            moves = _move_group(profile, person, plan_id, pool, [r], hist if src == "after_tax" else None, hist.notes)
+            roth = pool_of("roth")
+            for m in moves:
+                roth.value += m.amount
+                roth.basis += m.amount   # IRR money is investment in the Roth 401(k) contract
+                if src != "after_tax":
+                    out.other_moves.append(m)
+        elif kind in ("rollover", "distribution"):
+            key = (t[0], src)
+            if key in done:
+                continue
+            done.add(key)
+            legs = [_row(x) for x in groups[key]]
+            if src == "roth":
+                total = roth_earnings(t[0])
+                if total != roth_booked:
+                    _earn(pool, from_cents(total - roth_booked))
+                    roth_booked = total
+            if src == "roth" and any(leg.destination == TRADITIONAL_IRA for leg in legs):
+                hist.notes.append(Note(f"{refs_text([leg.ref for leg in legs])}: Roth 401(k) money cannot be rolled "
+                                  f"to a traditional IRA", year))
+            moves = _move_group(profile, person, plan_id, pool, legs, hist if src == "after_tax" else None,
+                                hist.notes)
+            if src != "after_tax":
+                out.other_moves.extend(moves)
+    close_years(through_year + 1)
+    flush(at)
+    hist.earned = {y: from_cents(c) for y, c in earned.items()}
+    for lot in at.open:
+        lot.converted_on = None
+    return hist
 
 
 # ------------------------------------------------------------------ lots worksheet
@@ -604,7 +760,7 @@ def lots_worksheet(profile: Profile, ledger: Ledger, year: int, person: str) -> 
             Line(f"{pid}.unconverted_earnings", f"{pid}: earnings still in the plan at Dec 31 (taxable when moved)",
                  ye.earnings),
         ]
-    ws.notes += hist.all_notes()
+    ws.notes += hist.all_notes(year)
     ws.notes.append("Lots leave the source first in, first out; the tax split of every move is pro rata over "
                     "the whole after-tax source (sections 72(e)(8) and 72(d)(2)).")
     return ws
@@ -670,7 +826,7 @@ def ira_year(profile: Profile, ledger: Ledger, person: str, year: int,
     naming the account)."""
     hist = history or after_tax_history(profile, ledger, person, year)
     if rows is None:
-        rows = event_rows(ledger, person, dt.date(year + 1, 12, 31))
+        rows = ira_rows(profile, ledger, person, dt.date(year + 1, 12, 31))
     trad_ids = {i.id for i in profile.iras_of(person, *TRADITIONAL_TYPES)}
     roth_ids = {i.id for i in profile.iras_of(person, "roth")}
     out = IraYear(year)
