@@ -225,3 +225,31 @@ def test_ira_conversion_code_2_before_59_and_a_half_7_from_that_day(
 def test_box7_codes_compare_without_order_or_case() -> None:
     assert norm_code("7 b") == norm_code("B7")
     assert norm_code("G") != norm_code("H")
+
+
+def test_partial_roth_401k_rollover_and_pretax_rollovers(book: Path, tmp_path: Path) -> None:
+    activity = """
+2026-01-10,alex,acme,contribution,roth,5000.00,,,,,
+2026-03-31,alex,acme,earnings,roth,60.00,,,,,
+2026-06-30,alex,acme,earnings,roth,40.00,,,,,
+2026-07-01,alex,acme,rollover,roth,2550.00,,,roth_ira,,
+2026-08-03,alex,beta,rollover,pretax,10000.00,,,traditional_ira,,
+2026-09-01,alex,beta,rollover,match,1200.00,,,roth_ira,,
+"""
+    profile, led = load(book, tmp_path, activity)
+    j = as_json(worksheet_1099r(profile, led, 2026, "alex"))
+    # Roth 401(k): 2550.00 of 5100.00 carries 2550.00 x 5000.00 / 5100.00 = 2500.00 of contributions; code H.
+    # Pre-tax money to a traditional IRA: code G, nothing taxable; employer match to a Roth IRA: all taxable.
+    assert boxes(j["expected"]) == [("acme", "2550.00", "0.00", "2500.00", "H"),
+                                    ("beta", "10000.00", "0.00", "0.00", "G"),
+                                    ("beta", "1200.00", "1200.00", "0.00", "G")]
+    assert j["form1040"] == {"4a": "0.00", "4b": "0.00", "5a": "13750.00", "5b": "1200.00"}
+    cf = f8606_json(worksheet_8606(profile, led, 2026, "alex"))
+    # Line 6 estimate: the 10000.00 of pre-tax money now sits in alex-trad (no balance row: a warning).
+    assert cf["line6"] == [{"account": "alex-trad", "value": "10000.00", "from": "estimated from the ledger",
+                            "row": ""}]
+    # The Roth 401(k) basis is contribution basis (line 22); the match rolled to the Roth IRA is a line 24 layer.
+    assert (cf["carry_forward"]["roth_contribution_basis"], cf["carry_forward"]["roth_conversion_basis"]) == (
+        "2500.00", "1200.00")
+    assert [(x["kind"], x["amount"], x["taxable"]) for x in cf["carry_forward"]["roth_layers"]] == [
+        ("rollover", "1200.00", "1200.00")]

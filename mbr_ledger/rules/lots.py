@@ -17,7 +17,8 @@ earnings carries after-tax basis into the traditional IRA, which becomes IRA bas
 Lots: each after-tax contribution is a lot. Basis leaves the source first in, first out (the tax
 split of each move is pro rata over the whole source; FIFO only decides which lot a move closes).
 A lot's earnings are the earnings rows booked while it was open, shared among the open lots in
-proportion to their remaining basis, cents exact (largest remainder). Earnings booked while no lot
+proportion to their remaining basis, cents exact (largest remainder); rows booked between two
+changes of the open lots (a deposit, a move, a year end) are added up first and shared once. Earnings booked while no lot
 is open wait and go to the lots closed by the next move that empties the source. When a move takes
 more than the ledger holds for the source, the difference is counted as earnings not booked.
 
