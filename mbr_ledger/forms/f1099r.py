@@ -415,6 +415,9 @@ def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | N
     if g_exp.rows:
         ws.notes.append("Rollovers: from tax year 2025 Form 1040 has a rollover checkbox (4c / 5c) instead of the "
                         "word 'Rollover' (best knowledge on the exact layout)")
+    if any(r[9] in ("2", "7") and r[10] for r in g_exp.rows):
+        ws.notes.append("IRA forms: box 7 code 2 before age 59 1/2 on the date of the conversion, 7 from then on "
+                        "(best knowledge; the custodian's code is what counts)")
     if any(r[3] == ROTH_401K for r in g_exp.rows):
         ws.notes.append("In-plan Roth rollovers (IRRs) are reported on Form 1040 lines 5a/5b, never on Form 8606")
     return ws

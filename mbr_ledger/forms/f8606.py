@@ -404,9 +404,6 @@ def worksheet_8606(profile: Profile, ledger: Ledger, year: int, person: str) -> 
                         d31.ref or ""])
     ws.grids["line6"] = l6
     ws.notes = list(r.notes)
-    if r.lines["10"] is not None:
-        ws.notes.append(f"Line 10 rounding: half-up to {RATIO_PLACES} places; lines 11-13 rounded half-up to the "
-                        f"cent")
     if r.ira.rollovers_in:
         refs = refs_text([m.ref for m in r.ira.rollovers_in])
         ws.notes.append(f"Plan money that reached the IRAs in {year}: {refs}")
