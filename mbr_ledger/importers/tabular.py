@@ -166,16 +166,16 @@ class CsvFile:
     rest of the file goes through the `csv` module, as `read_csv_table` and `to_frame` would.
     """
 
-    def __init__(self, path: Path, *, delimiter: str = ",", block_bytes: int = BLOCK_BYTES):
+    def __init__(self, path: Path, *, delimiter: str = ",", block_bytes: int | None = None):
         self.path = path
         self.delimiter = delimiter
-        self.block_bytes = block_bytes
+        self.block_bytes = block_bytes or BLOCK_BYTES
         try:
             self._fh = path.open("rb")
         except OSError as exc:
             raise MbrError(f"{path}: cannot be read ({exc.strerror})") from None
         self._eof = False
-        self._buf = self._fh.read(block_bytes)
+        self._buf = self._fh.read(self.block_bytes)
         if b"\x00" in self._buf[:65536]:
             raise MbrError(f"{path}:1: this is a binary file, not a CSV text file")
         if self._buf.startswith(b"\xef\xbb\xbf"):
