@@ -253,6 +253,7 @@ class CsvFile:
                 self._more()
                 continue
             chunk = self._buf[:cut]
+            self._no_nul(chunk, self._line)
             # An odd number of quotes: a quoted field goes on past the cut (or the quoting is broken).
             fast = None if chunk.count(b'"') % 2 else self._fast(chunk, self._line)
             if fast is None:
@@ -265,7 +266,14 @@ class CsvFile:
             self._line += chunk.count(b"\n")
             yield fast
 
+    def _no_nul(self, data: bytes, first_line: int) -> None:
+        at = data.find(b"\x00")
+        if at >= 0:
+            line = first_line + data.count(b"\n", 0, at)
+            raise MbrError(f"{self.path}:{line}: a NUL byte: this is a binary file, not a CSV text file")
+
     def _slow(self, data: bytes, first_line: int) -> Iterator[CsvBlock]:
+        self._no_nul(data, first_line)
         buf = io.StringIO(self._decode(data, first_line), newline="")
         rows: list[list[str]] = []
         lines: list[int] = []

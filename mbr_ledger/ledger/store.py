@@ -33,7 +33,6 @@ from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 CHUNK = 10_000
-CACHE_KIB = 32_768  # SQLite page cache while writing
 
 
 class LedgerBusy(MbrError):
