@@ -33,6 +33,7 @@ from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 CHUNK = 10_000
+LOOKUP = 5_000  # fingerprints per lookup query
 
 
 class LedgerBusy(MbrError):
@@ -83,6 +84,7 @@ class FileWriter:
         self.format: str | None = None  # set to record another format name than the one begun with
         self.result = AppendResult(by_table={})
         self._seen: dict[str, pl.Series] = {}  # per table: the digests' first 8 bytes of earlier rows
+        self._known: dict[str, bool] = {}  # per table: was the last batch mostly rows already there?
 
     def add(self, tables: dict[str, pl.DataFrame]) -> None:
         for name, df in tables.items():
@@ -111,9 +113,42 @@ class FileWriter:
         df = df.with_columns(fp, self._occurrence(t, fp))
         df = df.with_columns([pl.col(c).dt.to_string("%Y-%m-%d") for c, ty in t.columns.items() if ty == pl.Date]
                              + [pl.col(c).cast(pl.Int64) for c, ty in t.columns.items() if ty == pl.Boolean])
+        height = df.height
+        before = self.conn.total_changes
+        if self._known.get(t.name, True):
+            # The last batch was mostly rows the ledger holds (a file imported again, or a longer
+            # version of one): look those up by fingerprint, cheaper than offering every row.
+            df = df.join(self._existing(t, df["fingerprint"]), on=["fingerprint", "occurrence"], how="anti",
+                         maintain_order="left")
+        if self.progress and df.height < height:
+            self.progress(height - df.height)
+        self._insert(t, df)
+        added = self.conn.total_changes - before
+        self._known[t.name] = (height - added) * 2 > height
+        assert self.result.by_table is not None
+        self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + added
+        self.result.imported += added
+        self.rows += height
+
+    def _existing(self, t: Table, fp: pl.Series) -> pl.DataFrame:
+        """(fingerprint, occurrence) of the ledger's rows with one of these fingerprints."""
+        found: list[str] = []
+        keys = fp.unique().to_list()
+        for start in range(0, len(keys), LOOKUP):
+            part = keys[start:start + LOOKUP]
+            # One text per query (hex fingerprint and occurrence per row) instead of a tuple per row.
+            found.append(self.conn.execute(
+                f"SELECT group_concat(hex(fingerprint) || ' ' || occurrence, ',') FROM {t.name} "
+                f"WHERE fingerprint IN ({','.join('?' * len(part))})", part).fetchone()[0] or "")
+        pairs = (pl.Series("p", found, dtype=pl.String).str.split(",").explode()
+                 .str.split_exact(" ", 1).struct.rename_fields(["hex", "occurrence"]).struct.unnest()
+                 .filter(pl.col("hex") != ""))
+        return pairs.select(pl.col("hex").str.to_lowercase().str.decode("hex").alias("fingerprint"),
+                            pl.col("occurrence").cast(pl.Int64))
+
+    def _insert(self, t: Table, df: pl.DataFrame) -> None:
         names = [*t.columns, "source_line", "fingerprint", "occurrence"]
         nullable = [c for c in t.columns if df[c].has_nulls()]
-        before = self.conn.total_changes
         # Rows are sent in groups with the same empty columns, which go into the SQL as NULL.
         if nullable:
             pattern = pl.sum_horizontal([pl.col(c).is_null().cast(pl.Int64) * (1 << i) for i, c in enumerate(nullable)])
@@ -133,11 +168,6 @@ class FileWriter:
                 self.conn.executemany(sql, zip(*[piece[c].to_list() for c in bound], strict=True))
                 if self.progress:
                     self.progress(piece.height)
-        added = self.conn.total_changes - before
-        assert self.result.by_table is not None
-        self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + added
-        self.result.imported += added
-        self.rows += df.height
 
 
 class Ledger:
