@@ -268,7 +268,8 @@ def test_extract_whole_equals_extract_in_batches(tmp_path: Path, monkeypatch: py
     whole = ACTIVITY.extract(f, ctx).tables["events"]
     monkeypatch.setattr(tabular, "BLOCK_BYTES", 160)
     parts = list(ACTIVITY.extract_batches(f, ctx))
-    assert len(parts) > 1 or len(rows) < 3
+    if f.stat().st_size > 4 * 160:
+        assert len(parts) > 1
     assert pl.concat([p.tables["events"] for p in parts]).equals(whole)
 
 
