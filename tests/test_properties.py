@@ -259,6 +259,34 @@ def test_random_csv_never_crashes(tmp_path: Path, cells: list[list[str]], noise:
         assert led.counts()["events"] == res[0].imported
 
 
+HEADERS = {
+    "payroll": "pay_date,person,plan,gross_pay,plan_compensation,fica_wages,pretax_401k,roth_401k,after_tax_401k,"
+               "employer_match",
+    "1099r": "tax_year,person,payer_account,box1,box2a,box5,box7,box2b_not_determined,box4",
+    "w2": "tax_year,person,plan,box1,box3,box12_d,box12_aa",
+    "fidelity-activity": "Run Date,Account,Account Number,Action,Symbol,Description,Type,Price ($),Quantity,"
+                         "Commission ($),Fees ($),Accrued Interest ($),Amount ($),Settlement Date",
+    "netbenefits": "Plan name:,ACME CORP 401(K) PLAN\nDate Range,01/01/2026 - 03/31/2026,,,,\n\n"
+                   "Date,Investment,Transaction Type,Amount,Shares/Unit",
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(HEADERS))
+@settings(SETTINGS, max_examples=25)
+@given(cells=st.lists(st.lists(cell, min_size=4, max_size=15), max_size=6))
+def test_random_rows_under_every_csv_header_never_crash(tmp_path: Path, fmt: str, cells: list[list[str]]) -> None:
+    ctx = ImportContext(_profile(tmp_path), person="alex", plan="acme", source="after_tax")
+    f = Path(tempfile.mkdtemp(dir=tmp_path)) / "r.csv"
+    f.write_text(HEADERS[fmt] + "\n" + "\n".join(",".join(row) for row in cells), encoding="utf-8")
+    led = _new_ledger(tmp_path)
+    before = led.path.read_bytes()
+    try:
+        import_files(led, [f], ctx)
+    except MbrError as exc:
+        assert str(f) in exc.render()
+        assert led.path.read_bytes() == before
+
+
 @settings(SETTINGS, max_examples=15)
 @given(rows=activity_rows(min_size=1))
 def test_extract_whole_equals_extract_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
