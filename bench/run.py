@@ -11,7 +11,7 @@ wall-clock (time.perf_counter); peak memory is the child's ru_maxrss from os.wai
 per-child form of resource.getrusage(RUSAGE_CHILDREN)). Commands that do not exist yet are
 reported as "not available" rather than failing the run.
 
-    .venv/bin/python bench/run.py [--rows N] [--year Y] [--keep] [--json FILE]
+    .venv/bin/python bench/run.py [--rows N] [--year Y] [--repeat N] [--json FILE] [--strict]
 """
 
 from __future__ import annotations
@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=LAST_YEAR, help="year for audit, worksheets and report")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each read-only command (median)")
     ap.add_argument("--json", type=Path, default=OUT / "results.json", help="where to write the figures")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -356,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         "activity_bytes": size, "payroll_rows": book.payroll_rows, "persons": len(book.persons),
         "rows": [{"measure": r.measure, "value": r.value, "target": r.target, "ratio": r.ratio, "result": r.result}
                  for r in rows]}, indent=2))
-    return 1 if any(r.result == "FAIL" for r in rows) else 0
+    return 1 if args.strict and any(r.result == "FAIL" for r in rows) else 0
 
 
 if __name__ == "__main__":
