@@ -6,10 +6,10 @@
 - Rows are de-duplicated by a fingerprint of the normalised row plus its occurrence number
   within the file, so re-importing adds nothing, a longer file adds only its new rows, and two
   identical rows in one file are both kept.
-- The fingerprint is a 16-byte BLAKE2b digest (stored as a BLOB) of the table name and the row's
-  value columns as text; the occurrence counts earlier rows of the same file whose digest starts
-  with the same 8 bytes (rows with equal digests always share those), so numbering is a function
-  of the file's rows up to that line: a re-import or a longer file numbers them the same.
+- The fingerprint (16 bytes, a BLOB) is the row's day and a BLAKE2b digest of the table name and
+  the row's value columns as text (see `fingerprints`); the occurrence counts earlier rows of the
+  same file whose digest shares 8 bytes with it (equal fingerprints always do), so numbering is a
+  function of the file's rows up to that line: a re-import or a longer file numbers them the same.
 - A file may be written in batches (`Ledger.appending`), all inside its one transaction, so a
   large file never has to sit in memory whole.
 """
@@ -34,6 +34,7 @@ LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 CHUNK = 10_000
 LOOKUP = 5_000  # fingerprints per lookup query
+DAY_OFFSET = 1 << 30  # added to a date's day number (days from 1970-01-01) in the fingerprint
 
 
 class LedgerBusy(MbrError):
@@ -56,14 +57,20 @@ def file_sha256(path: Path) -> str:
 
 
 def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
-    """The 16-byte digest of each row: BLAKE2b over the table name and its value columns as text.
+    """The 16-byte fingerprint of each row: its day (or tax year) in 4 bytes, then 12 bytes of
+    BLAKE2b over the table name and the value columns as text.
 
-    hashlib, not Polars' `hash()`, whose values may change between Polars versions.
+    The day first keeps the unique index's inserts near each other for rows in date order, as
+    statements are (a quarter less import time than a plain hash). hashlib, not Polars' `hash()`,
+    whose values may change between Polars versions.
     """
     parts = [pl.col(c).cast(pl.String).fill_null("") for c in t.columns]
     keys = df.select(pl.concat_str([pl.lit(t.name), *parts], separator="\x1f").cast(pl.Binary)).to_series()
+    when = pl.col(t.date_column).cast(pl.Int64) + DAY_OFFSET if t.date_column else pl.col(t.year_column)
+    days = df.select(when.fill_null(0).clip(0, (1 << 32) - 1)).to_series()
     blake = hashlib.blake2b
-    return pl.Series("fingerprint", [blake(k, digest_size=16).digest() for k in keys.to_list()], dtype=pl.Binary)
+    return pl.Series("fingerprint", [d.to_bytes(4, "big") + blake(k, digest_size=12).digest()
+                                     for d, k in zip(days.to_list(), keys.to_list(), strict=True)], dtype=pl.Binary)
 
 
 def _literal(value: str) -> str:
@@ -83,7 +90,7 @@ class FileWriter:
         self.rows = 0
         self.format: str | None = None  # set to record another format name than the one begun with
         self.result = AppendResult(by_table={})
-        self._seen: dict[str, pl.Series] = {}  # per table: the digests' first 8 bytes of earlier rows
+        self._seen: dict[str, pl.Series] = {}  # per table: 8 digest bytes of each earlier row
         self._known: dict[str, bool] = {}  # per table: was the last batch mostly rows already there?
 
     def add(self, tables: dict[str, pl.DataFrame]) -> None:
@@ -92,7 +99,7 @@ class FileWriter:
                 self._add(TABLES[name], df.sort("source_line"))
 
     def _occurrence(self, t: Table, fp: pl.Series) -> pl.Series:
-        key = fp.bin.head(8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
+        key = fp.bin.slice(4, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
         if key.is_duplicated().any():
             n = key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series()
         else:
