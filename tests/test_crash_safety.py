@@ -82,6 +82,22 @@ def test_sigkill_during_an_import_leaves_all_or_none(book: Path, tmp_path: Path)
     assert events(book) == base + rows
 
 
+def test_a_problem_at_the_end_of_a_large_file_rolls_back_what_was_written(book: Path, tmp_path: Path) -> None:
+    """A large file is written batch by batch inside its transaction: a bad last row undoes it all."""
+    import hashlib
+
+    assert run(book, "import", str(SAMPLE / "activity-acme-2026.csv")).exit_code == 0
+    before = hashlib.sha256((book / "ledger.sqlite").read_bytes()).hexdigest()
+    big = big_activity(tmp_path / "late.csv", 150_000)
+    with big.open("a", encoding="utf-8") as fh:
+        fh.write("2026-13-01,alex,acme,earnings,after_tax,1.00,,,,,the bad row\n")
+    proc = subprocess.run(mbr(book, "import", str(big)), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert f"{big}:150002: date: impossible date '2026-13-01'" in proc.stderr
+    assert hashlib.sha256((book / "ledger.sqlite").read_bytes()).hexdigest() == before
+    assert not (book / "ledger.sqlite-journal").exists()
+
+
 def test_two_imports_at_once_both_end_correctly(book: Path, tmp_path: Path) -> None:
     a = big_activity(tmp_path / "a.csv", 30_000, seed=1)
     b = big_activity(tmp_path / "b.csv", 30_000, seed=2)
