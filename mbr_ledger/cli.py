@@ -14,34 +14,42 @@ import click
 
 from .core.errors import MbrError
 
-# name -> "module:function" under mbr_ledger.commands
-COMMANDS = {
-    "init": "book:init",
-    "import": "imports:import_cmd",
-    "formats": "imports:formats",
-    "ledger": "ledgerview:ledger",
-    "limits": "limits:limits",
-    "audit": "audit:audit",
-    "capacity": "capacity:capacity",
-    "project": "project:project",
-    "worksheet": "worksheet:worksheet",
-    "report": "report:report",
+# name -> ("module:function" under mbr_ledger.commands, the first line of its help).
+# The help lines are kept here so `mbr --help` lists the commands without importing them;
+# a test checks that each equals the first line of the command's own help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("book:init", "Create a book in DIRECTORY: a commented mbr.toml and an empty ledger."),
+    "import": ("imports:import_cmd", "Import statement files into the ledger."),
+    "formats": ("imports:formats", "List the input formats `mbr import` reads, with what identifies each."),
+    "ledger": ("ledgerview:ledger", "List ledger rows in the one fixed order, each with its source file and line."),
+    "limits": ("limits:limits", "Print the year's IRS limits, each with its code section and source."),
+    "audit": ("audit:audit", "Audit a year's contributions against every limit, before the IRS or the plan does."),
+    "capacity": ("capacity:capacity",
+                 "How much after-tax (mega backdoor Roth) room is left, and how much per paycheck."),
+    "project": ("project:project", "Project the Roth value of yearly after-tax contributions converted right away."),
+    "worksheet": ("worksheet:worksheet",
+                  "Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots."),
+    "report": ("report:report", "Write the year-end packet: mbr-YEAR-PERSON.xlsx and mbr-YEAR-PERSON.pdf."),
 }
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if self._load(name) is not None]
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_line) for name, (_, help_line) in COMMANDS.items()])
+
     @staticmethod
     def _load(name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        entry = COMMANDS.get(name)
+        if entry is None:
             return None
-        module, attr = target.split(":")
+        module, attr = entry[0].split(":")
         try:
             mod = importlib.import_module(f"mbr_ledger.commands.{module}")
         except ModuleNotFoundError as exc:

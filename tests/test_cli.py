@@ -33,10 +33,17 @@ def test_every_subcommand_help_has_an_example(name):
         assert res.exit_code == 0 and "Example:" in res.output, f"{name} {subname}"
 
 
+def test_listed_help_lines_are_the_commands_own():
+    for name, (_, line) in COMMANDS.items():
+        cmd = LazyGroup._load(name)
+        assert cmd is not None, name
+        assert (cmd.help or "").strip().splitlines()[0] == line, name
+
+
 def test_help_does_not_import_heavy_libraries():
     code = ("import sys; from mbr_ledger.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('polars', 'openpyxl', 'reportlab') if m in sys.modules]\n"
+            "heavy = [m for m in ('polars', 'openpyxl', 'reportlab', 'mbr_ledger.commands') if m in sys.modules]\n"
             "print('HEAVY=' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("HEAVY=")
