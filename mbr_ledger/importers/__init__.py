@@ -63,6 +63,12 @@ def detect(path: Path, name: str | None = None, ctx: ImportContext | None = None
         raise MbrError(f"{path}: more than one format claims this file ({', '.join(i.name for i in claims)}); "
                        f"choose one with --from")
     if not claims:
+        if s.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise MbrError(f"{path}:1: this is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8' "
+                           f"and import that")
+        if b"\x00" in s.head:
+            raise MbrError(f"{path}:1: no input format recognises this file: it is binary, not CSV text "
+                           f"(formats: {', '.join(i.name for i in importers)})")
         first = next((ln for ln in s.lines if ln.strip()), "")[:200]
         names = ", ".join(i.name for i in importers)
         raise MbrError(f"{path}:1: no input format recognises this file; its first line is {first!r}. "

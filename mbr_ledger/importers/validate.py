@@ -19,10 +19,17 @@ from .tabular import MAX_PROBLEMS
 def _collect(df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]], path: Path) -> list[InputProblem]:
     """Each check is (bad-row expression, column, message template with {value})."""
     problems: list[InputProblem] = []
-    for expr, column, message in checks:
+    if df.is_empty():
+        return problems
+    # One pass to find which checks hit anything; only those are looked at row by row.
+    hits = df.select([e.fill_null(False).any().alias(str(i)) for i, (e, _, _) in enumerate(checks)]).row(0)
+    for (expr, column, message), hit in zip(checks, hits, strict=True):
+        if not hit:
+            continue
         bad = df.filter(expr.fill_null(False))
         for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
-            problems.append(InputProblem(str(path), row["source_line"], message.format(**row), column))
+            shown = {k: ("" if v is None else v) for k, v in row.items()}
+            problems.append(InputProblem(str(path), row["source_line"], message.format(**shown), column))
         if len(problems) >= MAX_PROBLEMS:
             break
     problems.sort(key=lambda p: (p.line, p.column or ""))
