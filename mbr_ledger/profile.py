@@ -68,7 +68,7 @@ class Ira:
 
 @dataclass(frozen=True)
 class CsvMapping:
-    """A [[mapping]] table: how to read a CSV no built-in format knows (see docs/formats.md)."""
+    """A [[mapping]] table: how to read a CSV no built-in format knows (see the README, section Importing the files)."""
 
     name: str
     columns: dict[str, str]            # role (MAPPING_ROLES) -> the file's column name

@@ -114,7 +114,7 @@ def test_bad_cells_are_problems_with_line_and_column(tmp_path):
         (5, "Amount", "not an amount: '9O8.66'"),
         (6, "Date", "impossible date '02/30/2026': day is out of range for month"),
         (7, "Shares/Unit", "not a number of shares: 'abc'"),
-        (8, "Transaction Type", "unknown transaction type 'Bonus Points' (1 row(s)); not read (see `docs/formats.md`)"),
+        (8, "Transaction Type", "unknown transaction type 'Bonus Points' (1 row(s)); not read (see the README, section Importing the files)"),
     ]
 
 

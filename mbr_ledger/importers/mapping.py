@@ -3,7 +3,7 @@
 In the spirit of hledger's CSV rules, a mapping says which column holds the date, amount,
 transaction word, money source, fund, shares, memo and plan, and what the recordkeeper's words
 mean. It needs no code, so an Empower, Schwab, Principal or Alight export can be imported as
-soon as someone writes its mapping. Example (docs/formats.md has the worked one)::
+soon as someone writes its mapping. Example (the README, section Importing the files has the worked one)::
 
     [[mapping]]
     name = "plan-history"
@@ -196,7 +196,7 @@ class AnyMappedCsv:
         found = mapping_importers(ctx)
         if not found:
             raise MbrError(f"{path}: no [[mapping]] table in mbr.toml and no --mapping FILE; "
-                           f"see docs/formats.md to write one")
+                           f"see the README, section Importing the files to write one")
         s = sniff(path)
         claims = [m for m in found if m.identify(s)]
         if len(claims) > 1:

@@ -1,4 +1,4 @@
-"""Importers for the exports people really download (see docs/formats.md).
+"""Importers for the exports people really download (see the README, section Importing the files).
 
 Each is found by its content (a header row in the first lines, an OFX or JSON marker, a workbook
 table title), never by its file name, and none claims another's files or the contract formats'.

@@ -175,7 +175,7 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
     actions = {w: kind_action(w, kinds) for w in words}
     unknown = rows.filter(pl.col("word").replace_strict(actions, default=None, return_dtype=pl.String).is_null())
     if unknown.height:
-        known = "see `docs/formats.md`" if kinds is None else "or add it under [mapping.kinds]"
+        known = "see the README, section Importing the files" if kinds is None else "or add it under [mapping.kinds]"
         problems += _word_problems(path, unknown, word_column,
                                    "unknown transaction type {word!r} ({n} row(s)); " + f"not read ({known})")
     rows = rows.with_columns(pl.col("word").replace_strict(actions, default=None, return_dtype=pl.String)
