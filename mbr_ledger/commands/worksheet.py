@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -143,6 +144,22 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
         ctx.exit(1)
 
 
+def _per_person(ctx: click.Context, year: int, person: str | None, fmt: str,
+                build: Callable[[Any, Any, int, str], Worksheet], to_json: Callable[[Worksheet], Any],
+                parts: Callable[[Worksheet], list[str]]) -> None:
+    """One worksheet per person: a JSON object (a list for several persons) or text tables."""
+    profile, ledger, persons = _persons(ctx, person)
+    try:
+        sheets = [build(profile, ledger, year, pid) for pid in persons]
+    finally:
+        ledger.close()
+    if fmt == "json":
+        out = [to_json(ws) for ws in sheets]
+        echo_json(out[0] if len(out) == 1 else out)
+        return
+    click.echo("\n\n".join("\n\n".join(parts(ws)) for ws in sheets))
+
+
 @worksheet.command("8606")
 @click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book, one form each).")
@@ -165,21 +182,10 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """
     from ..forms.f8606 import as_json, worksheet_8606
 
-    profile, ledger, persons = _persons(ctx, person)
-    try:
-        sheets = [worksheet_8606(profile, ledger, year, pid) for pid in persons]
-    finally:
-        ledger.close()
-    if fmt == "json":
-        out = [as_json(ws) for ws in sheets]
-        echo_json(out[0] if len(out) == 1 else out)
-        return
-    for i, ws in enumerate(sheets):
-        if i:
-            click.echo("")
-        click.echo("\n\n".join([render_lines(ws), render_grid(ws.grids["line6"]),
-                                render_grid(ws.grids["carry_forward"], ["key", "value"]),
-                                render_grid(ws.grids["roth_layers"]), render_notes(ws)]))
+    _per_person(ctx, year, person, fmt, worksheet_8606, as_json,
+                lambda ws: [render_lines(ws), render_grid(ws.grids["line6"]),
+                            render_grid(ws.grids["carry_forward"], ["key", "value"]),
+                            render_grid(ws.grids["roth_layers"]), render_notes(ws)])
 
 
 @worksheet.command("lots")
@@ -200,20 +206,9 @@ def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """
     from ..rules.lots import lots_worksheet
 
-    profile, ledger, persons = _persons(ctx, person)
-    try:
-        sheets = [lots_worksheet(profile, ledger, year, pid) for pid in persons]
-    finally:
-        ledger.close()
-    if fmt == "json":
-        out = [lots_json(ws) for ws in sheets]
-        echo_json(out[0] if len(out) == 1 else out)
-        return
-    for i, ws in enumerate(sheets):
-        if i:
-            click.echo("")
-        click.echo("\n\n".join([render_lines(ws), render_grid(ws.grids["lots"]),
-                                render_grid(ws.grids["conversions"]), render_notes(ws)]))
+    _per_person(ctx, year, person, fmt, lots_worksheet, lots_json,
+                lambda ws: [render_lines(ws), render_grid(ws.grids["lots"]),
+                            render_grid(ws.grids["conversions"]), render_notes(ws)])
 
 
 def lots_json(ws: Worksheet) -> dict[str, Any]:
