@@ -1,7 +1,10 @@
 """The store: schema version and migrations, a busy ledger, not-a-ledger files."""
 
+import json
+import shutil
 import sqlite3
 
+import polars as pl
 import pytest
 
 from mbr_ledger.core.errors import MbrError
@@ -9,7 +12,7 @@ from mbr_ledger.ledger import store
 from mbr_ledger.ledger.schema import SCHEMA_VERSION
 from mbr_ledger.ledger.store import Ledger, LedgerBusy
 
-from conftest import run
+from conftest import SAMPLE, run
 
 
 def test_new_ledger_has_the_current_schema(book):
@@ -70,3 +73,105 @@ def test_busy_error_type(book, monkeypatch):
         other.execute("ROLLBACK")
         other.close()
         led.close()
+
+
+# ------------------------------------------------------------------ version 1 -> 2
+
+def _v1_copy(ref: Ledger, path) -> None:
+    """A version-1 ledger (one SQLite row per ledger row) holding exactly the rows of `ref`."""
+    from mbr_ledger.ledger.schema import TABLES, v1_statements
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    for stmt in v1_statements():
+        conn.execute(stmt)
+    files = ref.conn.execute("SELECT id, path, sha256, format, imported_at, rows, imported, duplicates FROM files")
+    conn.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?)", files.fetchall())
+    for t in TABLES.values():
+        for file_id, path_, sha, data in ref.conn.execute(
+                "SELECT s.file_id, f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                "WHERE s.table_name = ?", (t.name,)).fetchall():
+            df = store._from_blob(data)
+            cols = [*t.columns, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence", "file_id"]
+            for row in df.iter_rows(named=True):
+                vals = [row[c].isoformat() if c == t.date_column and row[c] else
+                        int(row[c]) if isinstance(row[c], bool) else row[c] for c in t.columns]
+                conn.execute(f"INSERT INTO {t.name}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             [*vals, path_, sha, row["source_line"], row["fingerprint"], row["occurrence"], file_id])
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_a_version_1_ledger_is_migrated_with_every_row(make_book, tmp_path):
+    from mbr_ledger.ledger.schema import TABLES
+
+    ref_book = make_book(name="ref")
+    files = sorted(str(p) for p in SAMPLE.glob("*.csv"))
+    assert run(ref_book, "import", *files).exit_code == 0
+    ref = Ledger.open(ref_book)
+    old = tmp_path / "old"
+    old.mkdir()
+    _v1_copy(ref, old / "ledger.sqlite")
+    conn = sqlite3.connect(old / "ledger.sqlite")
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == ref.counts()["events"] > 100
+    conn.close()
+
+    led = Ledger.open(old)
+    assert led.schema_version() == 2
+    tables = {r[0] for r in led.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"files", "segments"}
+    assert led.counts() == ref.counts()
+    assert led.files() == ref.files()
+    for name in TABLES:
+        got, want = led.frame(name), ref.frame(name)
+        assert got.schema == want.schema
+        assert got.equals(want), name
+    # De-duplication works on the migrated fingerprints: nothing is added again.
+    led.close()
+    shutil.copy(ref_book / "mbr.toml", old / "mbr.toml")
+    res = run(old, "import", "--format", "json", *files)
+    assert res.exit_code == 0, res.output
+    assert all(f["imported"] == 0 for f in json.loads(res.stdout)["files"])
+    ref.close()
+
+
+def test_a_failed_migration_leaves_the_version_1_ledger_as_it_was(make_book, tmp_path, monkeypatch):
+    ref_book = make_book(name="ref")
+    assert run(ref_book, "import", str(SAMPLE / "activity-acme-2026.csv")).exit_code == 0
+    ref = Ledger.open(ref_book)
+    old = tmp_path / "old"
+    old.mkdir()
+    _v1_copy(ref, old / "ledger.sqlite")
+    ref.close()
+    before = (old / "ledger.sqlite").read_bytes()
+
+    def broken(df):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_to_blob", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        Ledger.open(old)
+    assert (old / "ledger.sqlite").read_bytes() == before
+    monkeypatch.undo()
+    led = Ledger.open(old)
+    assert led.schema_version() == 2
+    assert led.counts()["events"] > 0
+    led.close()
+
+
+def test_identical_rows_and_a_longer_file_in_segments(book, tmp_path):
+    """Two identical rows of one file are both kept; a longer version of a file adds only its new rows."""
+    head = "date,person,account,kind,source,amount\n"
+    row = "2026-01-02,alex,acme,contribution,after_tax,5\n"
+    f = tmp_path / "a.csv"
+    f.write_text(head + row + row)
+    assert run(book, "import", str(f)).exit_code == 0
+    f.write_text(head + row + row + row + "2026-01-03,alex,acme,contribution,after_tax,6\n")
+    res = run(book, "import", "--format", "json", str(f))
+    assert json.loads(res.stdout)["files"][0]["imported"] == 2
+    led = Ledger.open(book)
+    assert led.counts()["events"] == 4
+    assert led.frame("events")["amount"].to_list() == [500, 500, 500, 600]
+    assert led.frame("events", filter=pl.col("amount") == 600)["source_line"].to_list() == [5]
+    led.close()

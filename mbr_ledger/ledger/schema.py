@@ -1,7 +1,7 @@
 """The ledger's tables: one column list per table, used by importers, the store and queries.
 
-Money columns hold integer cents; dates are ISO text in SQLite and `pl.Date` in frames.
-Every row also carries where it came from: `source_file`, `source_sha256`, `source_line`.
+Money columns hold integer cents; dates are `pl.Date`. Every row also carries where it came from:
+`source_file`, `source_sha256`, `source_line`.
 """
 
 from __future__ import annotations
@@ -67,20 +67,26 @@ TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, PAYROLL, FORM_1099R, W2)
 
 PROVENANCE = {"source_file": pl.String, "source_sha256": pl.String, "source_line": pl.Int64}
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# The columns of a segment besides the table's value columns: the row's line in its file, its
+# fingerprint (16 bytes) and occurrence number (see ledger/store.py).
+SEGMENT_EXTRA = {"source_line": pl.Int64, "fingerprint": pl.Binary, "occurrence": pl.Int64}
 
 
 def _sql_type(t: object) -> str:
     return {pl.Int64: "INTEGER", pl.Boolean: "INTEGER"}.get(t, "TEXT")  # type: ignore[call-overload]
 
 
-def create_statements() -> list[str]:
-    out = [
-        """CREATE TABLE files (
+FILES_STATEMENT = """CREATE TABLE files (
             id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT NOT NULL,
             imported_at TEXT NOT NULL, rows INTEGER NOT NULL, imported INTEGER NOT NULL,
-            duplicates INTEGER NOT NULL)""",
-    ]
+            duplicates INTEGER NOT NULL)"""
+
+
+def v1_statements() -> list[str]:
+    """Schema version 1: one SQLite row per ledger row (kept to migrate such ledgers, and for tests)."""
+    out = [FILES_STATEMENT]
     for t in TABLES.values():
         cols = ", ".join(f"{c} {_sql_type(ty)}" for c, ty in t.columns.items())
         out.append(
@@ -92,5 +98,24 @@ def create_statements() -> list[str]:
     return out
 
 
-# Migrations: version -> statements that bring a ledger from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {1: create_statements()}
+SEGMENTS_STATEMENTS = [
+    """CREATE TABLE segments (
+            id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id), table_name TEXT NOT NULL,
+            rows INTEGER NOT NULL, data BLOB NOT NULL)""",
+    "CREATE INDEX segments_table ON segments(table_name, id)",
+]
+
+
+def create_statements() -> list[str]:
+    """Schema version 2, as `mbr init` creates it: the files and the columnar segments of their rows.
+
+    A segment holds rows of one table from one file as a Parquet blob: the table's value columns
+    (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`. `source_file` and `source_sha256`
+    are the file's `path` and `sha256`.
+    """
+    return [FILES_STATEMENT, *SEGMENTS_STATEMENTS]
+
+
+# Migrations by the version they reach: statements, except for 2, which moves the rows of version 1
+# into segments (ledger/store.py `_migrate_v1`).
+MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_STATEMENTS}

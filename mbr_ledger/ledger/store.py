@@ -1,6 +1,11 @@
 """The ledger store.
 
 - One SQLite file, rollback journal, `synchronous=FULL`: a killed import leaves all or none of a file.
+- Rows are stored in columnar segments (schema version 2): a table `segments` holds, per imported
+  file and ledger table, blobs of up to `SEGMENT_ROWS` rows each, a Polars frame written as
+  Parquet (the table's value columns, `source_line`, `fingerprint`, `occurrence`). The file's path
+  and SHA-256 are in `files`. Reading loads a table's segments once per `Ledger` object and
+  ledger state (`data_version`) and filters in Polars.
 - A file is appended in one `BEGIN IMMEDIATE` transaction; a second writer waits (up to
   `BUSY_SECONDS`) and then fails with a clear message, never corrupting anything.
 - Rows are de-duplicated by a fingerprint of the normalised row plus its occurrence number
@@ -11,13 +16,16 @@
   same file whose digest shares 8 bytes with it (equal fingerprints always do), so numbering is a
   function of the file's rows up to that line: a re-import or a longer file numbers them the same.
 - A file may be written in batches (`Ledger.appending`), all inside its one transaction, so a
-  large file never has to sit in memory whole.
+  large file never has to sit in memory whole; the (fingerprint, occurrence) pairs the ledger holds
+  are read inside that transaction and the new rows are found by an anti-join.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,12 +36,11 @@ from typing import Any
 import polars as pl
 
 from ..core.errors import MbrError
-from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, Table
+from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLES, Table, create_statements
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
-CHUNK = 10_000
-LOOKUP = 5_000  # fingerprints per lookup query
+SEGMENT_ROWS = 100_000  # rows of one table and file per segment (at most; the file's last one has fewer)
 DAY_OFFSET = 1 << 30  # added to a date's day number (days from 1970-01-01) in the fingerprint
 
 
@@ -73,12 +80,29 @@ def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
                                      for d, k in zip(days.to_list(), keys.to_list(), strict=True)], dtype=pl.Binary)
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _to_blob(df: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.write_parquet(buf, compression="zstd", statistics=False)
+    return buf.getvalue()
+
+
+def _from_blob(data: bytes, columns: list[str] | None = None) -> pl.DataFrame:
+    return pl.read_parquet(io.BytesIO(data), columns=columns)
+
+
+def segment_schema(t: Table) -> dict[str, Any]:
+    """The columns of a segment of table `t`, in order, with their dtypes."""
+    return {**t.columns, **SEGMENT_EXTRA}
 
 
 class FileWriter:
-    """Adds one file's rows to the open transaction, batch after batch, in the file's line order."""
+    """Adds one file's rows to the open transaction, batch after batch, in the file's line order.
+
+    Rows wait in memory until a table has `SEGMENT_ROWS` of them (or the file ends); they are then
+    compared with the (fingerprint, occurrence) pairs the table holds (an anti-join; the pairs are
+    read once per file, inside the transaction, so a concurrent import of the same file cannot slip
+    in between) and the new ones are written as one segment.
+    """
 
     def __init__(self, conn: sqlite3.Connection, file_id: int, path: str, sha256: str,
                  progress: Callable[[int], None] | None):
@@ -91,7 +115,9 @@ class FileWriter:
         self.format: str | None = None  # set to record another format name than the one begun with
         self.result = AppendResult(by_table={})
         self._seen: dict[str, pl.Series] = {}  # per table: 8 digest bytes of each earlier row
-        self._known: dict[str, bool] = {}  # per table: was the last batch mostly rows already there?
+        self._pending: dict[str, list[pl.DataFrame]] = {}
+        self._pending_rows: dict[str, int] = {}
+        self._pairs: dict[str, pl.DataFrame] = {}  # per table: the ledger's (fingerprint, occurrence)
 
     def add(self, tables: dict[str, pl.DataFrame]) -> None:
         for name, df in tables.items():
@@ -117,64 +143,53 @@ class FileWriter:
 
     def _add(self, t: Table, df: pl.DataFrame) -> None:
         fp = fingerprints(t, df)
+        df = df.select([pl.col(c).cast(ty) for c, ty in t.columns.items()] + [pl.col("source_line").cast(pl.Int64)])
         df = df.with_columns(fp, self._occurrence(t, fp))
-        df = df.with_columns([pl.col(c).dt.to_string("%Y-%m-%d") for c, ty in t.columns.items() if ty == pl.Date]
-                             + [pl.col(c).cast(pl.Int64) for c, ty in t.columns.items() if ty == pl.Boolean])
-        height = df.height
-        before = self.conn.total_changes
-        if self._known.get(t.name, True):
-            # The last batch was mostly rows the ledger holds (a file imported again, or a longer
-            # version of one): look those up by fingerprint, cheaper than offering every row.
-            df = df.join(self._existing(t, df["fingerprint"]), on=["fingerprint", "occurrence"], how="anti",
-                         maintain_order="left")
-        if self.progress and df.height < height:
-            self.progress(height - df.height)
-        self._insert(t, df)
-        added = self.conn.total_changes - before
-        self._known[t.name] = (height - added) * 2 > height
+        self._pending.setdefault(t.name, []).append(df)
+        self._pending_rows[t.name] = self._pending_rows.get(t.name, 0) + df.height
+        self.rows += df.height
+        if self._pending_rows[t.name] >= SEGMENT_ROWS:
+            self._flush(t)
+        if self.progress:
+            self.progress(df.height)
+
+    def _existing(self, t: Table) -> pl.DataFrame:
+        """(fingerprint, occurrence) of every row the table held when this file began."""
+        if t.name not in self._pairs:
+            parts = [_from_blob(data, ["fingerprint", "occurrence"]) for (data,) in self.conn.execute(
+                "SELECT data FROM segments WHERE table_name = ? ORDER BY id", (t.name,))]
+            self._pairs[t.name] = pl.concat(parts) if parts else pl.DataFrame(
+                schema={"fingerprint": pl.Binary, "occurrence": pl.Int64})
+        return self._pairs[t.name]
+
+    def _flush(self, t: Table) -> None:
+        parts = self._pending.pop(t.name, [])
+        self._pending_rows[t.name] = 0
+        if not parts:
+            return
+        df = pl.concat(parts)
+        existing = self._existing(t)
+        if existing.height:
+            # Fingerprints start with the row's day: only pairs within the batch's range can match.
+            fp = df["fingerprint"]
+            near = existing.filter(pl.col("fingerprint").is_between(pl.lit(fp.min(), dtype=pl.Binary),
+                                                                    pl.lit(fp.max(), dtype=pl.Binary)))
+            if near.height:
+                df = df.join(near, on=["fingerprint", "occurrence"], how="anti", maintain_order="left")
+        if df.height:
+            self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
+                              (self.file_id, t.name, df.height, _to_blob(df)))
         assert self.result.by_table is not None
-        self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + added
-        self.result.imported += added
-        self.rows += height
+        self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + df.height
+        self.result.imported += df.height
 
-    def _existing(self, t: Table, fp: pl.Series) -> pl.DataFrame:
-        """(fingerprint, occurrence) of the ledger's rows with one of these fingerprints."""
-        found: list[str] = []
-        keys = fp.unique().to_list()
-        for start in range(0, len(keys), LOOKUP):
-            part = keys[start:start + LOOKUP]
-            # One text per query (hex fingerprint and occurrence per row) instead of a tuple per row.
-            found.append(self.conn.execute(
-                f"SELECT group_concat(hex(fingerprint) || ' ' || occurrence, ',') FROM {t.name} "
-                f"WHERE fingerprint IN ({','.join('?' * len(part))})", part).fetchone()[0] or "")
-        pairs = (pl.Series("p", found, dtype=pl.String).str.split(",").explode()
-                 .str.split_exact(" ", 1).struct.rename_fields(["hex", "occurrence"]).struct.unnest()
-                 .filter(pl.col("hex") != ""))
-        return pairs.select(pl.col("hex").str.to_lowercase().str.decode("hex").alias("fingerprint"),
-                            pl.col("occurrence").cast(pl.Int64))
+    def finish(self) -> None:
+        """Write what still waits: the end of the file."""
+        for name in list(self._pending):
+            self._flush(TABLES[name])
 
-    def _insert(self, t: Table, df: pl.DataFrame) -> None:
-        names = [*t.columns, "source_line", "fingerprint", "occurrence"]
-        nullable = [c for c in t.columns if df[c].has_nulls()]
-        # Rows are sent in groups with the same empty columns, which go into the SQL as NULL.
-        if nullable:
-            pattern = pl.sum_horizontal([pl.col(c).is_null().cast(pl.Int64) * (1 << i) for i, c in enumerate(nullable)])
-            groups = df.with_columns(pattern.alias("_nulls")).partition_by("_nulls", include_key=False)
-        else:
-            groups = [df]
-        for part in groups:
-            nulls = {c for c in nullable if part[c].is_null().all()}
-            bound = [c for c in names if c not in nulls]
-            values = {c: "NULL" if c in nulls else "?" for c in names}
-            values |= {"source_file": _literal(self.path), "source_sha256": _literal(self.sha256),
-                       "file_id": str(self.file_id)}
-            sql = (f"INSERT OR IGNORE INTO {t.name}({', '.join(values)}) "
-                   f"VALUES ({', '.join(values.values())})")
-            for start in range(0, part.height, CHUNK):
-                piece = part.slice(start, CHUNK)
-                self.conn.executemany(sql, zip(*[piece[c].to_list() for c in bound], strict=True))
-                if self.progress:
-                    self.progress(piece.height)
+
+_TOKENS = itertools.count(1)
 
 
 class Ledger:
@@ -182,6 +197,11 @@ class Ledger:
         self.book = book
         self.path = book / LEDGER_FILE
         self.conn = conn
+        self._token = next(_TOKENS)  # this object's identity in `data_version` (id() may be reused)
+        self._writes = 0  # transactions of this object
+        self._cache: dict[str, pl.DataFrame] = {}
+        self._by_person: dict[str, dict[str, pl.DataFrame]] = {}
+        self._cache_version: tuple[Any, ...] | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -222,10 +242,41 @@ class Ledger:
         if version == SCHEMA_VERSION:
             return
         with self.write():
+            # Read again inside the transaction: another process may have migrated meanwhile.
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for stmt in create_statements():
+                    self.conn.execute(stmt)
+                version = SCHEMA_VERSION
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[v]:
                     self.conn.execute(stmt)
-                self.conn.execute(f"PRAGMA user_version={v}")
+                if v == 2:
+                    self._migrate_v1()
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _migrate_v1(self) -> None:
+        """Version 1 -> 2: each file's rows of each table become segments (in line order), with their
+        fingerprints and occurrence numbers as they were; the row tables are then dropped."""
+        for t in TABLES.values():
+            names = [*t.columns, "source_line", "fingerprint", "occurrence"]
+            schema: dict[str, Any] = {c: (pl.String if ty == pl.Date else pl.Int64 if ty == pl.Boolean else ty)
+                                      for c, ty in t.columns.items()}
+            schema |= {"source_line": pl.Int64, "fingerprint": pl.Binary, "occurrence": pl.Int64}
+            files = [r[0] for r in self.conn.execute(f"SELECT DISTINCT file_id FROM {t.name} ORDER BY file_id")]
+            for file_id in files:
+                cur = self.conn.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE file_id = ? "
+                                        f"ORDER BY source_line, id", (file_id,))
+                while rows := cur.fetchmany(SEGMENT_ROWS):
+                    cols = [list(c) for c in zip(*rows, strict=True)]
+                    fp = len(t.columns) + 1
+                    cols[fp] = [f if isinstance(f, bytes) else str(f).encode() for f in cols[fp]]
+                    df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
+                    df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)
+                                          for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean)])
+                    self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
+                                      (file_id, t.name, df.height, _to_blob(df)))
+            self.conn.execute(f"DROP TABLE {t.name}")
 
     def close(self) -> None:
         self.conn.close()
@@ -246,6 +297,8 @@ class Ledger:
             raise
         else:
             self.conn.execute("COMMIT")
+        finally:
+            self._writes += 1
 
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -272,6 +325,7 @@ class Ledger:
                 assert cur.lastrowid is not None
                 w = FileWriter(conn, cur.lastrowid, path, sha256, progress)
                 yield w
+                w.finish()
                 res = w.result
                 res.duplicates = w.rows - res.imported
                 conn.execute("UPDATE files SET format=?, rows=?, imported=?, duplicates=? WHERE id=?",
@@ -282,35 +336,69 @@ class Ledger:
             pass
 
     # ------------------------------------------------------------------ reading
+    def data_version(self) -> tuple[Any, ...]:
+        """What identifies the ledger's content as this object sees it, for caches: changes with every
+        write of this object and every commit of another connection."""
+        other = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return (str(self.path), self._token, self._writes, other)
+
+    def _table(self, table: str) -> pl.DataFrame:
+        """Every row of a table (unsorted), read once per ledger state and kept."""
+        version = self.data_version()
+        if version != self._cache_version:
+            self._cache.clear()
+            self._by_person.clear()
+            self._cache_version = version
+        df = self._cache.get(table)
+        if df is None:
+            t = TABLES[table]
+            cols = [*t.columns, "source_line"]
+            parts = [_from_blob(data, cols).select(
+                        *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
+                        pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
+                     for path, sha, data in self.conn.execute(
+                         "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                         "WHERE s.table_name = ? ORDER BY s.id", (table,))]
+            df = pl.concat(parts) if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
+            self._cache[table] = df
+        return df
+
+    def _person_table(self, table: str, person: str) -> pl.DataFrame:
+        df = self._table(table)
+        by = self._by_person.get(table)
+        if by is None:
+            by = self._by_person[table] = {k[0]: v for k, v in df.partition_by("person", as_dict=True).items()
+                                           if k[0] is not None}  # type: ignore[misc]
+        return by.get(person, df.clear())
+
     def frame(self, table: str, *, year: int | None = None, person: str | None = None,
-              where: str = "", params: tuple[Any, ...] = ()) -> pl.DataFrame:
-        """Rows of one table as a frame in the table's sort order, filtered by year and person."""
+              filter: pl.Expr | None = None) -> pl.DataFrame:  # noqa: A002
+        """Rows of one table as a frame in the table's sort order, filtered by year, person and a
+        Polars expression over the table's columns."""
         t = TABLES[table]
-        clauses: list[str] = []
-        args: list[Any] = []
-        if person:
-            clauses.append("person = ?")
-            args.append(person)
+        df = self._person_table(table, person) if person else self._table(table)
+        preds: list[pl.Expr] = []
         if year is not None:
             if t.date_column:
-                clauses.append(f"{t.date_column} >= ? AND {t.date_column} <= ?")
-                args += [f"{year:04d}-01-01", f"{year:04d}-12-31"]
+                preds.append(pl.col(t.date_column).is_between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
             else:
-                clauses.append(f"{t.year_column} = ?")
-                args.append(year)
-        if where:
-            clauses.append(where)
-            args += list(params)
-        cols = [*t.columns, "source_file", "source_sha256", "source_line"]
-        sql = f"SELECT {', '.join(cols)} FROM {table}"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        rows = self.conn.execute(sql, args).fetchall()
-        schema: dict[str, Any] = {c: (pl.String if ty == pl.Date else ty) for c, ty in t.columns.items()}
-        schema.update({"source_file": pl.String, "source_sha256": pl.String, "source_line": pl.Int64})
-        df = pl.DataFrame(rows, schema=schema, orient="row")
-        df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") for c, ty in t.columns.items() if ty == pl.Date])
+                preds.append(pl.col(t.year_column) == year)
+        if filter is not None:
+            preds.append(filter)
+        if preds:
+            df = df.filter(*preds)
         return sort_rows(table, df)
+
+    def events_for(self, person: str, through: dt.date, accounts: list[str] | None = None,
+                   filter: pl.Expr | None = None) -> pl.DataFrame:  # noqa: A002
+        """A person's events up to `through` (only `accounts` when given, and only rows `filter` keeps),
+        in the ledger's sort order."""
+        pred = pl.col("date") <= through
+        if accounts is not None:
+            pred = pred & pl.col("account").is_in(accounts)
+        if filter is not None:
+            pred = pred & filter
+        return self.frame("events", person=person, filter=pred)
 
     def files(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT path, sha256, format, imported_at, rows, imported, duplicates "
@@ -319,7 +407,8 @@ class Ledger:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def counts(self) -> dict[str, int]:
-        return {name: int(self.conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in TABLES}
+        got = dict(self.conn.execute("SELECT table_name, sum(rows) FROM segments GROUP BY table_name").fetchall())
+        return {name: int(got.get(name) or 0) for name in TABLES}
 
 
 class _DryRun(Exception):

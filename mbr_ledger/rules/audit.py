@@ -1243,13 +1243,14 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
         prior = limits_for(year - 1)
     except MbrError:
         prior = None
-    pay = ledger.frame("payroll", person=person, where="pay_date >= ? AND pay_date <= ?",
-                       params=(f"{year - 1:04d}-01-01", f"{year:04d}-12-31"))
+    pay = ledger.frame("payroll", person=person,
+                       filter=pl.col("pay_date").is_between(dt.date(year - 1, 1, 1), dt.date(year, 12, 31)))
     # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
     # (the bulk of a ledger) are left out. The lots engine reads its own rows.
-    events = ledger.frame("events", person=person, where="date >= ? AND date <= ? AND kind != 'earnings'",
-                          params=(f"{year - 1:04d}-01-01", f"{year + 1:04d}-12-31"))
-    w2 = ledger.frame("w2", person=person, where="tax_year >= ? AND tax_year <= ?", params=(year - 1, year))
+    events = ledger.frame("events", person=person,
+                          filter=pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31))
+                          & (pl.col("kind") != "earnings"))
+    w2 = ledger.frame("w2", person=person, filter=pl.col("tax_year").is_between(year - 1, year))
     lots = None
     backdoor: Any = None
     if with_lots:

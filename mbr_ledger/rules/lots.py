@@ -32,6 +32,7 @@ Rules never read files: every function takes the profile and the ledger store.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
@@ -147,24 +148,16 @@ def _money(v: int | None) -> Decimal | None:
     return None if v is None else from_cents(int(v))
 
 
-# The ledger's one sort order for events (ledger/store.py `sort_rows`), as SQL: NULLs sort first.
-_KIND_ORDER = {"contribution": 0, "earnings": 1, "fee": 2, "balance": 3, "conversion": 4, "rollover": 5,
-               "distribution": 6}
-_SELECT = ("SELECT date, account, kind, source, amount, basis, taxable, destination, for_year, memo, source_file, "
-           "source_line FROM events WHERE person = ? AND date <= ?")
-_ORDER = (" ORDER BY date, account, CASE kind " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in _KIND_ORDER.items())
-          + " ELSE 9 END, source, destination, amount, source_file, source_line")
+# The columns of the raw event tuples the rules read (the date as ISO text), in this order.
+_COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destination", "for_year", "memo",
+            "source_file", "source_line")
 
 
-def _query(ledger: Ledger, person: str, through: dt.date, accounts: list[str], extra: str = "") -> list[tuple[Any, ...]]:
-    """Raw event tuples of some accounts, in the ledger's sort order.
+def _tuples(df: Any) -> list[tuple[Any, ...]]:
+    """Raw event tuples of a frame of events (already in the ledger's sort order)."""
+    import polars as pl
 
-    One filtered query on the store (the polars frame of every row would cost more than the rules)."""
-    if not accounts:
-        return []
-    marks = ",".join("?" * len(accounts))
-    sql = f"{_SELECT} AND account IN ({marks}){extra}{_ORDER}"
-    return list(ledger.conn.execute(sql, (person, through.isoformat(), *accounts)).fetchall())
+    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *_COLUMNS).rows()  # type: ignore[no-any-return]
 
 
 def _row(t: tuple[Any, ...]) -> _Row:
@@ -174,44 +167,41 @@ def _row(t: tuple[Any, ...]) -> _Row:
 
 def event_rows(ledger: Ledger, person: str, through: dt.date, accounts: list[str] | None = None) -> list[_Row]:
     """The person's event rows up to `through` (only `accounts` when given), in the ledger's sort order."""
-    if accounts is None:
-        accounts = [r[0] for r in ledger.conn.execute("SELECT DISTINCT account FROM events WHERE person = ?",
-                                                      (person,)).fetchall()]
-    return [_row(t) for t in _query(ledger, person, through, accounts)]
+    import polars as pl
+
+    df = ledger.events_for(person, through, accounts, pl.col("account").is_not_null())
+    return [_row(t) for t in _tuples(df)]
 
 
-_PLAN_FILTER = ("(source = 'after_tax' OR kind IN ('conversion', 'rollover', 'distribution') "
-                "OR (source = 'roth' AND kind = 'contribution'))")
 _ROWS_CACHE: dict[tuple[Any, ...], tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]] = {}
+_ROTH_CACHE: dict[tuple[Any, ...], tuple[list[str], list[int]]] = {}
 
 
 def _version(ledger: Ledger) -> tuple[Any, ...]:
-    """What identifies the ledger's content for the caches: its path, the connection, and the files in it."""
-    last = ledger.conn.execute("SELECT max(id), count(*) FROM files").fetchone()
-    return (str(ledger.path), id(ledger), ledger.conn.total_changes, tuple(last))
+    """What identifies the ledger's content for the caches (see `Ledger.data_version`)."""
+    return ledger.data_version()
 
 
 def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
                  ) -> tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]:
-    """The rows the rules read, in one indexed query per person: the plans' after-tax rows, their moves
-    and Roth contributions (raw tuples by plan), and every row of the person's IRAs. Other sources'
-    earnings are not read (they change no basis); a Roth move sums its source's earnings on demand."""
+    """The rows the rules read: the plans' after-tax rows, their moves and Roth contributions (raw
+    tuples by plan), and every row of the person's IRAs. Other sources' earnings are not read (they
+    change no basis); a Roth move sums its source's earnings on demand."""
+    import polars as pl
+
     plans = [p.id for p in profile.plans_of(person)]
     iras = [i.id for i in profile.iras_of(person)]
     key = (_version(ledger), person, through, tuple(plans), tuple(iras))
     if key in _ROWS_CACHE:
         return _ROWS_CACHE[key]
-    clauses = []
-    if iras:
-        clauses.append(f"account IN ({','.join('?' * len(iras))})")
-    if plans:
-        clauses.append(f"(account IN ({','.join('?' * len(plans))}) AND {_PLAN_FILTER})")
     by_plan: dict[str, list[tuple[Any, ...]]] = {p: [] for p in plans}
     ira: list[_Row] = []
-    if clauses:
-        sql = f"{_SELECT} AND ({' OR '.join(clauses)}){_ORDER}"
+    if plans or iras:
+        src, kind = pl.col("source"), pl.col("kind")
+        plan_rows = (src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution"))
+        keep = pl.col("account").is_in(iras) | (pl.col("account").is_in(plans) & plan_rows)
         ira_set = set(iras)
-        for t in ledger.conn.execute(sql, (person, through.isoformat(), *iras, *plans)):
+        for t in _tuples(ledger.events_for(person, through, None, keep)):
             if t[1] in ira_set:
                 ira.append(_row(t))
             else:
@@ -223,11 +213,23 @@ def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
 
 
 def _roth_earnings(ledger: Ledger, person: str, plan: str, day: str) -> int:
-    """Earnings and fees (cents) booked on a plan's Roth source up to `day`."""
-    row = ledger.conn.execute(
-        "SELECT COALESCE(SUM(amount), 0) FROM events WHERE person = ? AND account = ? AND source = 'roth' "
-        "AND kind IN ('earnings', 'fee') AND date <= ?", (person, plan, day)).fetchone()
-    return int(row[0])
+    """Earnings and fees (cents) booked on a plan's Roth source up to `day` (ISO text)."""
+    key = (_version(ledger), person, plan)
+    got = _ROTH_CACHE.get(key)
+    if got is None:
+        import polars as pl
+
+        df = ledger.frame("events", person=person, filter=(pl.col("account") == plan) & (pl.col("source") == "roth")
+                          & pl.col("kind").is_in(["earnings", "fee"]))
+        per_day = df.group_by("date").agg(pl.col("amount").sum()).sort("date")
+        days = per_day["date"].dt.to_string("%Y-%m-%d").to_list()
+        totals = per_day["amount"].cum_sum().to_list()
+        if len(_ROTH_CACHE) > 64:
+            _ROTH_CACHE.clear()
+        got = _ROTH_CACHE[key] = (days, totals)
+    days, totals = got
+    i = bisect.bisect_right(days, day)
+    return int(totals[i - 1]) if i else 0
 
 
 def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) -> list[_Row]:
@@ -238,11 +240,12 @@ def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) ->
 
 def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int | None:
     """The first tax year the ledger holds for `person` (a contribution's `for_year` counts)."""
-    row = ledger.conn.execute("SELECT MIN(date), MIN(for_year) FROM events WHERE person = ? AND date <= ?",
-                              (person, through.isoformat())).fetchone()
-    years = [int(row[0][:4])] if row and row[0] else []
-    if row and row[1] is not None:
-        years.append(int(row[1]))
+    df = ledger.events_for(person, through)
+    years = []
+    if df.height and df["date"].min() is not None:
+        years.append(df["date"].min().year)  # type: ignore[union-attr]
+    if df.height and df["for_year"].min() is not None:
+        years.append(int(df["for_year"].min()))  # type: ignore[arg-type]
     return min(years) if years else None
 
 
