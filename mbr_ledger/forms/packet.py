@@ -288,13 +288,21 @@ def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Pa
                          "8606": worksheet_8606(profile, ledger, year, person),
                          "lots": lots_worksheet(profile, ledger, year, person)}
     packet.capacity = [capacity_view(c) for c in capacity_for_person(profile, ledger, year, person)]
+    import polars
+
     every_year = ledger_rows(ledger, person=person)
-    rows = [_ledger_row(r) for r in every_year.iter_rows(named=True)] if every_year.height else []
-    packet.ledger = [r for r in rows if r.date.year == year]
-    before = [r for r in rows if r.date.year < year]
+    openings: dict[str, Decimal] = {}
+    if every_year.height:
+        year_of = polars.col("date").dt.year()
+        packet.ledger = [_ledger_row(r) for r in every_year.filter(year_of == year).iter_rows(named=True)]
+        # Before the year only the after-tax sources' opening balances are needed (`_after_tax`).
+        early = every_year.filter((year_of < year) & (polars.col("source") == "after_tax")
+                                  & ~polars.col("kind").fill_null("").is_in(["payroll", "balance"]))
+        sums = early.group_by(polars.col("account").fill_null("")).agg(polars.col("amount").fill_null(0).sum())
+        openings = {a: from_cents(int(c)) for a, c in sums.iter_rows()}
     plans = [pl.id for pl in profile.plans_of(person)]
     packet.charts = Charts(limits=limit_bars(packet.findings),
-                           balances=after_tax_balances(before, packet.ledger, plans, year),
+                           balances=after_tax_balances(openings, packet.ledger, plans, year),
                            earnings=earnings_between_conversions(packet.worksheets.get("lots"), year))
     return packet
 
@@ -347,12 +355,14 @@ def _after_tax(rows: list[LedgerRow], plan: str) -> list[LedgerRow]:
     return [r for r in rows if r.account == plan and r.source == "after_tax" and r.kind not in ("payroll", "balance")]
 
 
-def after_tax_balances(before: list[LedgerRow], year_rows: list[LedgerRow], plans: list[str],
+def after_tax_balances(openings: dict[str, Decimal], year_rows: list[LedgerRow], plans: list[str],
                        year: int) -> list[Series]:
+    """Each plan's after-tax balance through the year, from its opening balance (the sum of the
+    `_after_tax` rows before the year) and the year's rows."""
     out = []
     for plan in plans:
         rows = _after_tax(year_rows, plan)
-        opening = sum((r.amount for r in _after_tax(before, plan)), ZERO)
+        opening = openings.get(plan, ZERO)
         if not rows and opening == ZERO:
             continue
         points = [(dt.date(year, 1, 1), opening)]

@@ -364,17 +364,18 @@ class Ledger:
         return df
 
     def _person_table(self, table: str, person: str) -> pl.DataFrame:
+        """One person's rows of a table (unsorted), kept with the table."""
         df = self._table(table)
-        by = self._by_person.get(table)
-        if by is None:
-            by = self._by_person[table] = {k[0]: v for k, v in df.partition_by("person", as_dict=True).items()
-                                           if k[0] is not None}  # type: ignore[misc]
-        return by.get(person, df.clear())
+        by = self._by_person.setdefault(table, {})
+        got = by.get(person)
+        if got is None:
+            got = by[person] = df.filter(pl.col("person") == person)
+        return got
 
     def frame(self, table: str, *, year: int | None = None, person: str | None = None,
-              filter: pl.Expr | None = None) -> pl.DataFrame:  # noqa: A002
-        """Rows of one table as a frame in the table's sort order, filtered by year, person and a
-        Polars expression over the table's columns."""
+              filter: pl.Expr | None = None, ordered: bool = True) -> pl.DataFrame:  # noqa: A002
+        """Rows of one table as a frame in the table's sort order (in no order with `ordered=False`),
+        filtered by year, person and a Polars expression over the table's columns."""
         t = TABLES[table]
         df = self._person_table(table, person) if person else self._table(table)
         preds: list[pl.Expr] = []
@@ -387,7 +388,7 @@ class Ledger:
             preds.append(filter)
         if preds:
             df = df.filter(*preds)
-        return sort_rows(table, df)
+        return sort_rows(table, df) if ordered else df
 
     def events_for(self, person: str, through: dt.date, accounts: list[str] | None = None,
                    filter: pl.Expr | None = None) -> pl.DataFrame:  # noqa: A002

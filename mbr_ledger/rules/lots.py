@@ -200,16 +200,36 @@ def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
         src, kind = pl.col("source"), pl.col("kind")
         plan_rows = (src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution"))
         keep = pl.col("account").is_in(iras) | (pl.col("account").is_in(plans) & plan_rows)
-        ira_set = set(iras)
-        for t in _tuples(ledger.events_for(person, through, None, keep)):
-            if t[1] in ira_set:
-                ira.append(_row(t))
-            else:
-                by_plan[t[1]].append(t)
+        df = ledger.events_for(person, through, None, keep)
+        for t in _tuples(df.filter(pl.col("account").is_in(iras))):
+            ira.append(_row(t))
+        for t in _tuples(_summed_earnings(df.filter(pl.col("account").is_in(plans)))):
+            by_plan[t[1]].append(t)
     if len(_ROWS_CACHE) > 32:
         _ROWS_CACHE.clear()
     _ROWS_CACHE[key] = (by_plan, ira)
     return by_plan, ira
+
+
+def _summed_earnings(df: Any) -> Any:
+    """A plan's rows with each run of earnings and fee rows (consecutive in the ledger's order within
+    one account and one year) replaced by one row per source: the first row, with the run's amount.
+
+    `_plan_history` only adds such rows up (in cents) until the next other row or year end, so the
+    figures are the same; there are far fewer rows to walk."""
+    import polars as pl
+
+    if df.is_empty():
+        return df
+    ef = pl.col("kind").is_in(["earnings", "fee"])
+    year = pl.col("date").dt.year()
+    starts = (~ef | ~ef.shift(1).over("account").fill_null(False)
+              | (year != year.shift(1).over("account")).fill_null(True))
+    df = df.with_row_index("_i").with_columns(ef.alias("_ef"), starts.cum_sum().over("account").alias("_run"))
+    runs = (df.filter(pl.col("_ef")).group_by("account", "_run", "source", maintain_order=True)
+            .agg(pl.all().exclude("amount").first(), pl.col("amount").sum()))
+    return (pl.concat([df.filter(~pl.col("_ef")), runs.select(df.columns)])
+            .sort("_i").drop("_i", "_ef", "_run"))
 
 
 def _roth_earnings(ledger: Ledger, person: str, plan: str, day: str) -> int:
@@ -240,7 +260,9 @@ def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) ->
 
 def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int | None:
     """The first tax year the ledger holds for `person` (a contribution's `for_year` counts)."""
-    df = ledger.events_for(person, through)
+    import polars as pl
+
+    df = ledger.frame("events", person=person, filter=pl.col("date") <= through, ordered=False)
     years = []
     if df.height and df["date"].min() is not None:
         years.append(df["date"].min().year)  # type: ignore[union-attr]
@@ -382,16 +404,23 @@ class AfterTaxHistory:
     plans: dict[str, PlanHistory] = field(default_factory=dict)
     other_moves: list[Move] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _moves: dict[tuple[Any, ...], tuple[tuple[int, int], list[Move]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # `moves` sorted once per plan
 
     def lots(self, plan: str | None = None) -> list[Lot]:
         return [lot for p in self.plans.values() if plan in (None, p.plan) for lot in p.lots]
 
     def moves(self, plan: str | None = None, year: int | None = None, *, all_sources: bool = False) -> list[Move]:
-        out = [m for p in self.plans.values() if plan in (None, p.plan) for m in p.moves]
-        if all_sources:
-            out += [m for m in self.other_moves if plan in (None, m.plan)]
-            out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
-        return [m for m in out if year is None or m.year == year]
+        size = (sum(len(p.moves) for p in self.plans.values()), len(self.other_moves))
+        key = (plan, all_sources)
+        got = self._moves.get(key)
+        if got is None or got[0] != size:
+            out = [m for p in self.plans.values() if plan in (None, p.plan) for m in p.moves]
+            if all_sources:
+                out += [m for m in self.other_moves if plan in (None, m.plan)]
+                out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
+            got = self._moves[key] = (size, out)
+        return [m for m in got[1] if year is None or m.year == year]
 
     def all_notes(self, year: int | None = None) -> list[str]:
         """Every warning, or only those about `year` (each note is a `Note`, a str with a `year`)."""
