@@ -77,6 +77,14 @@ def test_busy_error_type(book, monkeypatch):
 
 # ------------------------------------------------------------------ version 1 -> 2
 
+def _v1_fingerprint(t, row) -> bytes:
+    """Version 1's 16-byte fingerprint: the day (or tax year) in 4 bytes, then the 12-byte digest."""
+    import datetime as dt
+
+    when = (row[t.date_column] - dt.date(1970, 1, 1)).days + (1 << 30) if t.date_column else row[t.year_column]
+    return when.to_bytes(4, "big") + row["fingerprint"]
+
+
 def _v1_copy(ref: Ledger, path) -> None:
     """A version-1 ledger (one SQLite row per ledger row) holding exactly the rows of `ref`."""
     from mbr_ledger.ledger.schema import TABLES, v1_statements
@@ -97,7 +105,7 @@ def _v1_copy(ref: Ledger, path) -> None:
                 vals = [row[c].isoformat() if c == t.date_column and row[c] else
                         int(row[c]) if isinstance(row[c], bool) else row[c] for c in t.columns]
                 conn.execute(f"INSERT INTO {t.name}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                             [*vals, path_, sha, row["source_line"], row["fingerprint"], row["occurrence"], file_id])
+                             [*vals, path_, sha, row["source_line"], _v1_fingerprint(t, row), row["occurrence"], file_id])
     conn.execute("PRAGMA user_version=1")
     conn.execute("COMMIT")
     conn.close()

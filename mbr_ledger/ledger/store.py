@@ -11,9 +11,9 @@
 - Rows are de-duplicated by a fingerprint of the normalised row plus its occurrence number
   within the file, so re-importing adds nothing, a longer file adds only its new rows, and two
   identical rows in one file are both kept.
-- The fingerprint (16 bytes, a BLOB) is the row's day and a BLAKE2b digest of the table name and
-  the row's value columns as text (see `fingerprints`); the occurrence counts earlier rows of the
-  same file whose digest shares 8 bytes with it (equal fingerprints always do), so numbering is a
+- The fingerprint (12 bytes) is a BLAKE2b digest of the table name and the row's value columns as
+  text (see `fingerprints`); the occurrence counts earlier rows of the same file whose digest
+  shares its first 8 bytes with it (equal fingerprints always do), so numbering is a
   function of the file's rows up to that line: a re-import or a longer file numbers them the same.
 - A file may be written in batches (`Ledger.appending`), all inside its one transaction, so a
   large file never has to sit in memory whole; the (fingerprint, occurrence) pairs the ledger holds
@@ -41,7 +41,6 @@ from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLE
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 SEGMENT_ROWS = 100_000  # rows of one table and file per segment (at most; the file's last one has fewer)
-DAY_OFFSET = 1 << 30  # added to a date's day number (days from 1970-01-01) in the fingerprint
 
 
 class LedgerBusy(MbrError):
@@ -64,20 +63,15 @@ def file_sha256(path: Path) -> str:
 
 
 def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
-    """The 16-byte fingerprint of each row: its day (or tax year) in 4 bytes, then 12 bytes of
-    BLAKE2b over the table name and the value columns as text.
+    """The 12-byte fingerprint of each row: BLAKE2b over the table name and the value columns as text.
 
-    The day first keeps the unique index's inserts near each other for rows in date order, as
-    statements are (a quarter less import time than a plain hash). hashlib, not Polars' `hash()`,
-    whose values may change between Polars versions.
+    hashlib, not Polars' `hash()`, whose values may change between Polars versions. (Schema version
+    1 stored the row's day in 4 bytes before these 12; the migration drops them.)
     """
     parts = [pl.col(c).cast(pl.String).fill_null("") for c in t.columns]
     keys = df.select(pl.concat_str([pl.lit(t.name), *parts], separator="\x1f").cast(pl.Binary)).to_series()
-    when = pl.col(t.date_column).cast(pl.Int64) + DAY_OFFSET if t.date_column else pl.col(t.year_column)
-    days = df.select(when.fill_null(0).clip(0, (1 << 32) - 1)).to_series()
     blake = hashlib.blake2b
-    return pl.Series("fingerprint", [d.to_bytes(4, "big") + blake(k, digest_size=12).digest()
-                                     for d, k in zip(days.to_list(), keys.to_list(), strict=True)], dtype=pl.Binary)
+    return pl.Series("fingerprint", [blake(k, digest_size=12).digest() for k in keys.to_list()], dtype=pl.Binary)
 
 
 def _to_blob(df: pl.DataFrame) -> bytes:
@@ -125,7 +119,7 @@ class FileWriter:
                 self._add(TABLES[name], df.sort("source_line"))
 
     def _occurrence(self, t: Table, fp: pl.Series) -> pl.Series:
-        key = fp.bin.slice(4, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
+        key = fp.bin.slice(0, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
         if key.is_duplicated().any():
             n = key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series()
         else:
@@ -142,9 +136,7 @@ class FileWriter:
         return n.alias("occurrence")
 
     def _add(self, t: Table, df: pl.DataFrame) -> None:
-        fp = fingerprints(t, df)
         df = df.select([pl.col(c).cast(ty) for c, ty in t.columns.items()] + [pl.col("source_line").cast(pl.Int64)])
-        df = df.with_columns(fp, self._occurrence(t, fp))
         self._pending.setdefault(t.name, []).append(df)
         self._pending_rows[t.name] = self._pending_rows.get(t.name, 0) + df.height
         self.rows += df.height
@@ -154,12 +146,14 @@ class FileWriter:
             self.progress(df.height)
 
     def _existing(self, t: Table) -> pl.DataFrame:
-        """(fingerprint, occurrence) of every row the table held when this file began."""
+        """(fingerprint, occurrence) of every row the table held when this file began, with its date
+        (or year)."""
         if t.name not in self._pairs:
-            parts = [_from_blob(data, ["fingerprint", "occurrence"]) for (data,) in self.conn.execute(
+            when = t.date_column or t.year_column
+            parts = [_from_blob(data, [when, "fingerprint", "occurrence"]) for (data,) in self.conn.execute(
                 "SELECT data FROM segments WHERE table_name = ? ORDER BY id", (t.name,))]
             self._pairs[t.name] = pl.concat(parts) if parts else pl.DataFrame(
-                schema={"fingerprint": pl.Binary, "occurrence": pl.Int64})
+                schema={when: t.columns[when], "fingerprint": pl.Binary, "occurrence": pl.Int64})
         return self._pairs[t.name]
 
     def _flush(self, t: Table) -> None:
@@ -168,12 +162,15 @@ class FileWriter:
         if not parts:
             return
         df = pl.concat(parts)
+        # Fingerprinted and numbered here rather than per batch: fewer, larger steps.
+        fp = fingerprints(t, df)
+        df = df.with_columns(fp, self._occurrence(t, fp))
         existing = self._existing(t)
         if existing.height:
-            # Fingerprints start with the row's day: only pairs within the batch's range can match.
-            fp = df["fingerprint"]
-            near = existing.filter(pl.col("fingerprint").is_between(pl.lit(fp.min(), dtype=pl.Binary),
-                                                                    pl.lit(fp.max(), dtype=pl.Binary)))
+            # Equal rows have equal dates: only pairs within the batch's dates can match.
+            when = pl.col(t.date_column or t.year_column)
+            lo, hi = df.select(when.min().alias("lo"), when.max().alias("hi")).row(0)
+            near = existing.filter(when.is_between(lo, hi) | when.is_null()).drop(t.date_column or t.year_column)
             if near.height:
                 df = df.join(near, on=["fingerprint", "occurrence"], how="anti", maintain_order="left")
         if df.height:
@@ -254,6 +251,8 @@ class Ledger:
                 if v == 2:
                     self._migrate_v1()
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if 0 < version < 2:
+            self.conn.execute("VACUUM")  # the row tables' pages are free now: give them back (crash-safe)
 
     def _migrate_v1(self) -> None:
         """Version 1 -> 2: each file's rows of each table become segments (in line order), with their
@@ -270,7 +269,9 @@ class Ledger:
                 while rows := cur.fetchmany(SEGMENT_ROWS):
                     cols = [list(c) for c in zip(*rows, strict=True)]
                     fp = len(t.columns) + 1
-                    cols[fp] = [f if isinstance(f, bytes) else str(f).encode() for f in cols[fp]]
+                    # Version 1 put the row's day in 4 bytes before the 12 of the digest.
+                    cols[fp] = [f[4:] if isinstance(f, bytes) and len(f) == 16 else f if isinstance(f, bytes)
+                                else str(f).encode() for f in cols[fp]]
                     df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
                     df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)
                                           for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean)])
