@@ -76,7 +76,7 @@ def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
 
 def _to_blob(df: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    df.write_parquet(buf, compression="zstd", statistics=False)
+    df.write_parquet(buf, compression="zstd")  # with statistics: see `Ledger._read`
     return buf.getvalue()
 
 
@@ -343,34 +343,51 @@ class Ledger:
         other = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return (str(self.path), self._token, self._writes, other)
 
-    def _table(self, table: str) -> pl.DataFrame:
-        """Every row of a table (unsorted), read once per ledger state and kept."""
+    def _fresh(self) -> None:
+        """Drop what was read when the ledger has changed since."""
         version = self.data_version()
         if version != self._cache_version:
             self._cache.clear()
             self._by_person.clear()
             self._cache_version = version
+
+    def _read(self, table: str, keep: pl.Expr | None = None) -> pl.DataFrame:
+        """The rows of a table's segments (only those `keep` selects: Parquet's statistics let whole
+        segments be skipped), with their file's path and SHA-256."""
+        t = TABLES[table]
+        cols = [*t.columns, "source_line"]
+        parts = []
+        for path, sha, data in self.conn.execute(
+                "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                "WHERE s.table_name = ? ORDER BY s.id", (table,)):
+            if keep is None:
+                df = _from_blob(data, cols)
+            else:
+                df = pl.scan_parquet(io.BytesIO(data)).select(cols).filter(keep).collect()
+            parts.append(df.select(*t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
+                                   pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line"))
+        return pl.concat(parts) if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
+
+    def _table(self, table: str) -> pl.DataFrame:
+        """Every row of a table (unsorted), read once per ledger state and kept."""
+        self._fresh()
         df = self._cache.get(table)
         if df is None:
-            t = TABLES[table]
-            cols = [*t.columns, "source_line"]
-            parts = [_from_blob(data, cols).select(
-                        *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
-                        pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
-                     for path, sha, data in self.conn.execute(
-                         "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
-                         "WHERE s.table_name = ? ORDER BY s.id", (table,))]
-            df = pl.concat(parts) if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
-            self._cache[table] = df
+            df = self._cache[table] = self._read(table)
         return df
 
     def _person_table(self, table: str, person: str) -> pl.DataFrame:
-        """One person's rows of a table (unsorted), kept with the table."""
-        df = self._table(table)
+        """One person's rows of a table (unsorted), kept. The first person is read on its own; from the
+        second on, the whole table is read once and filtered."""
+        self._fresh()
         by = self._by_person.setdefault(table, {})
         got = by.get(person)
         if got is None:
-            got = by[person] = df.filter(pl.col("person") == person)
+            if table in self._cache or by:
+                got = self._table(table).filter(pl.col("person") == person)
+            else:
+                got = self._read(table, pl.col("person") == person)
+            by[person] = got
         return got
 
     def frame(self, table: str, *, year: int | None = None, person: str | None = None,
