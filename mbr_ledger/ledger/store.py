@@ -89,6 +89,9 @@ def segment_schema(t: Table) -> dict[str, Any]:
     return {**t.columns, **SEGMENT_EXTRA}
 
 
+_KEY = pl.col("fingerprint").bin.slice(0, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little")
+
+
 class FileWriter:
     """Adds one file's rows to the open transaction, batch after batch, in the file's line order.
 
@@ -119,7 +122,7 @@ class FileWriter:
                 self._add(TABLES[name], df.sort("source_line"))
 
     def _occurrence(self, t: Table, fp: pl.Series) -> pl.Series:
-        key = fp.bin.slice(0, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little").alias("k")
+        key = fp.to_frame().select(_KEY.alias("k"))["k"]
         if key.is_duplicated().any():
             n = key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series()
         else:
@@ -146,14 +149,14 @@ class FileWriter:
             self.progress(df.height)
 
     def _existing(self, t: Table) -> pl.DataFrame:
-        """(fingerprint, occurrence) of every row the table held when this file began, with its date
-        (or year)."""
+        """(fingerprint, occurrence) of every row the table held when this file began, with `k`, the
+        fingerprint's first 8 bytes as a number (cheap to look up)."""
         if t.name not in self._pairs:
-            when = t.date_column or t.year_column
-            parts = [_from_blob(data, [when, "fingerprint", "occurrence"]) for (data,) in self.conn.execute(
+            parts = [_from_blob(data, ["fingerprint", "occurrence"]) for (data,) in self.conn.execute(
                 "SELECT data FROM segments WHERE table_name = ? ORDER BY id", (t.name,))]
-            self._pairs[t.name] = pl.concat(parts) if parts else pl.DataFrame(
-                schema={when: t.columns[when], "fingerprint": pl.Binary, "occurrence": pl.Int64})
+            pairs = pl.concat(parts) if parts else pl.DataFrame(
+                schema={"fingerprint": pl.Binary, "occurrence": pl.Int64})
+            self._pairs[t.name] = pairs.with_columns(_KEY.alias("k"))
         return self._pairs[t.name]
 
     def _flush(self, t: Table) -> None:
@@ -167,10 +170,8 @@ class FileWriter:
         df = df.with_columns(fp, self._occurrence(t, fp))
         existing = self._existing(t)
         if existing.height:
-            # Equal rows have equal dates: only pairs within the batch's dates can match.
-            when = pl.col(t.date_column or t.year_column)
-            lo, hi = df.select(when.min().alias("lo"), when.max().alias("hi")).row(0)
-            near = existing.filter(when.is_between(lo, hi) | when.is_null()).drop(t.date_column or t.year_column)
+            # The ledger's rows that may match (same first 8 fingerprint bytes), then the exact anti-join.
+            near = existing.filter(pl.col("k").is_in(df.select(_KEY)["fingerprint"].implode())).drop("k")
             if near.height:
                 df = df.join(near, on=["fingerprint", "occurrence"], how="anti", maintain_order="left")
         if df.height:
