@@ -40,7 +40,7 @@ from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLE
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
-SEGMENT_ROWS = 100_000  # rows of one table and file per segment (at most; the file's last one has fewer)
+SEGMENT_ROWS = 50_000  # rows of one table and file per segment (at most; the file's last one has fewer)
 
 
 class LedgerBusy(MbrError):
