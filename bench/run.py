@@ -299,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                     imp.seconds / base, 3.0))
     rows.append(Row("peak memory of that import", f"{imp.max_rss / 1e6:.0f} MB (file {size / 1e6:.0f} MB)",
                     "<= 3x file size", imp.max_rss / size, 3.0))
+    ledger_mb = (bookdir / "ledger.sqlite").stat().st_size / 1e6
+    rows.append(Row("ledger file after that import", f"{ledger_mb:.1f} MB", "", None, None, "-"))
     again = run_rusage([*MBR, "--book", str(bookdir), "import", str(activity)])
     rows.append(Row("mbr import of the same file again (adds 0)", f"{again.seconds:.2f} s", "", None, None,
                     "ok" if again.rc == 0 else f"exit {again.rc}"))
