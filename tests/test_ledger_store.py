@@ -183,3 +183,56 @@ def test_identical_rows_and_a_longer_file_in_segments(book, tmp_path):
     assert led.frame("events")["amount"].to_list() == [500, 500, 500, 600]
     assert led.frame("events", filter=pl.col("amount") == 600)["source_line"].to_list() == [5]
     led.close()
+
+
+TWO = """
+[[person]]
+id = "alex"
+born = "1975-03-10"
+
+[[person]]
+id = "bo"
+born = "1980-06-01"
+
+[[plan]]
+id = "acme"
+person = "alex"
+employer = "Acme Corp"
+
+[[plan]]
+id = "bcorp"
+person = "bo"
+employer = "B Corp"
+"""
+
+
+def test_one_person_read_alone_equals_the_whole_table_filtered(make_book, tmp_path):
+    book = make_book(TWO)
+    f = tmp_path / "two.csv"
+    f.write_text("date,person,account,kind,source,amount\n"
+                 "2026-01-02,bo,bcorp,contribution,after_tax,7\n"
+                 "2026-01-02,alex,acme,contribution,after_tax,5\n"
+                 "2025-12-31,alex,acme,earnings,after_tax,1.25\n"
+                 "2026-01-03,bo,bcorp,fee,pretax,-0.50\n")
+    assert run(book, "import", str(f)).exit_code == 0
+    first = Ledger.open(book)
+    alone = first.frame("events", person="alex")  # read with the person filter in the scan
+    assert alone["amount"].to_list() == [125, 500]
+    assert first.frame("events", person="bo")["amount"].to_list() == [700, -50]  # now the whole table
+    whole = Ledger.open(book).frame("events")
+    assert alone.equals(whole.filter(pl.col("person") == "alex"))
+    assert first.frame("events", person="alex", year=2026)["source_line"].to_list() == [3]
+    first.close()
+
+
+def test_a_reader_sees_what_another_process_imported(book, tmp_path):
+    reader = Ledger.open(book)
+    assert reader.counts()["events"] == 0
+    assert reader.frame("events").height == 0
+    version = reader.data_version()
+    f = tmp_path / "a.csv"
+    f.write_text("date,person,account,kind,source,amount\n2026-01-02,alex,acme,contribution,after_tax,5\n")
+    assert run(book, "import", str(f)).exit_code == 0  # another connection commits
+    assert reader.data_version() != version
+    assert reader.frame("events")["amount"].to_list() == [500]
+    reader.close()
