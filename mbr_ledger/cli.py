@@ -7,12 +7,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
-
-from .core.errors import MbrError
 
 # name -> ("module:function" under mbr_ledger.commands, the first line of its help).
 # The help lines are kept here so `mbr --help` lists the commands without importing them;
@@ -62,17 +59,21 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MbrError as exc:
+        except Exception as exc:  # only MbrError is ours to report; imported late to keep --help fast
+            from .core.errors import MbrError
+
+            if not isinstance(exc, MbrError):
+                raise
             click.echo(f"mbr: {exc.render()}", err=True)
             ctx.exit(exc.exit_code)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--book", type=click.Path(file_okay=False, path_type=Path), envvar="MBR_BOOK",
+@click.option("--book", type=click.Path(file_okay=False), envvar="MBR_BOOK",
               default=None, help="The book folder (mbr.toml + ledger). Default: $MBR_BOOK, else the current folder.")
 @click.version_option(package_name="mbr_ledger", prog_name="mbr")
 @click.pass_context
-def cli(ctx: click.Context, book: Path | None) -> None:
+def cli(ctx: click.Context, book: str | None) -> None:
     """mbr: a ledger and year-end tax worksheets for the mega backdoor Roth.
 
     Import your payroll and 401(k) exports, then audit the year's limits and print the
@@ -85,7 +86,7 @@ def cli(ctx: click.Context, book: Path | None) -> None:
       mbr ledger --year 2026
       mbr audit --year 2026
     """
-    ctx.obj = {"book": book or Path(os.getcwd())}
+    ctx.obj = {"book": book or os.getcwd()}
 
 
 def main(argv: list[str] | None = None) -> Any:
