@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -63,15 +64,9 @@ def limits_chart(bars: list[LimitBar], width: int = 500) -> Drawing:
     for i, b in enumerate(bars):
         c.bars[(1, i)].fillColor = STATUS_COLOR.get(b.status, PALETTE[0])
     d.add(c)
-    legend = Legend()
-    legend.x, legend.y = 150, 14
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 110
     statuses = [s for s in ("ok", "info", "warn", "fail") if any(b.status == s for b in bars)]
-    legend.colorNamePairs = [(LIMIT_COLOR, "limit")] + [(STATUS_COLOR[s], f"contributed: {s}") for s in statuses]
-    d.add(legend)
+    d.add(_legend(150, 14, 110,
+                  [(LIMIT_COLOR, "limit")] + [(STATUS_COLOR[s], f"contributed: {s}") for s in statuses]))
     return d
 
 
@@ -110,14 +105,7 @@ def balance_chart(series: list[Series], year: int, width: int = 500, height: int
         lp.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
         lp.lines[i].strokeWidth = 1.5  # float-ok: line width
     d.add(lp)
-    legend = Legend()
-    legend.x, legend.y = 60, 14
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 90
-    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]
-    d.add(legend)
+    d.add(_legend(60, 14, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
     return d
 
 
@@ -148,12 +136,17 @@ def earnings_chart(series: list[Series], year: int, width: int = 500, height: in
     for i in range(len(series)):
         c.bars[i].fillColor = PALETTE[i % len(PALETTE)]
     d.add(c)
+    d.add(_legend(60, 12, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
+    return d
+
+
+def _legend(x: int, y: int, deltax: int, pairs: list[tuple[Any, str]]) -> Legend:
+    """One row of coloured keys under a chart."""
     legend = Legend()
-    legend.x, legend.y = 60, 12
+    legend.x, legend.y = x, y
     legend.fontSize = 7
     legend.alignment = "right"
     legend.columnMaximum = 1
-    legend.deltax = 90
-    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]
-    d.add(legend)
-    return d
+    legend.deltax = deltax
+    legend.colorNamePairs = pairs
+    return legend
