@@ -77,12 +77,22 @@ def test_busy_error_type(book, monkeypatch):
 
 # ------------------------------------------------------------------ version 1 -> 2
 
+def _digest(t, row) -> bytes:
+    """The 12-byte BLAKE2b digest versions 1 and 2 kept per row: the table name and the value columns
+    as text, joined by U+001F."""
+    import hashlib
+
+    text = "\x1f".join([t.name, *("" if row[c] is None else str(row[c]).lower() if isinstance(row[c], bool)
+                                   else str(row[c]) for c in t.columns)])
+    return hashlib.blake2b(text.encode(), digest_size=12).digest()
+
+
 def _v1_fingerprint(t, row) -> bytes:
     """Version 1's 16-byte fingerprint: the day (or tax year) in 4 bytes, then the 12-byte digest."""
     import datetime as dt
 
     when = (row[t.date_column] - dt.date(1970, 1, 1)).days + (1 << 30) if t.date_column else row[t.year_column]
-    return when.to_bytes(4, "big") + row["fingerprint"]
+    return when.to_bytes(4, "big") + _digest(t, row)
 
 
 def _v1_copy(ref: Ledger, path) -> None:
@@ -126,7 +136,7 @@ def test_a_version_1_ledger_is_migrated_with_every_row(make_book, tmp_path):
     conn.close()
 
     led = Ledger.open(old)
-    assert led.schema_version() == 2
+    assert led.schema_version() == SCHEMA_VERSION
     tables = {r[0] for r in led.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"files", "segments"}
     assert led.counts() == ref.counts()
@@ -135,7 +145,7 @@ def test_a_version_1_ledger_is_migrated_with_every_row(make_book, tmp_path):
         got, want = led.frame(name), ref.frame(name)
         assert got.schema == want.schema
         assert got.equals(want), name
-    # De-duplication works on the migrated fingerprints: nothing is added again.
+    # De-duplication works on the migrated rows: nothing is added again.
     led.close()
     shutil.copy(ref_book / "mbr.toml", old / "mbr.toml")
     res = run(old, "import", "--format", "json", *files)
@@ -163,9 +173,45 @@ def test_a_failed_migration_leaves_the_version_1_ledger_as_it_was(make_book, tmp
     assert (old / "ledger.sqlite").read_bytes() == before
     monkeypatch.undo()
     led = Ledger.open(old)
-    assert led.schema_version() == 2
+    assert led.schema_version() == SCHEMA_VERSION
     assert led.counts()["events"] > 0
     led.close()
+
+
+def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_book, tmp_path):
+    """Version 2 segments also hold a `fingerprint` column: version 3 reads them as they are, and a
+    re-import of the same files adds nothing; a new row still goes in."""
+    from mbr_ledger.ledger.schema import TABLES
+
+    book = make_book(name="v2")
+    files = sorted(str(p) for p in SAMPLE.glob("*.csv"))
+    assert run(book, "import", *files).exit_code == 0
+    led = Ledger.open(book)
+    want = {name: led.frame(name) for name in TABLES}
+    with led.write() as conn:
+        for seg, name, data in conn.execute("SELECT id, table_name, data FROM segments").fetchall():
+            t = TABLES[name]
+            df = store._from_blob(data)
+            fp = pl.Series("fingerprint", [_digest(t, r) for r in df.iter_rows(named=True)], dtype=pl.Binary)
+            df = df.select([*t.columns, "source_line"]).with_columns(fp, df["occurrence"])
+            conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df), seg))
+        conn.execute("PRAGMA user_version=2")
+    led.close()
+
+    led = Ledger.open(book)
+    assert led.schema_version() == SCHEMA_VERSION
+    for name in TABLES:
+        assert led.frame(name).equals(want[name]), name
+    led.close()
+    res = run(book, "import", "--format", "json", *files)
+    assert res.exit_code == 0, res.output
+    assert [f["imported"] for f in json.loads(res.stdout)["files"]] == [0] * len(files)
+    extra = tmp_path / "extra.csv"
+    head, first = (SAMPLE / "activity-acme-2026.csv").read_text().splitlines()[:2]
+    extra.write_text(f"{head}\n{first}\n2026-12-30,alex,acme,contribution,after_tax,1.00,,,,,\n")
+    res = run(book, "import", "--format", "json", str(extra))
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["files"][0]["imported"] == 1  # the first row is held already
 
 
 def test_identical_rows_and_a_longer_file_in_segments(book, tmp_path):

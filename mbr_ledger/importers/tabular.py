@@ -466,24 +466,27 @@ def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataF
         else:
             exprs.append(pl.when(pl.col(c.name) == "").then(None).otherwise(pl.col(c.name)).alias(c.name))
     present = [c for c in cols if c.name in df.columns]
-    raw = df.select([pl.col(c.name).alias(f"raw::{c.name}") for c in present] + ["source_line"])
-    out = df.select(exprs + [pl.col("source_line")])
     bad = pl.lit(False)
     for c in present:
-        empty = pl.col(f"raw::{c.name}") == ""
-        failed = pl.col(c.name).is_null() & ~empty if c.kind != "text" else pl.lit(False)
+        empty = pl.col(c.name) == ""
+        failed = pl.col(f"parsed::{c.name}").is_null() & ~empty if c.kind != "text" else pl.lit(False)
         if c.required and not c.allow_empty:
             failed = failed | empty
         bad = bad | failed
-    checked = pl.concat([out, raw.drop("source_line")], how="horizontal")
-    bad_rows = checked.filter(bad)
+    # The parsed columns, then whether any row has a problem; only then are the bad rows looked at
+    # one by one.
+    both = df.select([e.alias(f"parsed::{c.name}") for e, c in zip(exprs, cols, strict=True)]
+                     + [pl.col(c.name) for c in present] + [pl.col("source_line")])
+    out = both.select([pl.col(f"parsed::{c.name}").alias(c.name) for c in cols] + [pl.col("source_line")])
     problems: list[InputProblem] = []
-    for row in bad_rows.head(MAX_PROBLEMS).iter_rows(named=True):
-        for c in present:
-            value = row[f"raw::{c.name}"]
-            if (value == "" and c.required and not c.allow_empty) or (value != "" and c.kind != "text" and row[c.name] is None):
-                problems.append(InputProblem(str(path), row["source_line"], _cell_message(c.kind, value, c),
-                                             c.name))
+    if both.select(bad.any()).item():
+        for row in both.filter(bad).head(MAX_PROBLEMS).iter_rows(named=True):
+            for c in present:
+                value, parsed = row[c.name], row[f"parsed::{c.name}"]
+                if (value == "" and c.required and not c.allow_empty) or (value != "" and c.kind != "text"
+                                                                         and parsed is None):
+                    problems.append(InputProblem(str(path), row["source_line"], _cell_message(c.kind, value, c),
+                                                 c.name))
     renames = {c.name: c.target for c in cols if c.target}
     return out.rename(renames), problems
 

@@ -62,44 +62,57 @@ def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> 
 
 def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
     _, acct_type = _owner_maps(profile)
-    typ = pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String)
-    is_plan, kind, src = typ == "plan", pl.col("kind"), pl.col("source").fill_null("")
-    is_ira = (typ != "plan") & (typ != "")
-    checks = _person_checks(profile) + _account_checks(profile, "account", "account", plans_only=False) + [
+    kind, src = pl.col("kind"), pl.col("source").fill_null("")
+    typ = pl.col("_typ")
+    # The account's type is looked up once; the checks that only concern some rows (IRA rows, rows
+    # with a for_year, a destination, a basis or a taxable amount) look at those rows only.
+    work = df.with_columns(pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String)
+                           .alias("_typ"))
+    general = _person_checks(profile) + _account_checks(profile, "account", "account", plans_only=False) + [
         (~kind.is_in(list(EVENT_KINDS)), "kind", "unknown kind {kind!r} (kinds: " + ", ".join(EVENT_KINDS) + ")"),
-        (is_plan & (kind != "balance") & ~src.is_in(list(PLAN_SOURCES)), "source",
+        ((typ == "plan") & (kind != "balance") & ~src.is_in(list(PLAN_SOURCES)), "source",
          "plan rows need a source (" + ", ".join(PLAN_SOURCES) + "), found {source!r}"),
-        (is_plan & (kind == "balance") & (src != "") & ~src.is_in(list(PLAN_SOURCES)), "source",
+        ((typ == "plan") & (kind == "balance") & (src != "") & ~src.is_in(list(PLAN_SOURCES)), "source",
          "unknown source {source!r}"),
-        (is_ira & (kind == "contribution") & ~src.is_in(list(IRA_SOURCES)), "source",
-         "IRA contributions need a source (" + ", ".join(IRA_SOURCES) + "), found {source!r}"),
-        (is_ira & (kind != "contribution") & (src != ""), "source",
-         "leave source empty on IRA {kind} rows (the IRA pro-rata rule looks at the whole IRA)"),
-        (is_ira & (kind == "contribution") & (typ == "roth") & (src != "roth"), "source",
-         "a Roth IRA takes only `roth` contributions"),
-        (is_ira & (kind == "contribution") & (typ != "roth") & (src == "roth"), "source",
-         "a `roth` contribution must go to a Roth IRA, not {account!r}"),
-        (is_ira & (typ == "roth") & (kind == "conversion"), "kind",
-         "a Roth IRA cannot convert; put the conversion on the traditional IRA it comes from"),
         ((kind == "rollover") & ~pl.col("destination").fill_null("").is_in(list(DESTINATIONS)), "destination",
          "a rollover needs destination roth_ira or traditional_ira, found {destination!r}"),
-        ((kind != "rollover") & pl.col("destination").is_not_null(), "destination",
-         "destination is only for rollover rows"),
-        (pl.col("for_year").is_not_null() & (kind != "contribution"), "for_year",
-         "for_year is only for contributions"),
-        (pl.col("for_year").is_not_null() & ~pl.col("for_year").is_between(pl.col("date").dt.year() - 1,
-                                                                           pl.col("date").dt.year()),
-         "for_year", "for_year {for_year} must be the year of the date or the year before"),
-        (pl.col("for_year").is_not_null() & (pl.col("for_year") == pl.col("date").dt.year() - 1)
+    ]
+    ira = [
+        ((kind == "contribution") & ~src.is_in(list(IRA_SOURCES)), "source",
+         "IRA contributions need a source (" + ", ".join(IRA_SOURCES) + "), found {source!r}"),
+        ((kind != "contribution") & (src != ""), "source",
+         "leave source empty on IRA {kind} rows (the IRA pro-rata rule looks at the whole IRA)"),
+        ((kind == "contribution") & (typ == "roth") & (src != "roth"), "source",
+         "a Roth IRA takes only `roth` contributions"),
+        ((kind == "contribution") & (typ != "roth") & (src == "roth"), "source",
+         "a `roth` contribution must go to a Roth IRA, not {account!r}"),
+        ((typ == "roth") & (kind == "conversion"), "kind",
+         "a Roth IRA cannot convert; put the conversion on the traditional IRA it comes from"),
+    ]
+    year = pl.col("date").dt.year()
+    for_year = [
+        (kind != "contribution", "for_year", "for_year is only for contributions"),
+        (~pl.col("for_year").is_between(year - 1, year), "for_year",
+         "for_year {for_year} must be the year of the date or the year before"),
+        ((pl.col("for_year") == year - 1)
          & ((pl.col("date").dt.month() > 4) | ((pl.col("date").dt.month() == 4) & (pl.col("date").dt.day() > 15))),
          "for_year", "a contribution for the prior year must be made by April 15"),
-        ((pl.col("basis").is_not_null() | pl.col("taxable").is_not_null())
-         & ~kind.is_in(["conversion", "rollover", "distribution"]), "basis",
+    ]
+    destination = [((kind != "rollover"), "destination", "destination is only for rollover rows")]
+    basis = [
+        (~kind.is_in(["conversion", "rollover", "distribution"]), "basis",
          "basis and taxable are only for conversion, rollover and distribution rows"),
         (pl.col("basis") < 0, "basis", "basis cannot be negative"),
         (pl.col("taxable") < 0, "taxable", "taxable cannot be negative"),
     ]
-    problems = _collect(df, checks, path)
+    scoped = [(None, general), ((typ != "plan") & (typ != ""), ira), (pl.col("for_year").is_not_null(), for_year),
+              (pl.col("destination").is_not_null(), destination),
+              (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), basis)]
+    problems: list[InputProblem] = []
+    for scope, checks in scoped:
+        rows = work if scope is None else work.filter(scope)
+        problems += _collect(rows, checks, path)
+    problems.sort(key=lambda p: (p.line, p.column or ""))
     out = df.with_columns(
         pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount")).alias("amount"),
         pl.when(src == "").then(None).otherwise(src).alias("source"),

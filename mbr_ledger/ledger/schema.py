@@ -67,11 +67,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, PAYROLL, FORM_1099R, W2)
 
 PROVENANCE = {"source_file": pl.String, "source_sha256": pl.String, "source_line": pl.Int64}
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-# The columns of a segment besides the table's value columns: the row's line in its file, its
-# fingerprint (16 bytes) and occurrence number (see ledger/store.py).
-SEGMENT_EXTRA = {"source_line": pl.Int64, "fingerprint": pl.Binary, "occurrence": pl.Int64}
+# The columns of a segment besides the table's value columns: the row's line in its file and its
+# occurrence number (see ledger/store.py). Segments written by schema version 2 also have a
+# `fingerprint` column, which is not read.
+SEGMENT_EXTRA = {"source_line": pl.Int64, "occurrence": pl.Int64}
 
 
 def _sql_type(t: object) -> str:
@@ -107,7 +108,7 @@ SEGMENTS_STATEMENTS = [
 
 
 def create_statements() -> list[str]:
-    """Schema version 2, as `mbr init` creates it: the files and the columnar segments of their rows.
+    """Schema version 3, as `mbr init` creates it: the files and the columnar segments of their rows.
 
     A segment holds rows of one table from one file as a Parquet blob: the table's value columns
     (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`. `source_file` and `source_sha256`
@@ -117,5 +118,7 @@ def create_statements() -> list[str]:
 
 
 # Migrations by the version they reach: statements, except for 2, which moves the rows of version 1
-# into segments (ledger/store.py `_migrate_v1`).
-MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_STATEMENTS}
+# into segments (ledger/store.py `_migrate_v1`). Version 3 changes no stored data: its segments
+# leave out the fingerprint column and rows are matched by their values (a version-2 mbr cannot
+# match them, hence the new number).
+MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_STATEMENTS, 3: []}

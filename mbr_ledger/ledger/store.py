@@ -3,20 +3,22 @@
 - One SQLite file, rollback journal, `synchronous=FULL`: a killed import leaves all or none of a file.
 - Rows are stored in columnar segments (schema version 2): a table `segments` holds, per imported
   file and ledger table, blobs of up to `SEGMENT_ROWS` rows each, a Polars frame written as
-  Parquet (the table's value columns, `source_line`, `fingerprint`, `occurrence`). The file's path
+  Parquet (the table's value columns, `source_line`, `occurrence`). The file's path
   and SHA-256 are in `files`. Reading loads a table's segments once per `Ledger` object and
   ledger state (`data_version`) and filters in Polars.
 - A file is appended in one `BEGIN IMMEDIATE` transaction; a second writer waits (up to
   `BUSY_SECONDS`) and then fails with a clear message, never corrupting anything.
-- Rows are de-duplicated by a fingerprint of the normalised row plus its occurrence number
-  within the file, so re-importing adds nothing, a longer file adds only its new rows, and two
-  identical rows in one file are both kept.
-- The fingerprint (12 bytes) is a BLAKE2b digest of the table name and the row's value columns as
-  text (see `fingerprints`); the occurrence counts earlier rows of the same file whose digest
-  shares its first 8 bytes with it (equal fingerprints always do), so numbering is a
+- Rows are de-duplicated by their values plus their occurrence number within the file, so
+  re-importing adds nothing, a longer file adds only its new rows, and two identical rows in one
+  file are both kept. The occurrence counts the earlier rows of the same file with the same 64-bit
+  row key (Polars' `hash_rows` of the value columns; equal rows always share it), so numbering is a
   function of the file's rows up to that line: a re-import or a longer file numbers them the same.
+  The key is only used inside one import; what is stored and compared is the row's values and
+  its occurrence (an exact anti-join, nulls equal), so a change of Polars' hash between versions
+  changes nothing. (Schema version 2 also stored a 12-byte BLAKE2b fingerprint per row; it is
+  no longer read. Version 1 stored the rows in SQLite tables; the migration moves them.)
 - A file may be written in batches (`Ledger.appending`), all inside its one transaction, so a
-  large file never has to sit in memory whole; the (fingerprint, occurrence) pairs the ledger holds
+  large file never has to sit in memory whole; the ledger's rows that may match (same row key)
   are read inside that transaction and the new rows are found by an anti-join.
 """
 
@@ -62,21 +64,17 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprints(t: Table, df: pl.DataFrame) -> pl.Series:
-    """The 12-byte fingerprint of each row: BLAKE2b over the table name and the value columns as text.
+_SEED = 0x6D62725F6C656467  # fixed, so that keys are equal within one process
 
-    hashlib, not Polars' `hash()`, whose values may change between Polars versions. (Schema version
-    1 stored the row's day in 4 bytes before these 12; the migration drops them.)
-    """
-    parts = [pl.col(c).cast(pl.String).fill_null("") for c in t.columns]
-    keys = df.select(pl.concat_str([pl.lit(t.name), *parts], separator="\x1f").cast(pl.Binary)).to_series()
-    blake = hashlib.blake2b
-    return pl.Series("fingerprint", [blake(k, digest_size=12).digest() for k in keys.to_list()], dtype=pl.Binary)
+
+def row_keys(t: Table, df: pl.DataFrame) -> pl.Series:
+    """A 64-bit key of each row's value columns: equal rows have equal keys (used within one import)."""
+    return df.select(list(t.columns)).hash_rows(seed=_SEED).alias("k")
 
 
 def _to_blob(df: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    df.write_parquet(buf, compression="zstd")  # with statistics: see `Ledger._read`
+    df.write_parquet(buf, compression="zstd", compression_level=1)  # with statistics: see `Ledger._read`
     return buf.getvalue()
 
 
@@ -89,16 +87,13 @@ def segment_schema(t: Table) -> dict[str, Any]:
     return {**t.columns, **SEGMENT_EXTRA}
 
 
-_KEY = pl.col("fingerprint").bin.slice(0, 8).bin.reinterpret(dtype=pl.UInt64, endianness="little")
-
-
 class FileWriter:
     """Adds one file's rows to the open transaction, batch after batch, in the file's line order.
 
     Rows wait in memory until a table has `SEGMENT_ROWS` of them (or the file ends); they are then
-    compared with the (fingerprint, occurrence) pairs the table holds (an anti-join; the pairs are
-    read once per file, inside the transaction, so a concurrent import of the same file cannot slip
-    in between) and the new ones are written as one segment.
+    compared with the rows the table holds (an anti-join on the values and the occurrence; the
+    ledger's row keys are read once per file, inside the transaction, so a concurrent import of the
+    same file cannot slip in between) and the new ones are written as one segment.
     """
 
     def __init__(self, conn: sqlite3.Connection, file_id: int, path: str, sha256: str,
@@ -111,18 +106,20 @@ class FileWriter:
         self.rows = 0
         self.format: str | None = None  # set to record another format name than the one begun with
         self.result = AppendResult(by_table={})
-        self._seen: dict[str, pl.Series] = {}  # per table: 8 digest bytes of each earlier row
+        self._seen: dict[str, pl.Series] = {}  # per table: the row key of each earlier row of the file
         self._pending: dict[str, list[pl.DataFrame]] = {}
         self._pending_rows: dict[str, int] = {}
-        self._pairs: dict[str, pl.DataFrame] = {}  # per table: the ledger's (fingerprint, occurrence)
+        self._keys: dict[str, pl.DataFrame] = {}  # per table: the ledger's (k, occurrence, segment)
 
     def add(self, tables: dict[str, pl.DataFrame]) -> None:
         for name, df in tables.items():
             if df.height:
-                self._add(TABLES[name], df.sort("source_line"))
+                if not df["source_line"].is_sorted():
+                    df = df.sort("source_line", maintain_order=True)
+                self._add(TABLES[name], df)
 
-    def _occurrence(self, t: Table, fp: pl.Series) -> pl.Series:
-        key = fp.to_frame().select(_KEY.alias("k"))["k"]
+    def _occurrence(self, t: Table, key: pl.Series) -> pl.Series:
+        """1 + the number of earlier rows of this file with the same row key."""
         if key.is_duplicated().any():
             n = key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series()
         else:
@@ -139,7 +136,10 @@ class FileWriter:
         return n.alias("occurrence")
 
     def _add(self, t: Table, df: pl.DataFrame) -> None:
-        df = df.select([pl.col(c).cast(ty) for c, ty in t.columns.items()] + [pl.col("source_line").cast(pl.Int64)])
+        if df.columns != [*t.columns, "source_line"] or any(
+                df.schema[c] != ty for c, ty in [*t.columns.items(), ("source_line", pl.Int64)]):
+            df = df.select([pl.col(c).cast(ty) for c, ty in t.columns.items()]
+                           + [pl.col("source_line").cast(pl.Int64)])
         self._pending.setdefault(t.name, []).append(df)
         self._pending_rows[t.name] = self._pending_rows.get(t.name, 0) + df.height
         self.rows += df.height
@@ -149,15 +149,31 @@ class FileWriter:
             self.progress(df.height)
 
     def _existing(self, t: Table) -> pl.DataFrame:
-        """(fingerprint, occurrence) of every row the table held when this file began, with `k`, the
-        fingerprint's first 8 bytes as a number (cheap to look up)."""
-        if t.name not in self._pairs:
-            parts = [_from_blob(data, ["fingerprint", "occurrence"]) for (data,) in self.conn.execute(
-                "SELECT data FROM segments WHERE table_name = ? ORDER BY id", (t.name,))]
-            pairs = pl.concat(parts) if parts else pl.DataFrame(
-                schema={"fingerprint": pl.Binary, "occurrence": pl.Int64})
-            self._pairs[t.name] = pairs.with_columns(_KEY.alias("k"))
-        return self._pairs[t.name]
+        """(k, occurrence, segment id) of every row the table held when this file began."""
+        if t.name not in self._keys:
+            parts = []
+            for seg, data in self.conn.execute("SELECT id, data FROM segments WHERE table_name = ? ORDER BY id",
+                                               (t.name,)):
+                df = _from_blob(data, [*t.columns, "occurrence"])
+                parts.append(pl.DataFrame([row_keys(t, df), df["occurrence"],
+                                           pl.Series("segment", [seg], dtype=pl.Int64).new_from_index(0, df.height)]))
+            self._keys[t.name] = pl.concat(parts) if parts else pl.DataFrame(
+                schema={"k": pl.UInt64, "occurrence": pl.Int64, "segment": pl.Int64})
+        return self._keys[t.name]
+
+    def _new_rows(self, t: Table, df: pl.DataFrame) -> pl.DataFrame:
+        """The rows of `df` (with `k` and `occurrence`) the ledger does not hold: those whose key and
+        occurrence no stored row has, and of the others those no stored row equals exactly."""
+        existing = self._existing(t)
+        if not existing.height:
+            return df
+        near = existing.join(df.select("k", "occurrence"), on=["k", "occurrence"], how="semi")
+        if not near.height:
+            return df
+        segments = near["segment"].unique().sort().to_list()
+        held = pl.concat([_from_blob(data, [*t.columns, "occurrence"]) for (data,) in self.conn.execute(
+            f"SELECT data FROM segments WHERE id IN ({','.join('?' * len(segments))}) ORDER BY id", segments)])
+        return df.join(held, on=[*t.columns, "occurrence"], how="anti", nulls_equal=True, maintain_order="left")
 
     def _flush(self, t: Table) -> None:
         parts = self._pending.pop(t.name, [])
@@ -165,15 +181,9 @@ class FileWriter:
         if not parts:
             return
         df = pl.concat(parts)
-        # Fingerprinted and numbered here rather than per batch: fewer, larger steps.
-        fp = fingerprints(t, df)
-        df = df.with_columns(fp, self._occurrence(t, fp))
-        existing = self._existing(t)
-        if existing.height:
-            # The ledger's rows that may match (same first 8 fingerprint bytes), then the exact anti-join.
-            near = existing.filter(pl.col("k").is_in(df.select(_KEY)["fingerprint"].implode())).drop("k")
-            if near.height:
-                df = df.join(near, on=["fingerprint", "occurrence"], how="anti", maintain_order="left")
+        # Keyed and numbered here rather than per batch: fewer, larger steps.
+        key = row_keys(t, df)
+        df = self._new_rows(t, df.with_columns(key, self._occurrence(t, key))).drop("k")
         if df.height:
             self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
                               (self.file_id, t.name, df.height, _to_blob(df)))
@@ -257,22 +267,18 @@ class Ledger:
 
     def _migrate_v1(self) -> None:
         """Version 1 -> 2: each file's rows of each table become segments (in line order), with their
-        fingerprints and occurrence numbers as they were; the row tables are then dropped."""
+        occurrence numbers as they were; the row tables are then dropped."""
         for t in TABLES.values():
-            names = [*t.columns, "source_line", "fingerprint", "occurrence"]
+            names = [*t.columns, "source_line", "occurrence"]
             schema: dict[str, Any] = {c: (pl.String if ty == pl.Date else pl.Int64 if ty == pl.Boolean else ty)
                                       for c, ty in t.columns.items()}
-            schema |= {"source_line": pl.Int64, "fingerprint": pl.Binary, "occurrence": pl.Int64}
+            schema |= {"source_line": pl.Int64, "occurrence": pl.Int64}
             files = [r[0] for r in self.conn.execute(f"SELECT DISTINCT file_id FROM {t.name} ORDER BY file_id")]
             for file_id in files:
                 cur = self.conn.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE file_id = ? "
                                         f"ORDER BY source_line, id", (file_id,))
                 while rows := cur.fetchmany(SEGMENT_ROWS):
                     cols = [list(c) for c in zip(*rows, strict=True)]
-                    fp = len(t.columns) + 1
-                    # Version 1 put the row's day in 4 bytes before the 12 of the digest.
-                    cols[fp] = [f[4:] if isinstance(f, bytes) and len(f) == 16 else f if isinstance(f, bytes)
-                                else str(f).encode() for f in cols[fp]]
                     df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
                     df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)
                                           for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean)])
