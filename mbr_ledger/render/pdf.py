@@ -61,7 +61,9 @@ H1 = ParagraphStyle("h1", parent=_base["Heading1"], fontName=BOLD, fontSize=16, 
 H2 = ParagraphStyle("h2", parent=_base["Heading2"], fontName=BOLD, fontSize=12, spaceBefore=8, spaceAfter=5)
 BODY = ParagraphStyle("body", parent=_base["BodyText"], fontName=FONT, fontSize=9, leading=11.5)
 NOTE = ParagraphStyle("note", parent=BODY, fontSize=8, leading=10, textColor=colors.HexColor("#404040"))
-CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
+CELL_SIZE = 7.5  # float-ok: points
+CELL_PAD = 3     # points left and right of a cell's text
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=CELL_SIZE, leading=9)
 CELL_B = ParagraphStyle("cellb", parent=CELL, fontName=BOLD)
 CELL_R = ParagraphStyle("cellr", parent=CELL, alignment=TA_RIGHT)
 CELL_RB = ParagraphStyle("cellrb", parent=CELL_R, fontName=BOLD)
@@ -98,18 +100,22 @@ def _show(value: Any, kind: str = "") -> str:
     return str(value)
 
 
-def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool],
+def _line_widths(text: str) -> float:  # float-ok: layout in points
+    """The width of the widest line of `text` in the cell font."""
+    return max((stringWidth(line, FONT, CELL_SIZE) for line in text.splitlines()), default=0)
+
+
+def _widths(header: Sequence[str], content: Sequence[float], numeric: Sequence[bool],  # float-ok: points
             total: float) -> list[float]:  # float-ok: layout in points
     """Column widths that fit `total`: numbers keep their natural width; text columns start at the width
-    of their header's longest word and share the rest, the narrow ones filled first (water-filling)."""
+    of their header's longest word and share the rest, the narrow ones filled first (water-filling).
+    `content` is the widest cell of each column."""
     pad = 8
     natural: list[float] = []  # float-ok: points
     low: list[float] = []  # float-ok: points
     for j, head in enumerate(header):
-        texts = [r[j] for r in rows if j < len(r)]
-        content = max((stringWidth(line, FONT, 7.5) for t in texts for line in t.splitlines()), default=0)
-        head_word = max((stringWidth(w, BOLD, 7.5) for w in head.split()), default=0)
-        natural.append(max(content, head_word) + pad)
+        head_word = max((stringWidth(w, BOLD, CELL_SIZE) for w in head.split()), default=0)
+        natural.append(max(content[j], head_word) + pad)
         low.append(natural[-1] if numeric[j] else min(natural[-1], max(head_word + pad, 36)))
     text_cols = [j for j in range(len(header)) if not numeric[j]] or list(range(len(header)))
     if sum(natural) <= total:
@@ -135,22 +141,47 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence[str], width: float,  # float-ok
            *, total_row: Sequence[Any] | None = None, status_col: int | None = None,
            bold_col: int | None = None) -> Table:
-    """A table of wrapped paragraphs that fits `width`, its header repeated on every page."""
+    """A table that fits `width`, its header repeated on every page. A cell whose text fits its column on
+    one line is drawn as a plain string in the table's cell font (where a paragraph would put it, at a
+    fraction of the cost); a longer one is a paragraph that wraps."""
     numeric = [k in NUMERIC for k in kinds]
     shown = [[_show(v, k) for v, k in zip(r, kinds, strict=True)] for r in rows]
-    total_shown = [_show(v, k) for v, k in zip(total_row, kinds, strict=True)] if total_row else None
-    widths = _widths(header, shown + ([total_shown] if total_shown else []), numeric, width)
-    data: list[list[Any]] = [[_p(h, CELL_RB if numeric[j] else CELL_B) for j, h in enumerate(header)]]
-    for r in shown:
-        data.append([_p(t, CELL_R if numeric[j] else (CELL_B if j == bold_col else CELL)) for j, t in enumerate(r)])
-    if total_shown:
-        data.append([_p(t, CELL_RB if numeric[j] else CELL_B) for j, t in enumerate(total_shown)])
+    if total_row:
+        shown.append([_show(v, k) for v, k in zip(total_row, kinds, strict=True)])
+    measured = [[_line_widths(t) for t in r] for r in shown]
+    content = [max((m[j] for m in measured), default=0) for j in range(len(header))]
+    widths = _widths(header, content, numeric, width)
+    room = [w - 2 * CELL_PAD - 1e-6 for w in widths]  # float-ok: points a line may take without wrapping
+
+    def cell(text: str, j: int, style: ParagraphStyle, size: float) -> str | Paragraph:  # float-ok: points
+        if size <= room[j] and text == " ".join(text.split()):  # one line, nothing a paragraph would fold
+            return text
+        return _p(text, style)
+
+    def bold(text: str, j: int) -> str | Paragraph:
+        return cell(text, j, CELL_RB if numeric[j] else CELL_B, stringWidth(text, BOLD, CELL_SIZE))
+
+    def plain(j: int) -> ParagraphStyle:
+        return CELL_R if numeric[j] else CELL_B if j == bold_col else CELL
+
+    data: list[list[Any]] = [[bold(h, j) for j, h in enumerate(header)]]
+    for i, r in enumerate(shown[:len(rows)]):
+        data.append([bold(t, j) if plain(j) is CELL_B else cell(t, j, plain(j), measured[i][j])
+                     for j, t in enumerate(r)])
+    if total_row:
+        data.append([bold(t, j) for j, t in enumerate(shown[-1])])
     t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style: list[tuple[Any, ...]] = [("GRID", (0, 0), (-1, -1), 0.25, GRID_LINE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
-             ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-             ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
-    if total_shown:
+             ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+             ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+             # plain-string cells: the fonts and alignment of the paragraph styles
+             ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL.leading), ("FONT", (0, 0), (-1, 0), BOLD, CELL_SIZE, CELL.leading)]
+    style += [("ALIGN", (j, 0), (j, -1), "RIGHT") for j in range(len(header)) if numeric[j]]
+    if bold_col is not None and not numeric[bold_col]:
+        style.append(("FONT", (bold_col, 1), (bold_col, -1), BOLD, CELL_SIZE, CELL.leading))
+    if total_row:
+        style.append(("FONT", (0, -1), (-1, -1), BOLD, CELL_SIZE, CELL.leading))
         style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black))
     if status_col is not None:
         for i, raw in enumerate(rows):

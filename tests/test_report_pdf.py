@@ -1,0 +1,58 @@
+"""PDF tables: a cell that fits its column on one line is a plain string (cheap to lay out and draw), any
+other a paragraph that wraps; either way the text is shown as written."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pypdf import PdfReader
+from reportlab.platypus import Paragraph
+
+from mbr_ledger.forms.packet import Packet
+from mbr_ledger.render.pdf import PORTRAIT_W, _table, render_pdf
+from mbr_ledger.rules.findings import Finding
+
+
+def _cells(header: list[str], rows: list[list[object]], kinds: list[str], **kw: object) -> list[list[object]]:
+    t = _table(header, rows, kinds, PORTRAIT_W, **kw)  # type: ignore[arg-type]
+    return t._cellvalues  # type: ignore[no-any-return]
+
+
+def test_short_cells_are_strings_long_ones_paragraphs() -> None:
+    long = "word " * 200
+    cells = _cells(["Name", "Amount", "Note"],
+                   [["acme", Decimal("1234.50"), "short note"],
+                    ["beta", Decimal("-7.00"), long.strip()],
+                    ["two\nlines", Decimal("0.00"), "a  b"]],
+                   ["text", "money", "text"], total_row=["Total", Decimal("1227.50"), ""])
+    assert cells[0] == ["Name", "Amount", "Note"]
+    assert cells[1] == ["acme", "1,234.50", "short note"]
+    assert cells[2][:2] == ["beta", "-7.00"] and isinstance(cells[2][2], Paragraph)
+    # a line break, or spaces a paragraph would fold into one: a paragraph, as before
+    assert isinstance(cells[3][0], Paragraph) and isinstance(cells[3][2], Paragraph)
+    assert cells[4] == ["Total", "1,227.50", ""]
+
+
+def test_a_cell_that_just_fits_stays_on_one_line() -> None:
+    # the text column gets the width left over: about 460 points of the portrait frame
+    text = "x" * 100  # 100 x 3.75 pt = 375 pt
+    cells = _cells(["A", "B"], [[text, "1"]], ["text", "text"])
+    assert cells[1][0] == text
+    wide = " ".join(["xxxxxxxxx"] * 60)  # far wider than the page
+    cells = _cells(["A", "B"], [[wide, "1"]], ["text", "text"])
+    assert isinstance(cells[1][0], Paragraph)
+
+
+def test_markup_in_short_and_long_cells_is_shown_as_written(tmp_path: Path) -> None:
+    short = "<b>x</b> & y"
+    long = "memo said <font size=40>x</font> & <br/> done " + "and more words " * 30
+    packet = Packet(year=2026, person="alex", person_name="alex",
+                    findings=[Finding("402g", "warn", short, long.strip())])
+    path = tmp_path / "p.pdf"
+    path.write_bytes(render_pdf(packet))
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    flat = " ".join(text.split())
+    assert short in flat
+    assert "memo said <font size=40>x</font> & <br/> done and more words" in flat
+    assert render_pdf(packet) == path.read_bytes()
