@@ -290,16 +290,14 @@ def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Pa
     packet.capacity = [capacity_view(c) for c in capacity_for_person(profile, ledger, year, person)]
     import polars
 
-    every_year = ledger_rows(ledger, person=person)
-    openings: dict[str, Decimal] = {}
-    if every_year.height:
-        year_of = polars.col("date").dt.year()
-        packet.ledger = [_ledger_row(r) for r in every_year.filter(year_of == year).iter_rows(named=True)]
-        # Before the year only the after-tax sources' opening balances are needed (`_after_tax`).
-        early = every_year.filter((year_of < year) & (polars.col("source") == "after_tax")
-                                  & ~polars.col("kind").fill_null("").is_in(["payroll", "balance"]))
-        sums = early.group_by(polars.col("account").fill_null("")).agg(polars.col("amount").fill_null(0).sum())
-        openings = {a: from_cents(int(c)) for a, c in sums.iter_rows()}
+    # The year's rows as `mbr ledger --year` lists them; before the year only the after-tax sources'
+    # opening balances are needed (`_after_tax`), from the events alone (pay stubs are kind `payroll`).
+    packet.ledger = ledger_table(ledger_rows(ledger, year=year, person=person))
+    before = ((polars.col("date") < dt.date(year, 1, 1)) & (polars.col("source") == "after_tax")
+              & ~polars.col("kind").fill_null("").is_in(["payroll", "balance"]))
+    early = ledger.frame("events", person=person, filter=before, ordered=False)
+    sums = early.group_by(polars.col("account").fill_null("")).agg(polars.col("amount").fill_null(0).sum())
+    openings: dict[str, Decimal] = {a: from_cents(int(c)) for a, c in sums.iter_rows()}
     plans = [pl.id for pl in profile.plans_of(person)]
     packet.charts = Charts(limits=limit_bars(packet.findings),
                            balances=after_tax_balances(openings, packet.ledger, plans, year),
@@ -307,15 +305,29 @@ def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Pa
     return packet
 
 
-def _ledger_row(r: dict[str, Any]) -> LedgerRow:
-    def money(v: int | None) -> Decimal | None:
-        return None if v is None else from_cents(int(v))
+def ledger_table(df: Any) -> list[LedgerRow]:
+    """Ledger rows (a frame with the events' columns, money in cents) as `LedgerRow`s, a column at a time."""
+    n = df.height
+    if not n:
+        return []
 
-    return LedgerRow(date=r["date"], account=r["account"] or "", kind=r["kind"] or "", source=r["source"] or "",
-                     amount=from_cents(int(r["amount"] or 0)), source_file=r["source_file"] or "",
-                     source_line=int(r["source_line"] or 0), basis=money(r.get("basis")),
-                     taxable=money(r.get("taxable")), destination=r.get("destination") or "",
-                     for_year=r.get("for_year"), memo=r.get("memo") or "", fund=r.get("fund") or "")
+    def col(name: str) -> list[Any]:
+        return df.get_column(name).to_list() if name in df.columns else [None] * n
+
+    def text(name: str) -> list[str]:
+        return [v or "" for v in col(name)]
+
+    def money(name: str) -> list[Decimal | None]:
+        return [None if v is None else from_cents(int(v)) for v in col(name)]
+
+    amounts = [from_cents(int(v or 0)) for v in col("amount")]
+    lines = [int(v or 0) for v in col("source_line")]
+    return [LedgerRow(date=d, account=a, kind=k, source=s, amount=am, source_file=f, source_line=ln, basis=b,
+                      taxable=t, destination=dest, for_year=fy, memo=m, fund=fu)
+            for d, a, k, s, am, f, ln, b, t, dest, fy, m, fu in zip(
+                col("date"), text("account"), text("kind"), text("source"), amounts, text("source_file"), lines,
+                money("basis"), money("taxable"), text("destination"), col("for_year"), text("memo"), text("fund"),
+                strict=True)]
 
 
 def capacity_view(plan: Any) -> CapacityView:
