@@ -171,9 +171,9 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     """Form 8606 for every year from the person's first year through `year` (the last item is `year`)."""
     p = profile.person(person)
     head_notes: list[str] = []
-    start = _start_year(profile, ledger, person, year, head_notes)
     hist: AfterTaxHistory = after_tax_history(profile, ledger, person, year)
     rows = ira_rows(profile, ledger, person, dt.date(year + 1, 12, 31))
+    start = _start_year(profile, ledger, person, year, head_notes)
     carry = Carry(traditional_ira_basis=p.prior_ira_basis, roth_contribution_basis=p.prior_roth_contribution_basis)
     if p.prior_roth_conversion_basis:
         carry.layers.append(RothLayer(None, None, "prior", "mbr.toml prior_roth_conversion_basis",

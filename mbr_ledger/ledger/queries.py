@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 import polars as pl
 
-from .schema import EVENTS
+from .schema import EVENTS, PROVENANCE
 from .store import Ledger, sort_rows
 
 PAYROLL_SOURCES = {"pretax_401k": "pretax", "roth_401k": "roth", "after_tax_401k": "after_tax",
@@ -60,3 +63,80 @@ def summary(df: pl.DataFrame) -> pl.DataFrame:
                 total("rollover").alias("rolled_out"), total("distribution").alias("distributed"))
            .sort(["person", "year", "account", "source"], nulls_last=False))
     return out
+
+
+# ------------------------------------------------------------------ the rows the rules read
+
+# Earnings rows of these plan sources are the bulk of a ledger (one per fund, source and day) and change
+# no basis: the rules never read them (the lots engine sums a Roth source's earnings on demand).
+_BULK_EARNINGS = ("pretax", "roth", "match", "nonelective")
+
+
+class RulesRows:
+    """The event rows the rules read, every person's, read once per ledger state (`rules_rows`).
+
+    - `by_person[person]`: a superset of what the rules read, in the ledger's sort order: every row
+      but the earnings rows of the plan sources (after-tax earnings are in `earnings` instead; the
+      other sources' are left out except on `ira_accounts`), plus every row with a `for_year` and
+      some rows of each person's first day (`first_dates`). Callers filter it for what they read.
+    - `earnings`: the after-tax earnings rows (off `ira_accounts`), unsorted, columns `person`,
+      `account`, `date`, `amount`, `for_year`.
+    """
+
+    def __init__(self, main: pl.DataFrame, by_person: dict[str, pl.DataFrame], earnings: pl.DataFrame):
+        self.main = main    # every person's rows of `by_person`, in the ledger's sort order
+        self.by_person = by_person
+        self.earnings = earnings
+
+    def events(self, person: str) -> pl.DataFrame:
+        got = self.by_person.get(person)
+        if got is None:
+            return pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
+        return got
+
+
+_RULES: dict[tuple[object, ...], RulesRows] = {}
+
+
+def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None) -> RulesRows:
+    """The rows the rules read (see `RulesRows`), kept per ledger state and `ira_accounts` (the IRA
+    ids of mbr.toml, whose earnings rows are kept whatever their source). `ira_accounts=None` takes
+    the rows already read for any IRA accounts (enough for callers that read no IRA earnings)."""
+    version = ledger.data_version()
+    if ira_accounts is None:
+        for k, v in _RULES.items():
+            if k[0] == version:
+                return v
+        ira_accounts = ()
+    key = (version, tuple(sorted(set(ira_accounts))))
+    got = _RULES.get(key)
+    if got is None:
+        kind, src = pl.col("kind"), pl.col("source")
+        on_ira = pl.col("account").is_in(list(key[1]))
+        bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
+        # Each segment also keeps every person's rows of its first day: a person's first day in the
+        # ledger is the earliest of them.
+        keep = ~bulk | pl.col("for_year").is_not_null() | (pl.col("date") == pl.col("date").min().over("person"))
+        df = ledger._read("events", keep)
+        after_tax = ((kind == "earnings") & (src == "after_tax") & ~on_ira).fill_null(False)
+        earnings = df.filter(after_tax).select("person", "account", "date", "amount", "for_year")
+        main = sort_rows("events", df.filter(~after_tax))
+        by_person = {str(k[0]): v for k, v in main.partition_by("person", as_dict=True).items()} if main.height else {}
+        if len(_RULES) > 4:
+            _RULES.clear()
+        got = _RULES[key] = RulesRows(main, by_person, earnings)
+    return got
+
+
+def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date | None, int | None]:
+    """The earliest date of the person's event rows up to `through`, and the smallest `for_year` of them
+    (None when there is none)."""
+    got = rules_rows(ledger)
+    when = pl.col("date") <= through
+    parts = [got.events(person).filter(when).select("date", "for_year"),
+             got.earnings.filter(when & (pl.col("person") == person)).select("date", "for_year")]
+    df = pl.concat(parts)
+    if not df.height:
+        return None, None
+    fy = df["for_year"].min()
+    return df["date"].min(), (None if fy is None else int(fy))  # type: ignore[return-value, arg-type]

@@ -1238,6 +1238,8 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
                     with_lots: bool = True) -> AuditData:
     """The frames and limits one person's audit reads (the only ledger access of the audit), and the
     after-tax lots of `rules.lots` (`with_lots`)."""
+    from ..ledger.queries import rules_rows
+
     limits = limits_for(year)
     try:
         prior = limits_for(year - 1)
@@ -1246,10 +1248,9 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
     pay = ledger.frame("payroll", person=person,
                        filter=pl.col("pay_date").is_between(dt.date(year - 1, 1, 1), dt.date(year, 12, 31)))
     # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
-    # (the bulk of a ledger) are left out. The lots engine reads its own rows.
-    events = ledger.frame("events", person=person,
-                          filter=pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31))
-                          & (pl.col("kind") != "earnings"))
+    # (the bulk of a ledger) are left out. One read of the ledger serves this and the lots engine.
+    events = rules_rows(ledger, [i.id for i in profile.iras]).events(person).filter(
+        pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)) & (pl.col("kind") != "earnings"))
     w2 = ledger.frame("w2", person=person, filter=pl.col("tax_year").is_between(year - 1, year))
     lots = None
     backdoor: Any = None

@@ -153,11 +153,11 @@ _COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destinat
             "source_file", "source_line")
 
 
-def _tuples(df: Any) -> list[tuple[Any, ...]]:
-    """Raw event tuples of a frame of events (already in the ledger's sort order)."""
+def _tuples(df: Any, *extra: str) -> list[tuple[Any, ...]]:
+    """Raw event tuples of a frame of events (already in the ledger's sort order), then the `extra` columns."""
     import polars as pl
 
-    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *_COLUMNS).rows()  # type: ignore[no-any-return]
+    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *_COLUMNS, *extra).rows()  # type: ignore[no-any-return]
 
 
 def _row(t: tuple[Any, ...]) -> _Row:
@@ -173,7 +173,7 @@ def event_rows(ledger: Ledger, person: str, through: dt.date, accounts: list[str
     return [_row(t) for t in _tuples(df)]
 
 
-_ROWS_CACHE: dict[tuple[Any, ...], tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]] = {}
+_ROWS_CACHE: dict[tuple[Any, ...], dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]]] = {}
 _ROTH_CACHE: dict[tuple[Any, ...], tuple[list[str], list[int]]] = {}
 
 
@@ -184,52 +184,95 @@ def _version(ledger: Ledger) -> tuple[Any, ...]:
 
 def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
                  ) -> tuple[dict[str, list[tuple[Any, ...]]], list[_Row]]:
-    """The rows the rules read: the plans' after-tax rows, their moves and Roth contributions (raw
-    tuples by plan), and every row of the person's IRAs. Other sources' earnings are not read (they
-    change no basis); a Roth move sums its source's earnings on demand."""
-    import polars as pl
-
+    """The rows the rules read up to `through` (a Dec 31): the plans' after-tax rows, their moves and
+    Roth contributions (raw tuples by plan), and every row of the person's IRAs. Other sources'
+    earnings are not read (they change no basis); a Roth move sums its source's earnings on demand.
+    Each run of after-tax earnings and fee rows of a plan (consecutive in the ledger's order, within
+    one year) comes as one row with the run's amount (`_plan_rows`)."""
+    assert (through.month, through.day) == (12, 31), through
+    everyone = _all_rows(profile, ledger)
     plans = [p.id for p in profile.plans_of(person)]
-    iras = [i.id for i in profile.iras_of(person)]
-    key = (_version(ledger), person, through, tuple(plans), tuple(iras))
-    if key in _ROWS_CACHE:
-        return _ROWS_CACHE[key]
-    by_plan: dict[str, list[tuple[Any, ...]]] = {p: [] for p in plans}
-    ira: list[_Row] = []
-    if plans or iras:
-        src, kind = pl.col("source"), pl.col("kind")
-        plan_rows = (src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution"))
-        keep = pl.col("account").is_in(iras) | (pl.col("account").is_in(plans) & plan_rows)
-        df = ledger.events_for(person, through, None, keep)
-        for t in _tuples(df.filter(pl.col("account").is_in(iras))):
-            ira.append(_row(t))
-        for t in _tuples(_summed_earnings(df.filter(pl.col("account").is_in(plans)))):
-            by_plan[t[1]].append(t)
-    if len(_ROWS_CACHE) > 32:
-        _ROWS_CACHE.clear()
-    _ROWS_CACHE[key] = (by_plan, ira)
+    by_plan_all, ira_all = everyone.get(person, ({}, []))
+    last = through.isoformat()
+    by_plan: dict[str, list[tuple[Any, ...]]] = {}
+    for p in plans:
+        rows = by_plan_all.get(p, [])
+        by_plan[p] = rows[:bisect.bisect_right(rows, last, key=_day)]
+    ira = [_row(t) for t in ira_all[:bisect.bisect_right(ira_all, last, key=_day)]]
     return by_plan, ira
 
 
-def _summed_earnings(df: Any) -> Any:
-    """A plan's rows with each run of earnings and fee rows (consecutive in the ledger's order within
-    one account and one year) replaced by one row per source: the first row, with the run's amount.
+def _day(t: tuple[Any, ...]) -> str:
+    return t[0]  # type: ignore[no-any-return]
+
+
+def _all_rows(profile: Profile, ledger: Ledger) -> dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]]:
+    """`_person_rows` of every person for every date: (raw tuples by plan, raw tuples of the IRAs)."""
+    key = (_version(ledger), repr(profile.plans), repr(profile.iras))
+    got = _ROWS_CACHE.get(key)
+    if got is None:
+        import polars as pl
+
+        from ..ledger.queries import rules_rows
+
+        src = rules_rows(ledger, [i.id for i in profile.iras])
+        out: dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]] = {
+            pid: ({p.id: [] for p in profile.plans_of(pid)}, []) for pid in profile.person_ids()}
+
+        def owned(accounts: dict[str, str]) -> pl.Expr:
+            """Rows on one of `accounts` (id -> person) of the account's person."""
+            return pl.col("account").replace_strict(accounts, default=None, return_dtype=pl.String) == pl.col("person")
+
+        plans = owned({p.id: p.person for p in profile.plans})
+        for t in _tuples(src.main.filter(owned({i.id: i.person for i in profile.iras})), "person"):
+            out[t[-1]][1].append(t[:-1])
+        for t in _tuples(_plan_rows(src.main.filter(plans), src.earnings.filter(plans)), "person"):
+            out[t[-1]][0][t[1]].append(t[:-1])
+        if len(_ROWS_CACHE) > 8:
+            _ROWS_CACHE.clear()
+        got = _ROWS_CACHE[key] = out
+    return got
+
+
+def _plan_rows(df: Any, earnings: Any) -> Any:
+    """The plan rows the lots engine reads, in the ledger's order: the after-tax rows, every move and
+    the Roth contributions of `df` (rows of the persons' plans, in the ledger's order; other rows are
+    left out), with every run of after-tax earnings and fee rows (those of `df` and the after-tax
+    earnings rows `earnings`, unsorted) that are consecutive in the ledger's order within one account
+    and one year replaced by one row: the run's first date, kind `earnings`, the run's amount.
 
     `_plan_history` only adds such rows up (in cents) until the next other row or year end, so the
-    figures are the same; there are far fewer rows to walk."""
+    figures are the same; there are far fewer rows to walk. In the ledger's order (date, then kind)
+    a day's contributions come before its earnings and fees, every other kind after them: a run's
+    place among the other rows follows from the day and whether the other row is a contribution."""
     import polars as pl
 
-    if df.is_empty():
-        return df
-    ef = pl.col("kind").is_in(["earnings", "fee"])
-    year = pl.col("date").dt.year()
-    starts = (~ef | ~ef.shift(1).over("account").fill_null(False)
-              | (year != year.shift(1).over("account")).fill_null(True))
-    df = df.with_row_index("_i").with_columns(ef.alias("_ef"), starts.cum_sum().over("account").alias("_run"))
-    runs = (df.filter(pl.col("_ef")).group_by("account", "_run", "source", maintain_order=True)
-            .agg(pl.all().exclude("amount").first(), pl.col("amount").sum()))
-    return (pl.concat([df.filter(~pl.col("_ef")), runs.select(df.columns)])
-            .sort("_i").drop("_i", "_ef", "_run"))
+    src, kind = pl.col("source"), pl.col("kind")
+    df = df.filter((src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution")))
+    ef = kind.is_in(["earnings", "fee"])
+    acct = ["person", "account"]
+    day = pl.col("date").cast(pl.Int64) * 4
+    other = (df.filter(~ef)
+             .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(acct).alias("_slot"),
+                           (day + pl.when(kind == "contribution").then(0).otherwise(2)).alias("_pos")))
+    flows = pl.concat([df.filter(ef).select(*acct, "date", "amount"), earnings.select(*acct, "date", "amount")])
+    if not flows.height:
+        return other.drop("_slot", "_pos")
+    daily = (flows.group_by(*acct, "date").agg(pl.col("amount").sum())
+             .with_columns((day + 1).alias("_pos")).sort("_pos"))
+    # Each day of earnings belongs before the first other row of its account that comes after it.
+    placed = daily.join_asof(other.select(*acct, "_pos", "_slot").sort("_pos"), on="_pos", by=acct,
+                             strategy="backward", check_sortedness=False)
+    runs = (placed.with_columns((pl.col("_slot").fill_null(-1) + 1).alias("_slot"),
+                                pl.col("date").dt.year().alias("_year"))
+            .group_by(*acct, "_slot", "_year")
+            .agg(pl.col("date").min(), pl.col("amount").sum())
+            .with_columns(pl.lit("earnings").alias("kind"), pl.lit("after_tax").alias("source"),
+                          pl.lit(0, dtype=pl.Int64).alias("_sub")))
+    other = other.with_columns(pl.col("date").dt.year().alias("_year"), pl.lit(1, dtype=pl.Int64).alias("_sub"))
+    return (pl.concat([other, runs], how="diagonal_relaxed")
+            .sort(*acct, "_slot", "_sub", "_year")
+            .drop("_slot", "_sub", "_year", "_pos"))
 
 
 def _roth_earnings(ledger: Ledger, person: str, plan: str, day: str) -> int:
@@ -260,14 +303,10 @@ def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) ->
 
 def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int | None:
     """The first tax year the ledger holds for `person` (a contribution's `for_year` counts)."""
-    import polars as pl
+    from ..ledger.queries import first_dates
 
-    df = ledger.frame("events", person=person, filter=pl.col("date") <= through, ordered=False)
-    years = []
-    if df.height and df["date"].min() is not None:
-        years.append(df["date"].min().year)  # type: ignore[union-attr]
-    if df.height and df["for_year"].min() is not None:
-        years.append(int(df["for_year"].min()))  # type: ignore[arg-type]
+    first, for_year = first_dates(ledger, person, through)
+    years = [y for y in (first.year if first is not None else None, for_year) if y is not None]
     return min(years) if years else None
 
 
