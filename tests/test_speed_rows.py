@@ -1,0 +1,176 @@
+"""The rows the rules read, the fast way, against the plain way they stand for.
+
+`rules.lots._person_rows` reads every person's rows in one filtered scan (`ledger.queries.rules_rows`)
+and places each run of after-tax earnings among the other plan rows by its day; the plain way reads
+one person's rows in the ledger's order and adds up each run of consecutive earnings and fee rows.
+Random books (fixed seeds) with earnings, fees and contributions on the same days as moves, across
+year ends, on two persons, must give the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from mbr_ledger.ledger.queries import rules_rows
+from mbr_ledger.ledger.store import Ledger
+from mbr_ledger.profile import load_profile
+from mbr_ledger.rules import lots
+from mbr_ledger.rules.lots import MOVE_KINDS, _person_rows, _tuples, first_year_in_ledger
+
+from conftest import run
+
+PROFILE = """
+[[person]]
+id = "alex"
+born = "1975-03-10"
+
+[[person]]
+id = "blair"
+born = "1968-11-02"
+
+[[plan]]
+id = "acme"
+person = "alex"
+employer = "Acme Corp"
+
+[[plan]]
+id = "beta"
+person = "alex"
+employer = "Beta Labs"
+
+[[plan]]
+id = "gamma"
+person = "blair"
+employer = "Gamma Inc"
+
+[[ira]]
+id = "alex-trad"
+person = "alex"
+type = "traditional"
+
+[[ira]]
+id = "alex-roth"
+person = "alex"
+type = "roth"
+
+[[ira]]
+id = "blair-trad"
+person = "blair"
+type = "traditional"
+"""
+
+HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
+PLANS = {"alex": ["acme", "beta"], "blair": ["gamma"]}
+IRAS = {"alex": ["alex-trad", "alex-roth"], "blair": ["blair-trad"]}
+
+
+def _money(rng: random.Random, hi: int = 200_000) -> str:
+    c = rng.randint(1, hi)
+    return f"{c // 100}.{c % 100:02d}"
+
+
+def activity(seed: int) -> str:
+    """Rows on a few days around two year ends, so that many share a day with other kinds."""
+    rng = random.Random(seed)
+    days = sorted({dt.date(2024, 12, 20) + dt.timedelta(days=rng.randint(0, 400)) for _ in range(12)})
+    lines = []
+    for _ in range(rng.randint(40, 120)):
+        d = rng.choice(days).isoformat()
+        person = rng.choice(["alex", "blair"])
+        if rng.random() < 0.15:
+            acct = rng.choice(IRAS[person])
+            kind = rng.choice(["contribution", "earnings", "balance", "conversion", "distribution"])
+            if acct.endswith("roth"):
+                kind = rng.choice(["contribution", "earnings", "distribution"])
+            src = ("roth" if acct.endswith("roth") else "nondeductible") if kind == "contribution" else ""
+            fy = str(int(d[:4])) if kind == "contribution" and rng.random() < 0.5 else ""
+            lines.append(f"{d},{person},{acct},{kind},{src},{_money(rng)},,,,{fy},ira")
+            continue
+        acct = rng.choice(PLANS[person])
+        kind = rng.choices(["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance"],
+                           [5, 8, 2, 2, 1, 1, 1])[0]
+        src = rng.choices(["after_tax", "pretax", "roth", "match"], [6, 2, 2, 1])[0]
+        amount = _money(rng, 3_000) if kind in ("earnings", "fee") else _money(rng)
+        if kind == "earnings" and rng.random() < 0.3:
+            amount = "-" + amount
+        dest = rng.choice(["roth_ira", "traditional_ira"]) if kind == "rollover" else ""
+        if kind == "balance":
+            src = rng.choice(["after_tax", ""])
+        lines.append(f"{d},{person},{acct},{kind},{src},{amount},,,{dest},,memo {rng.randint(0, 9)}")
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def plain_rows(led: Ledger, person: str, through: dt.date) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The person's plan rows (runs of after-tax earnings and fees added up) and IRA rows, read one person
+    at a time in the ledger's order."""
+    plans, iras = PLANS[person], IRAS[person]
+    src, kind = pl.col("source"), pl.col("kind")
+    plan_rows = (src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution"))
+    df = led.events_for(person, through, None, pl.col("account").is_in(iras) | (pl.col("account").is_in(plans)
+                                                                              & plan_rows))
+    ira = _tuples(df.filter(pl.col("account").is_in(iras)))
+    out: list[tuple[Any, ...]] = []
+    rows = _tuples(df.filter(pl.col("account").is_in(plans)))
+    for plan in plans:  # runs are consecutive rows of one account
+        start = len(out)
+        for t in (t for t in rows if t[1] == plan):
+            ef = t[2] in ("earnings", "fee")
+            last = out[-1] if len(out) > start else None
+            if ef and last is not None and last[2] == "ef" and last[0][:4] == t[0][:4]:
+                out[-1] = (last[0], last[1], "ef", last[3], last[4] + t[4])
+            elif ef:
+                out.append((t[0], t[1], "ef", t[3], t[4]))
+            else:
+                out.append(t)
+    return out, ira
+
+
+def fast_rows(profile: Any, led: Ledger, person: str, through: dt.date
+              ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    by_plan, ira = _person_rows(profile, led, person, through)
+    out = [(t[0], t[1], "ef", t[3], t[4]) if t[2] in ("earnings", "fee") else t
+           for p in PLANS[person] for t in by_plan[p]]
+    ira_t = [(r.date.isoformat(), r.account, r.kind, r.source, int(r.amount * 100),
+              None if r.basis is None else int(r.basis * 100), None if r.taxable is None else int(r.taxable * 100),
+              r.destination, r.for_year, r.memo, *r.ref.rsplit(":", 1)) for r in ira]
+    return out, ira_t
+
+
+def plain_first_year(led: Ledger, person: str, through: dt.date) -> int | None:
+    df = led.frame("events", person=person, filter=pl.col("date") <= through, ordered=False)
+    years = []
+    if df.height and df["date"].min() is not None:
+        years.append(df["date"].min().year)  # type: ignore[union-attr]
+    if df.height and df["for_year"].min() is not None:
+        years.append(int(df["for_year"].min()))  # type: ignore[arg-type]
+    return min(years) if years else None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rows_the_rules_read_match_the_plain_reading(seed: int, make_book: Any, tmp_path: Path) -> None:
+    book = make_book(PROFILE)
+    path = tmp_path / f"activity-{seed}.csv"
+    path.write_text(activity(seed), encoding="utf-8")
+    res = run(book, "import", str(path))
+    assert res.exit_code == 0, res.output
+    profile, led = load_profile(book / "mbr.toml"), Ledger.open(book)
+    for person in ("alex", "blair"):
+        for year in (2024, 2025, 2026):
+            through = dt.date(year, 12, 31)
+            plain_plan, plain_ira = plain_rows(led, person, through)
+            got_plan, got_ira = fast_rows(profile, led, person, through)
+            assert got_plan == plain_plan, (person, year)
+            assert got_ira == [t[:10] + (t[10], str(t[11])) for t in plain_ira], (person, year)
+            assert first_year_in_ledger(led, person, through) == plain_first_year(led, person, through)
+    # The audit's frame of a year is the plain one.
+    for person in ("alex", "blair"):
+        plain = led.frame("events", person=person, filter=pl.col("kind") != "earnings")
+        assert rules_rows(led, ["alex-trad", "alex-roth", "blair-trad"]).events(person).filter(
+            pl.col("kind") != "earnings").equals(plain)
+    lots._ROWS_CACHE.clear()
