@@ -13,8 +13,8 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from decimal import Decimal
+from html import escape as _escape  # xml.sax.saxutils would pull in urllib.request
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -77,6 +77,11 @@ NUMERIC = ("money", "ratio", "count", "date")
 
 
 # ---------------------------------------------------------------- cells and tables
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities: paragraph markup in user text is shown, never interpreted."""
+    return _escape(text, quote=False)
 
 
 def _p(text: str, style: ParagraphStyle = CELL) -> Paragraph:
