@@ -7,7 +7,7 @@ beside it). Every string goes through `_text`, which writes it as a string cell:
 user's file (a memo, a fund name, a file path) can never become a formula.
 
 The Ledger sheet's rows (thousands on a big book) are written as sheet XML by `_Rows`, the same
-string, number and date cells that `_Writer.put` makes, at a tenth of openpyxl's cost a cell.
+string, number and date cells that `_Writer.put` makes, at about an eighth of openpyxl's cost a cell.
 """
 
 from __future__ import annotations
