@@ -21,6 +21,7 @@ class ContractCsv:
     title: str
     table: str
     cols: list[Col]
+    free_text: tuple[str, ...] = ()  # text columns no check looks at (stored as written, stripped)
 
     @property
     def required(self) -> list[str]:
@@ -51,7 +52,9 @@ class ContractCsv:
 
     def extract_batches(self, path: Path, ctx: ImportContext) -> Iterator[Extracted]:
         """The file in consecutive batches of rows, each checked on its own (every check is per row)."""
-        f = CsvFile(path)
+        # Free-text columns are stripped as they are read; the others only when a check fails (see
+        # `CsvBlock`): a block with a problem is checked again, stripped, for the real messages.
+        f = CsvFile(path, strip=[c.name for c in self.cols if c.kind == "text" and c.name in self.free_text])
         try:
             check_columns(f.table(), self.required, self.optional)
         except MbrError:
@@ -59,8 +62,12 @@ class ContractCsv:
             raise
         rows = 0
         for block in f.blocks():
+            got = self._batch(path, ctx, block.frame, block.problems)
+            if got.problems and block.partial:
+                block = block.complete()
+                got = self._batch(path, ctx, block.frame, block.problems)
             rows += block.frame.height + len(block.problems)
-            yield self._batch(path, ctx, block.frame, block.problems)
+            yield got
         if rows == 0:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
 
@@ -98,14 +105,14 @@ ACTIVITY = ContractCsv("activity", "Plan and IRA activity (contract format)", "e
     _c("date", "date"), _c("person"), _c("account"), _c("kind"), _c("source", "text", True, allow_empty=True),
     _c("amount", "money"), _c("basis", "money", False), _c("taxable", "money", False),
     _c("destination", "text", False), _c("for_year", "int", False), _c("memo", "text", False),
-])
+], free_text=("memo",))
 
 FORM_1099R = ContractCsv("1099r", "Forms 1099-R received (contract format)", "form_1099r", [
     _c("tax_year", "int"), _c("person"), _c("payer_account"), _c("box1", "money"), _c("box2a", "money"),
     _c("box5", "money"), _c("box7"), _c("box2b_not_determined", "flag", False),
     _c("box2b_total", "flag", False), _c("box4", "money", False),
     _c("ira_sep_simple", "flag", False), _c("form_id", "text", False),
-])
+], free_text=("form_id",))
 
 W2 = ContractCsv("w2", "Forms W-2 received (contract format)", "w2", [
     _c("tax_year", "int"), _c("person"), _c("plan"), _c("box1", "money"), _c("box3", "money"),

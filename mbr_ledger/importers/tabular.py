@@ -141,7 +141,7 @@ def to_frame(t: CsvTable) -> tuple[pl.DataFrame, list[InputProblem]]:
 
 # ------------------------------------------------------------------ large files, block by block
 
-BLOCK_BYTES = 1 << 20   # a block of whole lines handed to Polars at a time
+BLOCK_BYTES = 2 << 20   # a block of whole lines handed to Polars at a time
 BLOCK_ROWS = 100_000    # rows per frame on the slow path
 _SENT = "\x1e"          # appended to every line on the fast path, to count a line's fields
 _NOT_FAST = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # str.strip() takes these for spaces, Polars does not
@@ -149,10 +149,26 @@ _NOT_FAST = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # str.strip() takes these for 
 
 @dataclass
 class CsvBlock:
-    """Consecutive rows of a CSV file as `to_frame` gives them: stripped strings and `source_line`."""
+    """Consecutive rows of a CSV file as `to_frame` gives them: stripped strings and `source_line`.
+
+    With `partial`, only the columns the reader was told to strip (`CsvFile(strip=...)`) are
+    stripped and blank rows are only dropped when their first field is empty: `complete()` gives the
+    block as `to_frame` would. A reader whose columns are all checked uses the partial block and
+    calls `complete()` only when a check fails, since a field with white space at an end fails its
+    check (a date, an amount, a name from a list) and so never passes unstripped.
+    """
 
     frame: pl.DataFrame
     problems: list[InputProblem]
+    partial: bool = False
+
+    def complete(self) -> CsvBlock:
+        if not self.partial:
+            return self
+        names = [c for c in self.frame.columns if c != "source_line"]
+        df = self.frame.with_columns([pl.col(c).str.strip_chars() for c in names])
+        df = df.filter(~pl.all_horizontal([pl.col(c) == "" for c in names]))
+        return CsvBlock(df, self.problems)
 
 
 class CsvFile:
@@ -166,9 +182,11 @@ class CsvFile:
     rest of the file goes through the `csv` module, as `read_csv_table` and `to_frame` would.
     """
 
-    def __init__(self, path: Path, *, delimiter: str = ",", block_bytes: int | None = None):
+    def __init__(self, path: Path, *, delimiter: str = ",", block_bytes: int | None = None,
+                 strip: Iterable[str] | None = None):
         self.path = path
         self.delimiter = delimiter
+        self.strip = None if strip is None else set(strip)  # None: strip every column
         self.block_bytes = block_bytes or BLOCK_BYTES
         try:
             self._fh = path.open("rb")
@@ -262,9 +280,10 @@ class CsvFile:
                 yield from self._slow(self._buf, self._line)
                 self._buf = b""
                 return
+            block, lines = fast
             self._buf = self._buf[cut:]
-            self._line += chunk.count(b"\n")
-            yield fast
+            self._line += lines
+            yield block
 
     def _no_nul(self, data: bytes, first_line: int) -> None:
         at = data.find(b"\x00")
@@ -286,17 +305,21 @@ class CsvFile:
         if rows:
             yield CsvBlock(*to_frame(CsvTable(self.path, self.header, self.header_line, rows, lines)))
 
-    def _fast(self, chunk: bytes, first_line: int) -> CsvBlock | None:
-        """The block read by Polars, or None when that would not give exactly the `csv` module's rows."""
+    def _fast(self, chunk: bytes, first_line: int) -> tuple[CsvBlock, int] | None:
+        """The block read by Polars and the number of line ends in it, or None when Polars would not
+        give exactly the `csv` module's rows."""
         if any(b in chunk for b in _NOT_FAST):
             return None
         if b"\r" in chunk:
             if chunk.count(b"\r") != chunk.count(b"\r\n"):
                 return None  # a lone \r ends a line for the csv module
             chunk = chunk.replace(b"\r\n", b"\n")
-        self._decode(chunk, first_line)
+        ascii_only = chunk.isascii()
+        if not ascii_only:
+            self._decode(chunk, first_line)
         n = len(self.header)
-        lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+        ends = chunk.count(b"\n")
+        lines = ends + (0 if chunk.endswith(b"\n") else 1)
         sent = (self.delimiter + _SENT).encode()
         data = chunk.replace(b"\n", sent + b"\n") + (b"" if chunk.endswith(b"\n") else sent)
         cols = [f"c{i}" for i in range(n + 1)]
@@ -309,17 +332,26 @@ class CsvFile:
         del data
         if df.height != lines:
             return None
+        # Fields are stripped of white space at both ends: all of them, or only those named in
+        # `strip` (the block is then `partial`, see `CsvBlock`).
+        strip = [True] * n if self.strip is None else [h in self.strip for h in self.header[:n]]
         # Rows of the header's width end in the sentinel; only the others, and rows with a field
         # that may be too long, are looked at one by one (with the csv module, as the slow path).
         df = df.select(
-            *[pl.col(c).str.strip_chars().alias(h) for c, h in zip(cols, self.header, strict=False)],
+            *[(pl.col(c).str.strip_chars() if s else pl.col(c)).alias(h)
+              for c, h, s in zip(cols, self.header, strip, strict=False)],
             pl.int_range(first_line, first_line + pl.len(), dtype=pl.Int64).alias("source_line"),
             ((pl.col(cols[n]) != _SENT)
-             | pl.any_horizontal([pl.col(c).str.len_bytes() > MAX_FIELD for c in cols[:n]])).alias("_odd"),
+             | (pl.max_horizontal([pl.col(c).str.len_bytes() for c in cols[:n]]) > MAX_FIELD)).alias("_odd"),
         )
+        first = self.header[0]
+        flags = df.select(pl.col("_odd").any(), (pl.col(first) == "").any()).row(0)
+        problems: list[InputProblem] = []
+        partial = self.strip is not None
+        if not any(flags):
+            return CsvBlock(df.drop("_odd"), problems, partial), ends
         blank = pl.all_horizontal([pl.col(h) == "" for h in self.header])
         odd = df.filter(pl.col("_odd"))
-        problems: list[InputProblem] = []
         skip: list[int] = []
         if odd.height:
             text_lines = chunk.decode("utf-8").split("\n")
@@ -341,7 +373,7 @@ class CsvFile:
                 else:
                     skip.pop()
         good = df.filter(~pl.col("_odd") | ~pl.col("source_line").is_in(skip)).filter(~blank)
-        return CsvBlock(good.drop("_odd"), problems)
+        return CsvBlock(good.drop("_odd"), problems, partial), ends
 
 
 # ------------------------------------------------------------------ vectorised parsers
