@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import polars as pl
 
 from .schema import EVENTS, PROVENANCE
 from .store import Ledger, sort_rows
+
+T = TypeVar("T")
 
 PAYROLL_SOURCES = {"pretax_401k": "pretax", "roth_401k": "roth", "after_tax_401k": "after_tax",
                    "employer_match": "match", "employer_nonelective": "nonelective"}
@@ -128,6 +137,32 @@ def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None) -> Rul
     return got
 
 
+_YEARS: dict[tuple[object, ...], dict[str, pl.DataFrame]] = {}
+
+
+def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFrame:
+    """The person's event rows dated in years `first` to `last`, earnings rows left out, in the ledger's
+    sort order. From the rows `rules_rows` read when it has read them, else in one read of every
+    person's such rows (kept per ledger state)."""
+    when = pl.col("date").is_between(dt.date(first, 1, 1), dt.date(last, 12, 31)) & (pl.col("kind") != "earnings")
+    version = ledger.data_version()
+    for k, v in _RULES.items():
+        if k[0] == version:
+            return v.events(person).filter(when)
+    key = (version, first, last)
+    by_person = _YEARS.get(key)
+    if by_person is None:
+        df = sort_rows("events", ledger._read("events", when))
+        by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
+        if len(_YEARS) > 4:
+            _YEARS.clear()
+        _YEARS[key] = by_person
+    got = by_person.get(person)
+    if got is None:
+        return pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
+    return got
+
+
 def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date | None, int | None]:
     """The earliest date of the person's event rows up to `through`, and the smallest `for_year` of them
     (None when there is none)."""
@@ -140,3 +175,83 @@ def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date 
         return None, None
     fy = df["for_year"].min()
     return df["date"].min(), (None if fy is None else int(fy))  # type: ignore[return-value, arg-type]
+
+
+# ------------------------------------------------------------------ results kept between commands
+
+CACHE_DIR = ".mbr-cache"   # in the book folder
+NO_CACHE_ENV = "MBR_NO_CACHE"  # set (to anything but "" or "0") to neither read nor write kept results
+_KEPT_VERSION = 1
+_CONTENT: dict[tuple[object, ...], str | None] = {}
+_CODE: list[str] = []
+
+
+def _code_digest() -> str:
+    """The program's own identity: every source file of the package, Python's and Polars' versions."""
+    if not _CODE:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256(f"{_KEPT_VERSION} {sys.version} {pl.__version__}".encode())
+        for path in sorted(root.rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
+def content_digest(ledger: Ledger) -> str | None:
+    """A digest of the ledger's event rows: every segment's bytes, in order, with its file's path and
+    SHA-256 (None when the ledger cannot be read that way). Kept per ledger state."""
+    version = ledger.data_version()
+    if version not in _CONTENT:
+        h = hashlib.sha256(f"schema {ledger.schema_version()}".encode())
+        try:
+            for path, sha, data in ledger.conn.execute(
+                    "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                    "WHERE s.table_name = 'events' ORDER BY s.id"):
+                h.update(f"\0{len(path)}:{path}\0{sha}\0{len(data)}\0".encode())
+                h.update(data)
+            got: str | None = h.hexdigest()
+        except sqlite3.Error:
+            got = None
+        if len(_CONTENT) > 8:
+            _CONTENT.clear()
+        _CONTENT[version] = got
+    return _CONTENT[version]
+
+
+def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], T],
+         to_data: Callable[[T], Any], from_data: Callable[[Any], T]) -> T:
+    """`make()`, a result computed from the ledger's event rows and `inputs` only (str, int, tuples: their
+    repr is part of the key), kept between commands in the book's `.mbr-cache` folder as JSON
+    (`to_data` / `from_data`: the result as plain data and back).
+
+    The key is a digest of the ledger's event rows, of the program's source and of `inputs`: a kept
+    result is only ever used for exactly the rows and the code that made it. Anything amiss (no
+    folder, a damaged file, a read-only book) means computing it again."""
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return make()
+    content = content_digest(ledger)
+    if content is None:
+        return make()
+    key = hashlib.sha256(repr((_code_digest(), content, name, inputs)).encode()).hexdigest()
+    folder = ledger.book / CACHE_DIR
+    path = folder / f"{name}-{content[:12]}-{key[:32]}.json"
+    try:
+        data = json.loads(path.read_bytes())
+        if data["key"] == key:
+            return from_data(data["value"])
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged or foreign file: compute again
+        pass
+    value = make()
+    try:
+        folder.mkdir(exist_ok=True)
+        for old in folder.glob(f"{name}-*.json"):
+            if not old.name.startswith(f"{name}-{content[:12]}-"):
+                old.unlink(missing_ok=True)  # made from other rows: never used again
+        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value

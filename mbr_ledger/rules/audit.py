@@ -1238,7 +1238,7 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
                     with_lots: bool = True) -> AuditData:
     """The frames and limits one person's audit reads (the only ledger access of the audit), and the
     after-tax lots of `rules.lots` (`with_lots`)."""
-    from ..ledger.queries import rules_rows
+    from ..ledger.queries import year_events
 
     limits = limits_for(year)
     try:
@@ -1247,10 +1247,6 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
         prior = None
     pay = ledger.frame("payroll", person=person,
                        filter=pl.col("pay_date").is_between(dt.date(year - 1, 1, 1), dt.date(year, 12, 31)))
-    # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
-    # (the bulk of a ledger) are left out. One read of the ledger serves this and the lots engine.
-    events = rules_rows(ledger, [i.id for i in profile.iras]).events(person).filter(
-        pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)) & (pl.col("kind") != "earnings"))
     w2 = ledger.frame("w2", person=person, filter=pl.col("tax_year").is_between(year - 1, year))
     lots = None
     backdoor: Any = None
@@ -1264,6 +1260,10 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
                 backdoor = backdoor_details(profile, ledger, year, person)
             except MbrError as exc:
                 backdoor = str(exc)
+    # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
+    # (the bulk of a ledger) are left out. Read after the lots: the rows the lots engine read (when it
+    # computed anything) hold these too.
+    events = year_events(ledger, person, year - 1, year + 1)
     return AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
                      lots=lots, backdoor=backdoor)
 

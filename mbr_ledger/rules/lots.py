@@ -297,17 +297,41 @@ def _roth_earnings(ledger: Ledger, person: str, plan: str, day: str) -> int:
 
 def ira_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date) -> list[_Row]:
     """The rows of the person's IRAs up to `through` (the end of a year)."""
-    _, rows = _person_rows(profile, ledger, person, dt.date(through.year, 12, 31))
-    return rows
+    from ..ledger.queries import kept
+
+    dec31 = dt.date(through.year, 12, 31)
+    key = (_version(ledger), person, dec31, repr(profile.iras_of(person)))
+    got = _IRA_CACHE.get(key)
+    if got is None:
+        got = kept(ledger, "ira", key[1:], lambda: _ira_tuples(profile, ledger, person, dec31),
+                   lambda rows: rows, lambda data: [tuple(t) for t in data])
+        if len(_IRA_CACHE) > 64:
+            _IRA_CACHE.clear()
+        _IRA_CACHE[key] = got
+    return [_row(t) for t in got]
+
+
+_IRA_CACHE: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+
+
+def _ira_tuples(profile: Profile, ledger: Ledger, person: str, through: dt.date) -> list[tuple[Any, ...]]:
+    everyone = _all_rows(profile, ledger)
+    rows = everyone.get(person, ({}, []))[1]
+    return rows[:bisect.bisect_right(rows, through.isoformat(), key=_day)]
 
 
 def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int | None:
     """The first tax year the ledger holds for `person` (a contribution's `for_year` counts)."""
-    from ..ledger.queries import first_dates
+    from ..ledger.queries import kept
 
-    first, for_year = first_dates(ledger, person, through)
-    years = [y for y in (first.year if first is not None else None, for_year) if y is not None]
-    return min(years) if years else None
+    def make() -> int | None:
+        from ..ledger.queries import first_dates
+
+        first, for_year = first_dates(ledger, person, through)
+        years = [y for y in (first.year if first is not None else None, for_year) if y is not None]
+        return min(years) if years else None
+
+    return kept(ledger, "first", (person, through), make, lambda y: y, lambda y: None if y is None else int(y))
 
 
 # ------------------------------------------------------------------ after-tax history: the data
@@ -654,10 +678,14 @@ def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_yea
         profile.person(person)
     except KeyError:
         raise MbrError(f"unknown person {person!r} (persons in mbr.toml: {', '.join(profile.person_ids())})") from None
-    key = (_version(ledger), repr(profile.plans_of(person)), repr(profile.iras_of(person)), person, through_year)
+    inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
+    key = (_version(ledger), *inputs)
     if key in _CACHE:
         return _CACHE[key]
-    out = _after_tax_history(profile, ledger, person, through_year)
+    from ..ledger.queries import kept
+
+    out = kept(ledger, "lots", inputs, lambda: _after_tax_history(profile, ledger, person, through_year),
+               history_to_data, history_from_data)
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = out
@@ -778,6 +806,96 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
     for lot in at.open:
         lot.converted_on = None
     return hist
+
+
+# ------------------------------------------------------------------ after-tax history as plain data
+# `history_to_data` / `history_from_data`: an `AfterTaxHistory` as lists of str, int and None (JSON),
+# and back, equal field by field (Decimals keep their exponent, notes their year).
+
+
+def _opt_dec(v: Decimal | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _opt_day(v: dt.date | None) -> str | None:
+    return None if v is None else v.isoformat()
+
+
+class _Memo(dict[Any, Any]):
+    """`memo[x]` is `make(x)`, made once per distinct `x` (for immutable values: Decimal, date, Note)."""
+
+    def __init__(self, make: Callable[[Any], Any]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
+class _Notes:
+    """Notes as indexes into one table of distinct notes ([text, year] for a `Note`, text for a str)."""
+
+    def __init__(self) -> None:
+        self.table: list[Any] = []
+        self.index: dict[tuple[str, bool, int | None], int] = {}
+
+    def __call__(self, notes: list[str]) -> list[int]:
+        out = []
+        for n in notes:
+            k = (str(n), isinstance(n, Note), getattr(n, "year", None))
+            i = self.index.get(k)
+            if i is None:
+                i = self.index[k] = len(self.table)
+                self.table.append([k[0], k[2]] if k[1] else k[0])
+            out.append(i)
+        return out
+
+
+def _move_data(m: Move, notes: _Notes) -> list[Any]:
+    return [m.plan, m.person, m.date.isoformat(), m.kind, m.source, m.destination, str(m.amount), str(m.basis),
+            str(m.earnings), str(m.taxable), m.refs, m.landing, m.split_group, str(m.computed_basis),
+            str(m.computed_taxable), _opt_dec(m.stated_basis), _opt_dec(m.stated_taxable), notes(m.notes)]
+
+
+def history_to_data(h: AfterTaxHistory) -> list[Any]:
+    notes = _Notes()
+    plans = []
+    for ph in h.plans.values():
+        lots = [[lot.plan, lot.contributed_on.isoformat(), str(lot.amount), lot.ref, _opt_day(lot.converted_on),
+                 str(lot.earnings), lot.conversion_ref, lot.destination, str(lot.remaining),
+                 [[i, str(b)] for i, b in lot.taken]] for lot in ph.lots]
+        plans.append([ph.plan, lots, [_move_data(m, notes) for m in ph.moves],
+                      [[y, ye.year, str(ye.basis), str(ye.earnings), ye.open_lots] for y, ye in ph.year_end.items()],
+                      [[y, str(v)] for y, v in ph.contributed.items()], [[y, str(v)] for y, v in ph.earned.items()],
+                      notes(ph.notes)])
+    other = [_move_data(m, notes) for m in h.other_moves]
+    return [h.person, h.through_year, plans, other, notes(h.notes), notes.table]
+
+
+def history_from_data(d: list[Any]) -> AfterTaxHistory:
+    dec = _Memo(lambda s: None if s is None else Decimal(s))
+    day = _Memo(lambda s: None if s is None else dt.date.fromisoformat(s))
+    table = [Note(n[0], n[1]) if isinstance(n, list) else n for n in d[5]]
+
+    def move(m: list[Any]) -> Move:
+        return Move(m[0], m[1], day[m[2]], m[3], m[4], m[5], dec[m[6]], dec[m[7]], dec[m[8]], dec[m[9]], m[10],
+                    m[11], m[12], dec[m[13]], dec[m[14]], dec[m[15]], dec[m[16]], [table[i] for i in m[17]])
+
+    out = AfterTaxHistory(person=d[0], through_year=d[1])
+    for p in d[2]:
+        ph = PlanHistory(plan=p[0])
+        ph.lots = [Lot(x[0], day[x[1]], dec[x[2]], x[3], day[x[4]], dec[x[5]], x[6], x[7], dec[x[8]],
+                       [(i, dec[b]) for i, b in x[9]]) for x in p[1]]
+        ph.moves = [move(m) for m in p[2]]
+        ph.year_end = {y: YearEnd(a, dec[b], dec[e], n) for y, a, b, e, n in p[3]}
+        ph.contributed = {y: dec[v] for y, v in p[4]}
+        ph.earned = {y: dec[v] for y, v in p[5]}
+        ph.notes = [table[i] for i in p[6]]
+        out.plans[ph.plan] = ph
+    out.other_moves = [move(m) for m in d[3]]
+    out.notes = [table[i] for i in d[4]]
+    return out
 
 
 # ------------------------------------------------------------------ lots worksheet
