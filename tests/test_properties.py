@@ -361,6 +361,25 @@ def test_checked_columns_stripped_only_on_a_problem_give_the_same_rows(
     assert pl.concat(got[0]).equals(pl.concat(want[0]))
 
 
+@settings(SETTINGS, max_examples=60)
+@given(rows=st.one_of(activity_rows(), padded_rows()))
+def test_the_one_pass_batch_equals_the_step_by_step_batch(tmp_path: Path, rows: list[str]) -> None:
+    """A block without problems is parsed, checked and normalised in one Polars query; it gives
+    exactly the frame of the step-by-step path, and it declines every block that path finds a
+    problem in."""
+    ctx = ImportContext(_profile(tmp_path))
+    f = _write(tmp_path, "one.csv", rows)
+    reader = CsvFile(f)
+    for block in reader.blocks():
+        step = ACTIVITY._batch(f, ctx, block.frame, block.problems)
+        one = ACTIVITY._one_pass(f, ctx, block.frame)
+        if step.problems:
+            assert one is None
+        else:
+            assert one is not None
+            assert one.tables["events"].equals(step.tables["events"])
+
+
 # ---------------------------------------------------------------- the audit
 
 def _shuffled_copy(src: Path, dst: Path, rng: random.Random) -> Path:

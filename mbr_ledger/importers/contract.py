@@ -11,8 +11,8 @@ import polars as pl
 from ..core.errors import InputProblem, MbrError
 from ..ledger.schema import TABLES
 from .base import Extracted, ImportContext, Sniff
-from .tabular import Col, CsvFile, check_columns, parse_frame
-from .validate import VALIDATORS
+from .tabular import Col, CsvFile, check_columns, parse_exprs, parse_frame
+from .validate import VALIDATORS, check_plan, collect_problems
 
 
 @dataclass
@@ -62,14 +62,41 @@ class ContractCsv:
             raise
         rows = 0
         for block in f.blocks():
-            got = self._batch(path, ctx, block.frame, block.problems)
-            if got.problems and block.partial:
-                block = block.complete()
+            got = None if block.problems else self._one_pass(path, ctx, block.frame)
+            if got is None:
                 got = self._batch(path, ctx, block.frame, block.problems)
+                if got.problems and block.partial:
+                    block = block.complete()
+                    got = self._batch(path, ctx, block.frame, block.problems)
             rows += block.frame.height + len(block.problems)
             yield got
         if rows == 0:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
+
+    def _one_pass(self, path: Path, ctx: ImportContext, raw: pl.DataFrame) -> Extracted | None:
+        """The batch parsed, checked and normalised in one Polars query, as `_batch` would give it,
+        when none of its rows has a problem; None when one has (`_batch` then finds and words them)."""
+        plan = check_plan(self.table, ctx.profile)
+        exprs, parse_bad = parse_exprs(raw, self.cols)
+        parsed = [(pl.col(f"parsed::{c.name}").fill_null(False) if c.kind == "flag" else pl.col(f"parsed::{c.name}"))
+                  .alias(c.target or c.name) for c in self.cols]
+        scopes = [scope.fill_null(False).alias(f"_scope{i}") for i, (scope, _) in enumerate(plan.scoped)]
+        lf = raw.lazy().with_columns(exprs).select(*parsed, "source_line", parse_bad.alias("_parse_bad"))
+        if plan.prepare:
+            lf = lf.with_columns(*plan.prepare)
+        df = lf.with_columns(plan.bad().alias("_check_bad"), *scopes).collect()
+        flags = df.select(pl.col("_parse_bad", "_check_bad", *[f"_scope{i}" for i in range(len(scopes))]).any()).row(0)
+        if flags[0] or flags[1]:
+            return None
+        for (_, checks), (i, present) in zip(plan.scoped, enumerate(flags[2:]), strict=True):
+            if present and collect_problems(df.filter(pl.col(f"_scope{i}")), list(checks), path):
+                return None
+        df = df.drop("_parse_bad", "_check_bad", *plan.helpers, *[f"_scope{i}" for i in range(len(scopes))])
+        t = TABLES[self.table]
+        frame = df.lazy().with_columns(*plan.finish).select(
+            [pl.col(c).cast(ty) if c in df.columns else pl.lit(None, dtype=ty).alias(c) for c, ty in t.columns.items()]
+            + [pl.col("source_line")]).collect()
+        return Extracted(self.name, {self.table: frame}, [])
 
     def _batch(self, path: Path, ctx: ImportContext, raw: pl.DataFrame, problems: list[InputProblem]) -> Extracted:
         parsed, more = parse_frame(raw, self.cols, path)

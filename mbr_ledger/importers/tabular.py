@@ -474,41 +474,49 @@ def _plain_date_expr(col: str) -> pl.Expr:
     return pl.col(col).str.to_date("%Y-%m-%d", strict=False).alias(col)
 
 
-def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
-    """Parse every column by its `Col`; columns absent from the file come out as nulls."""
+def parse_exprs(df: pl.DataFrame, cols: list[Col]) -> tuple[list[pl.Expr], pl.Expr]:
+    """How `parse_frame` reads `df`: one expression per `Col` (named `parsed::NAME`; columns absent
+    from the file come out as nulls) and the expression, over the raw columns and the parsed ones,
+    that is true on a row with a problem."""
     exprs: list[pl.Expr] = []
     plain = _plain_columns(df, cols)
     for c in cols:
         if c.name not in df.columns:
             dtype = {"money": pl.Int64, "date": pl.Date, "int": pl.Int64, "flag": pl.Boolean}.get(c.kind, pl.String)
-            exprs.append(pl.lit(None, dtype=dtype).alias(c.name))
+            e = pl.lit(None, dtype=dtype)
         elif c.kind == "money":
-            exprs.append(_plain_money_expr(c.name) if c.name in plain else money_expr(c.name))
+            e = _plain_money_expr(c.name) if c.name in plain else money_expr(c.name)
         elif c.kind == "date":
-            exprs.append(_plain_date_expr(c.name) if c.name in plain else date_expr(c.name))
+            e = _plain_date_expr(c.name) if c.name in plain else date_expr(c.name)
         elif c.kind == "int":
-            exprs.append(pl.col(c.name).str.strip_chars().cast(pl.Int64, strict=False).alias(c.name))
+            e = pl.col(c.name).str.strip_chars().cast(pl.Int64, strict=False)
         elif c.kind == "choice":
-            exprs.append(pl.when(pl.col(c.name).is_in(list(c.choices))).then(pl.col(c.name))
-                         .otherwise(None).alias(c.name))
+            e = pl.when(pl.col(c.name).is_in(list(c.choices))).then(pl.col(c.name)).otherwise(None)
         elif c.kind == "flag":
-            exprs.append(pl.when(pl.col(c.name).is_in(list(FLAG_TRUE))).then(True)
-                         .when(pl.col(c.name).is_in(list(FLAG_FALSE))).then(False)
-                         .otherwise(None).alias(c.name))
+            e = (pl.when(pl.col(c.name).is_in(list(FLAG_TRUE))).then(True)
+                 .when(pl.col(c.name).is_in(list(FLAG_FALSE))).then(False).otherwise(None))
         else:
-            exprs.append(pl.when(pl.col(c.name) == "").then(None).otherwise(pl.col(c.name)).alias(c.name))
-    present = [c for c in cols if c.name in df.columns]
+            e = pl.when(pl.col(c.name) == "").then(None).otherwise(pl.col(c.name))
+        exprs.append(e.alias(f"parsed::{c.name}"))
     bad = pl.lit(False)
-    for c in present:
+    for c in cols:
+        if c.name not in df.columns:
+            continue
         empty = pl.col(c.name) == ""
         failed = pl.col(f"parsed::{c.name}").is_null() & ~empty if c.kind != "text" else pl.lit(False)
         if c.required and not c.allow_empty:
             failed = failed | empty
         bad = bad | failed
+    return exprs, bad
+
+
+def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    """Parse every column by its `Col`; columns absent from the file come out as nulls."""
+    exprs, bad = parse_exprs(df, cols)
+    present = [c for c in cols if c.name in df.columns]
     # The parsed columns, then whether any row has a problem; only then are the bad rows looked at
     # one by one.
-    both = df.select([e.alias(f"parsed::{c.name}") for e, c in zip(exprs, cols, strict=True)]
-                     + [pl.col(c.name) for c in present] + [pl.col("source_line")])
+    both = df.select(exprs + [pl.col(c.name) for c in present] + [pl.col("source_line")])
     out = both.select([pl.col(f"parsed::{c.name}").alias(c.name) for c in cols] + [pl.col("source_line")])
     problems: list[InputProblem] = []
     if both.select(bad.any()).item():

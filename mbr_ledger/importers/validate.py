@@ -6,6 +6,7 @@ is the frame normalised (signs of money leaving an account) and the list of prob
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -15,8 +16,10 @@ from ..ledger.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS
 from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
 from .tabular import MAX_PROBLEMS
 
+Check = tuple[pl.Expr, str, str]  # (bad-row expression, column, message template)
 
-def _collect(df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]], path: Path) -> list[InputProblem]:
+
+def collect_problems(df: pl.DataFrame, checks: list[Check], path: Path) -> list[InputProblem]:
     """Each check is (bad-row expression, column, message template with {value})."""
     problems: list[InputProblem] = []
     if df.is_empty():
@@ -60,14 +63,39 @@ def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> 
     ]
 
 
-def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+@dataclass(frozen=True)
+class CheckPlan:
+    """How one table is checked: helper columns added first (`prepare`, dropped after), checks on
+    every row (`general`), checks on the rows a scope selects (`scoped`, so that checks which only
+    concern a few rows look at those only), and the normalising of the checked rows (`finish`)."""
+
+    prepare: tuple[pl.Expr, ...]
+    general: tuple[Check, ...]
+    scoped: tuple[tuple[pl.Expr, tuple[Check, ...]], ...]
+    finish: tuple[pl.Expr, ...]
+    helpers: tuple[str, ...]  # the names `prepare` adds
+
+    def bad(self) -> pl.Expr:
+        """True on a row any general check fails (nulls count as passing, as in `collect_problems`)."""
+        return pl.any_horizontal([e.fill_null(False) for e, _, _ in self.general])
+
+    def run(self, df: pl.DataFrame, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+        work = df.with_columns(*self.prepare) if self.prepare else df
+        problems = collect_problems(work, list(self.general), path)
+        if self.scoped:
+            present = work.select([scope.fill_null(False).any() for scope, _ in self.scoped]).row(0)
+            for (scope, checks), any_rows in zip(self.scoped, present, strict=True):
+                if any_rows:
+                    problems += collect_problems(work.filter(scope.fill_null(False)), list(checks), path)
+        problems.sort(key=lambda p: (p.line, p.column or ""))
+        out = work.drop(list(self.helpers)) if self.helpers else work
+        return (out.with_columns(*self.finish) if self.finish else out), problems
+
+
+def _events_plan(profile: Profile) -> CheckPlan:
     _, acct_type = _owner_maps(profile)
     kind, src = pl.col("kind"), pl.col("source").fill_null("")
     typ = pl.col("_typ")
-    # The account's type is looked up once; the checks that only concern some rows (IRA rows, rows
-    # with a for_year, a destination, a basis or a taxable amount) look at those rows only.
-    work = df.with_columns(pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String)
-                           .alias("_typ"))
     general = _person_checks(profile) + _account_checks(profile, "account", "account", plans_only=False) + [
         (~kind.is_in(list(EVENT_KINDS)), "kind", "unknown kind {kind!r} (kinds: " + ", ".join(EVENT_KINDS) + ")"),
         ((typ == "plan") & (kind != "balance") & ~src.is_in(list(PLAN_SOURCES)), "source",
@@ -105,44 +133,73 @@ def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.
         (pl.col("basis") < 0, "basis", "basis cannot be negative"),
         (pl.col("taxable") < 0, "taxable", "taxable cannot be negative"),
     ]
-    scoped = [(None, general), ((typ != "plan") & (typ != ""), ira), (pl.col("for_year").is_not_null(), for_year),
-              (pl.col("destination").is_not_null(), destination),
-              (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), basis)]
-    problems: list[InputProblem] = []
-    for scope, checks in scoped:
-        rows = work if scope is None else work.filter(scope)
-        problems += _collect(rows, checks, path)
-    problems.sort(key=lambda p: (p.line, p.column or ""))
-    out = df.with_columns(
-        pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount")).alias("amount"),
-        pl.when(src == "").then(None).otherwise(src).alias("source"),
+    # The account's type is looked up once; the checks that only concern some rows (IRA rows, rows
+    # with a for_year, a destination, a basis or a taxable amount) look at those rows only.
+    return CheckPlan(
+        prepare=(pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String).alias("_typ"),),
+        general=tuple(general),
+        scoped=(((typ != "plan") & (typ != ""), tuple(ira)), (pl.col("for_year").is_not_null(), tuple(for_year)),
+                (pl.col("destination").is_not_null(), tuple(destination)),
+                (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), tuple(basis))),
+        finish=(pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount"))
+                .alias("amount"),
+                pl.when(src == "").then(None).otherwise(src).alias("source")),
+        helpers=("_typ",),
     )
-    return out, problems
 
 
-def validate_payroll(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+def _payroll_plan(profile: Profile) -> CheckPlan:
     checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True)
     for c in ("plan_compensation", "fica_wages", "pretax_401k", "roth_401k", "after_tax_401k", "employer_match"):
         checks.append((pl.col(c) < 0, c, f"{c} cannot be negative ({{{c}}})"))
-    return df, _collect(df, checks, path)
+    return CheckPlan((), tuple(checks), (), (), ())
 
 
-def validate_1099r(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+def _1099r_plan(profile: Profile) -> CheckPlan:
     checks = _person_checks(profile) + _account_checks(profile, "payer_account", "account", plans_only=False) + [
         (~pl.col("box7").str.contains(r"^[1-9A-HJ-NP-UWY]{1,2}$"), "box7",
          "box 7 distribution code {box7!r} is not a code of Form 1099-R"),
         (pl.col("box2a") > pl.col("box1"), "box2a", "box 2a is larger than box 1"),
         ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
     ]
-    return df.with_columns(pl.col("box7").str.to_uppercase()), _collect(
-        df.with_columns(pl.col("box7").str.to_uppercase()), checks, path)
+    return CheckPlan((pl.col("box7").str.to_uppercase(),), tuple(checks), (), (), ())
 
 
-def validate_w2(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+def _w2_plan(profile: Profile) -> CheckPlan:
     checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True) + [
         ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
     ]
-    return df, _collect(df, checks, path)
+    return CheckPlan((), tuple(checks), (), (), ())
+
+
+_PLANS = {"events": _events_plan, "payroll": _payroll_plan, "form_1099r": _1099r_plan, "w2": _w2_plan}
+_BUILT: dict[tuple[str, int], tuple[Profile, CheckPlan]] = {}
+
+
+def check_plan(table: str, profile: Profile) -> CheckPlan:
+    """The table's checks for this profile, built once per profile object (a file is checked in
+    many batches)."""
+    key = (table, id(profile))
+    got = _BUILT.get(key)
+    if got is None or got[0] is not profile:
+        got = _BUILT[key] = (profile, _PLANS[table](profile))
+    return got[1]
+
+
+def validate_events(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    return check_plan("events", profile).run(df, path)
+
+
+def validate_payroll(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    return check_plan("payroll", profile).run(df, path)
+
+
+def validate_1099r(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    return check_plan("form_1099r", profile).run(df, path)
+
+
+def validate_w2(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+    return check_plan("w2", profile).run(df, path)
 
 
 VALIDATORS = {"events": validate_events, "payroll": validate_payroll, "form_1099r": validate_1099r,
