@@ -135,6 +135,27 @@ def test_block_reader_uses_polars_for_a_plain_file(tmp_path: Path, monkeypatch: 
     assert slow_calls == [2]
 
 
+@SETTINGS
+@given(cents=st.lists(st.one_of(st.integers(-10**17 + 1, 10**17 - 1), st.none()), min_size=1, max_size=30),
+       whole=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_plain_amounts_read_the_same_by_both_parsers(cents: list[int | None], whole: list[bool]) -> None:
+    """`-1234.56`, `7` and empty values: the plain reader gives what the full money reader gives."""
+    values = []
+    for c, w in zip(cents, whole, strict=False):
+        if c is None:
+            values.append("")
+        elif w and c % 100 == 0:
+            values.append(str(c // 100))
+        else:
+            sign = "-" if c < 0 else ""
+            values.append(f"{sign}{abs(c) // 100}.{abs(c) % 100:02d}")
+    df = pl.DataFrame({"a": values})
+    assert tabular._plain_columns(df, [tabular.Col("a", "money")])[0] == {"a"}
+    plain = df.select(tabular._plain_money_expr("a"))["a"].to_list()
+    full = df.select(tabular.money_expr("a"))["a"].to_list()
+    assert plain == full == [None if c is None else c for c in cents]
+
+
 # ---------------------------------------------------------------- importing
 
 ACTIVITY_HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo"
