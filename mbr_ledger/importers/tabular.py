@@ -484,9 +484,9 @@ def parse_exprs(df: pl.DataFrame, cols: list[Col]) -> tuple[list[pl.Expr], pl.Ex
     from the file come out as nulls) and the expression, over the raw columns and the parsed ones,
     that is true on a row with a problem."""
     exprs: list[pl.Expr] = []
-    plain, empty = _plain_columns(df, cols)
+    plain, all_empty = _plain_columns(df, cols)
     for c in cols:
-        if c.name not in df.columns or c.name in empty:
+        if c.name not in df.columns or c.name in all_empty:
             dtype = {"money": pl.Int64, "date": pl.Date, "int": pl.Int64, "flag": pl.Boolean}.get(c.kind, pl.String)
             e = pl.lit(None, dtype=dtype)
         elif c.kind == "money":
