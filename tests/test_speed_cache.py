@@ -83,6 +83,18 @@ def test_every_lots_case_as_data_and_back_is_the_same(case: dict[str, Any], book
     for year in (case["through_year"] - 1, case["through_year"], case["through_year"] + 1):
         h = _after_tax_history(profile, led, "alex", year)
         same_history(history_from_data(json.loads(json.dumps(history_to_data(h)))), h)
+        # The parts the IRA side and Form 1099-R read, and back.
+        im, ym = lots.IraMoves.of(h), lots.YearMoves.of(h)
+        for y in range(year - 2, year + 1):
+            assert im.moves(y) == [m for m in h.moves(year=y, all_sources=True)
+                                   if m.destination in ("roth_ira", "traditional_ira")]
+        for dest in ("roth_ira", "traditional_ira", "cash", "roth_401k"):
+            assert im.moves_to(dest) == (h.moves_to(dest) if dest in ("roth_ira", "traditional_ira") else [])
+        assert ym.items == h.moves(year=year, all_sources=True) and ym.notes == h.all_notes(year)
+        assert lots._ira_moves_back(json.loads(json.dumps(lots._ira_moves_data(im)))) == im
+        back = lots._year_moves_back(json.loads(json.dumps(lots._year_moves_data(ym))))
+        assert back == ym
+        assert [getattr(n, "year", "-") for n in back.notes] == [getattr(n, "year", "-") for n in ym.notes]
 
 
 def test_notes_keep_their_kind() -> None:
@@ -101,7 +113,7 @@ def test_commands_give_the_same_output_with_kept_results(sample_book: Path, monk
     monkeypatch.delenv(queries.NO_CACHE_ENV)
     first = outputs(sample_book)     # computes and keeps
     names = {p.name.split("-")[0] for p in kept_files(sample_book)}
-    assert names == {"lots", "ira", "first"}
+    assert names == {"lots", "ira", "first", "iramoves", "yearmoves"}
     second = outputs(sample_book)    # reads what was kept
     assert first == fresh
     assert second == fresh

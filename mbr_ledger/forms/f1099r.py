@@ -34,12 +34,13 @@ from ..rules.lots import (
     ROTH_401K,
     ROTH_IRA,
     Move,
-    after_tax_history,
     fmt_m,
+    ira_moves,
     ira_year,
     ref_of,
     refs_text,
     under_59_half,
+    year_moves,
 )
 from .f8606 import form_8606_year
 from .model import Grid, Line, Worksheet
@@ -151,10 +152,10 @@ def _explain_move_group(moves: list[Move]) -> str:
 def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> tuple[list[Expected], list[str]]:
     """The Forms 1099-R the person's plans and IRAs should issue for `year`, and notes."""
     p = profile.person(person)
-    hist = after_tax_history(profile, ledger, person, year)
-    notes = hist.all_notes(year)
+    got = year_moves(profile, ledger, person, year)
+    notes = list(got.notes)
     out: list[Expected] = []
-    moves = hist.moves(year=year, all_sources=True)
+    moves = list(got.items)
     groups: dict[tuple[Any, ...], list[Move]] = {}
     for m in moves:
         code = _plan_code(m, p)
@@ -174,7 +175,7 @@ def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> 
             notes.append(f"{label}: box 7 code {code} is best knowledge (by age 59 1/2 on the date; separation "
                          f"from service at 55 or later gives code 2)")
 
-    ira = ira_year(profile, ledger, person, year, hist)
+    ira = ira_year(profile, ledger, person, year, ira_moves(profile, ledger, person, year))
     notes += [n for n in ira.notes if n not in notes]
     roth_ids = {i.id for i in profile.iras_of(person, "roth")}
     buckets: dict[tuple[str, str, str], list[Any]] = {}

@@ -25,15 +25,15 @@ from ..core.money import ZERO, fmt, round_cents
 from ..rules.lots import (
     ROTH_IRA,
     TRADITIONAL_IRA,
-    AfterTaxHistory,
+    IraMoves,
     IraYear,
     Move,
     RothLayer,
-    after_tax_history,
     allocate,
     consume_roth,
     first_year_in_ledger,
     fmt_m,
+    ira_moves,
     ira_rows,
     ira_year,
     ratio_places,
@@ -171,7 +171,7 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     """Form 8606 for every year from the person's first year through `year` (the last item is `year`)."""
     p = profile.person(person)
     head_notes: list[str] = []
-    hist: AfterTaxHistory = after_tax_history(profile, ledger, person, year)
+    hist: IraMoves = ira_moves(profile, ledger, person, year)
     rows = ira_rows(profile, ledger, person, dt.date(year + 1, 12, 31))
     start = _start_year(profile, ledger, person, year, head_notes)
     carry = Carry(traditional_ira_basis=p.prior_ira_basis, roth_contribution_basis=p.prior_roth_contribution_basis)
@@ -184,8 +184,7 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     for y in range(start, year + 1):
         ira = ira_year(profile, ledger, person, y, hist, rows)
         res = _one_year(profile, person, y, ira, carry, first_roth)
-        res.trad_inflows = [m for m in hist.moves(all_sources=True)
-                            if m.destination == TRADITIONAL_IRA and m.year <= y]
+        res.trad_inflows = [m for m in hist.moves_to(TRADITIONAL_IRA) if m.year <= y]
         if y == start:
             res.notes[:0] = head_notes
         carry = res.carry
@@ -193,7 +192,7 @@ def compute_years(profile: Profile, ledger: Ledger, person: str, year: int) -> l
     return out
 
 
-def _first_roth_year(profile: Profile, person: str, rows: list[Any], hist: AfterTaxHistory, start: int,
+def _first_roth_year(profile: Profile, person: str, rows: list[Any], hist: IraMoves, start: int,
                      prior: Decimal) -> int | None:
     """The first tax year with money going into a Roth IRA (the qualified-distribution 5-year clock)."""
     roth_ids = {i.id for i in profile.iras_of(person, "roth")}
@@ -204,7 +203,7 @@ def _first_roth_year(profile: Profile, person: str, rows: list[Any], hist: After
             years.append(r.for_year or r.date.year)
         if r.account in trad_ids and (r.kind == "conversion" or (r.kind == "rollover" and r.destination == ROTH_IRA)):
             years.append(r.date.year)
-    years += [m.year for m in hist.moves(all_sources=True) if m.destination == ROTH_IRA]
+    years += [m.year for m in hist.moves_to(ROTH_IRA)]
     return min(years) if years else None
 
 

@@ -227,6 +227,7 @@ def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[
     The key is a digest of the ledger's event rows, of the program's source and of `inputs`: a kept
     result is only ever used for exactly the rows and the code that made it. Anything amiss (no
     folder, a damaged file, a read-only book) means computing it again."""
+    assert name.isalnum(), name
     if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
         return make()
     content = content_digest(ledger)
@@ -247,7 +248,8 @@ def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[
     try:
         folder.mkdir(exist_ok=True)
         for old in folder.glob(f"{name}-*.json"):
-            if not old.name.startswith(f"{name}-{content[:12]}-"):
+            parts = old.stem.split("-")
+            if len(parts) == 3 and parts[0] == name and parts[1] != content[:12]:
                 old.unlink(missing_ok=True)  # made from other rows: never used again
         tmp = folder / f".{path.name}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":")), encoding="utf-8")

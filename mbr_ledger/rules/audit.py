@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,6 +42,7 @@ CHECK_IDS = ("402g", "415c", "catch_up_roth", "comp_limit", "plan_after_tax_cap"
 
 PAYROLL_SOURCES = {"pretax": "pretax_401k", "roth": "roth_401k", "after_tax": "after_tax_401k",
                    "match": "employer_match", "nonelective": "employer_nonelective"}
+_SOURCE_ORDER = {s: i for i, s in enumerate(PAYROLL_SOURCES)}
 EMPLOYEE_SOURCES = ("pretax", "roth", "after_tax")
 EMPLOYER_SOURCES = ("match", "nonelective")
 IRA_CONTRIBUTION_SOURCES = ("nondeductible", "deductible", "roth")
@@ -185,7 +187,8 @@ def pay_items(payroll_rows: Iterable[dict[str, Any]]) -> list[PayItem]:
             amt = _cents(r.get(col))
             if amt:
                 out.append(PayItem(r["pay_date"], r["plan"], source, amt, r))
-    out.sort(key=lambda p: (p.date, p.plan, list(PAYROLL_SOURCES).index(p.source), p.row["source_line"]))
+    order = _SOURCE_ORDER
+    out.sort(key=lambda p: (p.date, p.plan, order[p.source], p.row["source_line"]))
     return out
 
 
@@ -194,6 +197,9 @@ def deposits_of(event_rows: Iterable[dict[str, Any]], plan_ids: set[str]) -> lis
            if r["kind"] == "contribution" and r["account"] in plan_ids]
     out.sort(key=lambda d: (d.date, d.plan, d.source, d.row["source_file"], d.row["source_line"]))
     return out
+
+
+_window_end = functools.lru_cache(maxsize=4096)(add_business_days)  # the same pay dates come again and again
 
 
 def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: int) -> DepositMatch:
@@ -223,7 +229,7 @@ def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: i
 
     rest: list[PayItem] = []
     for item in items:
-        end = add_business_days(item.date, window_days)
+        end = _window_end(item.date, window_days)
         found = find(item, item.date, end, True)
         if found is None:
             rest.append(item)
@@ -232,7 +238,7 @@ def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: i
             res.matched.append((item, deposits[found]))
     still: list[PayItem] = []
     for item in rest:
-        end = add_business_days(item.date, window_days)
+        end = _window_end(item.date, window_days)
         found = find(item, end + dt.timedelta(days=1), end + dt.timedelta(days=LATE_DEPOSIT_DAYS), True)
         if found is not None:
             used.add(found)
@@ -301,12 +307,8 @@ def plan_years(data: AuditData, year: int | None = None) -> dict[str, PlanYear]:
     if key in data._cache:
         return data._cache[key]  # type: ignore[no-any-return]
     pay = [r for r in data.payroll_rows if _in_year(r["pay_date"], year)]
-    evs = data.contribution_rows
     out: dict[str, PlanYear] = {}
-    window = data.profile.audit.deposit_window_days
-    all_items = pay_items(data.payroll_rows)
-    all_deps = deposits_of(evs, {p.id for p in data.plans})
-    matching = match_deposits(all_items, all_deps, window)
+    all_deps, matching = data.cached("matching", lambda: _matching(data))
     for plan in data.plans:
         prow = [r for r in pay if r["plan"] == plan.id]
         deps = [d for d in all_deps if d.plan == plan.id and _in_year(d.date, year)]
@@ -340,6 +342,12 @@ def plan_years(data: AuditData, year: int | None = None) -> dict[str, PlanYear]:
         out[plan.id] = py
     data._cache[key] = out
     return out
+
+
+def _matching(data: AuditData) -> tuple[list[Deposit], DepositMatch]:
+    """Every deposit to the person's plans, and every payroll deduction paired with them (all years)."""
+    all_deps = deposits_of(data.contribution_rows, {p.id for p in data.plans})
+    return all_deps, match_deposits(pay_items(data.payroll_rows), all_deps, data.profile.audit.deposit_window_days)
 
 
 def _per_pay_date_max(rows: list[dict[str, Any]], col: str, key: Callable[[dict[str, Any]], Any]) -> int:

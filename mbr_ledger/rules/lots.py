@@ -467,27 +467,88 @@ class AfterTaxHistory:
     plans: dict[str, PlanHistory] = field(default_factory=dict)
     other_moves: list[Move] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    _moves: dict[tuple[Any, ...], tuple[tuple[int, int], list[Move]]] = field(
+    _moves: dict[tuple[Any, ...], tuple[tuple[int, int], list[Move], dict[int, list[Move]]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)  # `moves` sorted once per plan
 
     def lots(self, plan: str | None = None) -> list[Lot]:
         return [lot for p in self.plans.values() if plan in (None, p.plan) for lot in p.lots]
 
     def moves(self, plan: str | None = None, year: int | None = None, *, all_sources: bool = False) -> list[Move]:
+        ordered, by_year = self._sorted(plan, all_sources)
+        return list(ordered) if year is None else list(by_year.get(year, ()))
+
+    def moves_to(self, destination: str) -> list[Move]:
+        """`moves(all_sources=True)` that went to `destination`, in that order."""
+        return list(self._sorted(None, True, destination)[0])
+
+    def moves_to_any(self, destinations: tuple[str, ...]) -> list[Move]:
+        """`moves(all_sources=True)` that went to one of `destinations`, in that order."""
+        return [m for m in self._sorted(None, True)[0] if m.destination in destinations]
+
+    def _sorted(self, plan: str | None, all_sources: bool, destination: str | None = None
+                ) -> tuple[list[Move], dict[int, list[Move]]]:
+        """The moves (sorted once per plan and sources, kept while no move is added) and by year."""
         size = (sum(len(p.moves) for p in self.plans.values()), len(self.other_moves))
-        key = (plan, all_sources)
+        key = (plan, all_sources, destination)
         got = self._moves.get(key)
         if got is None or got[0] != size:
-            out = [m for p in self.plans.values() if plan in (None, p.plan) for m in p.moves]
-            if all_sources:
-                out += [m for m in self.other_moves if plan in (None, m.plan)]
-                out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
-            got = self._moves[key] = (size, out)
-        return [m for m in got[1] if year is None or m.year == year]
+            if destination is not None:
+                out = [m for m in self._sorted(plan, all_sources)[0] if m.destination == destination]
+            else:
+                out = [m for p in self.plans.values() if plan in (None, p.plan) for m in p.moves]
+                if all_sources:
+                    out += [m for m in self.other_moves if plan in (None, m.plan)]
+                    out.sort(key=lambda m: (m.date, m.plan, m.source, m.destination))
+            by_year: dict[int, list[Move]] = {}
+            for m in out:
+                by_year.setdefault(m.date.year, []).append(m)
+            got = self._moves[key] = (size, out, by_year)
+        return got[1], got[2]
 
     def all_notes(self, year: int | None = None) -> list[str]:
         """Every warning, or only those about `year` (each note is a `Note`, a str with a `year`)."""
         return notes_of(self.notes + [n for p in self.plans.values() for n in p.notes], year)
+
+
+IRA_DESTINATIONS = (ROTH_IRA, TRADITIONAL_IRA)
+
+
+@dataclass
+class IraMoves:
+    """The moves out of the person's plans (every source) that reached an IRA, in the order of
+    `AfterTaxHistory.moves(all_sources=True)`, through Dec 31 of `through_year`: all the IRA side
+    (`ira_year`, Form 8606) reads of the after-tax history. `ira_moves(...)` gives it."""
+
+    person: str
+    through_year: int
+    items: list[Move] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, hist: AfterTaxHistory) -> IraMoves:
+        return cls(hist.person, hist.through_year, hist.moves_to_any(IRA_DESTINATIONS))
+
+    def moves(self, year: int | None = None) -> list[Move]:
+        return [m for m in self.items if year is None or m.year == year]
+
+    def moves_to(self, destination: str) -> list[Move]:
+        return [m for m in self.items if m.destination == destination]
+
+
+@dataclass
+class YearMoves:
+    """One year of the after-tax history as Form 1099-R reads it: the year's moves out of the plans
+    (every source, in the order of `AfterTaxHistory.moves(all_sources=True)`) and the notes about
+    the year (`all_notes(year)`). `year_moves(...)` gives it."""
+
+    person: str
+    year: int
+    items: list[Move] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, hist: AfterTaxHistory) -> YearMoves:
+        return cls(hist.person, hist.through_year, hist.moves(year=hist.through_year, all_sources=True),
+                   hist.all_notes(hist.through_year))
 
 
 # ------------------------------------------------------------------ after-tax history: the engine
@@ -670,14 +731,18 @@ def fmt_m(v: Decimal) -> str:
 _CACHE: dict[tuple[Any, ...], AfterTaxHistory] = {}
 
 
-def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
-    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
-
-    The result is shared (cached per ledger state, profile, person and year): read it, do not change it."""
+def _known(profile: Profile, person: str) -> None:
     try:
         profile.person(person)
     except KeyError:
         raise MbrError(f"unknown person {person!r} (persons in mbr.toml: {', '.join(profile.person_ids())})") from None
+
+
+def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
+    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
+
+    The result is shared (cached per ledger state, profile, person and year): read it, do not change it."""
+    _known(profile, person)
     inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
     key = (_version(ledger), *inputs)
     if key in _CACHE:
@@ -690,6 +755,66 @@ def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_yea
         _CACHE.clear()
     _CACHE[key] = out
     return out
+
+
+_VIEWS: dict[tuple[Any, ...], Any] = {}
+
+
+def ira_moves(profile: Profile, ledger: Ledger, person: str, through_year: int) -> IraMoves:
+    """`IraMoves.of(after_tax_history(...))`, kept between commands on its own (it is small)."""
+    return _view(profile, ledger, person, through_year, "iramoves", IraMoves.of, _ira_moves_data,
+                 _ira_moves_back)
+
+
+def year_moves(profile: Profile, ledger: Ledger, person: str, year: int) -> YearMoves:
+    """`YearMoves.of(after_tax_history(..., year))`, kept between commands on its own (it is small)."""
+    return _view(profile, ledger, person, year, "yearmoves", YearMoves.of, _year_moves_data, _year_moves_back)
+
+
+def _view(profile: Profile, ledger: Ledger, person: str, through_year: int, name: str,
+          derive: Callable[[AfterTaxHistory], Any], to_data: Callable[[Any], Any],
+          from_data: Callable[[Any], Any]) -> Any:
+    """A part of `after_tax_history(...)`: from the history when this process holds it, else kept."""
+    inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
+    key = (_version(ledger), name, *inputs)
+    got = _VIEWS.get(key)
+    if got is None:
+        full = _CACHE.get((_version(ledger), *inputs))
+        if full is not None:
+            got = derive(full)
+        else:
+            from ..ledger.queries import kept
+
+            _known(profile, person)
+            got = kept(ledger, name, inputs,
+                       lambda: derive(after_tax_history(profile, ledger, person, through_year)), to_data, from_data)
+        if len(_VIEWS) > 64:
+            _VIEWS.clear()
+        _VIEWS[key] = got
+    return got
+
+
+def _ira_moves_data(v: IraMoves) -> list[Any]:
+    notes = _Notes()
+    items = [_move_data(m, notes) for m in v.items]
+    return [v.person, v.through_year, items, notes.table]
+
+
+def _ira_moves_back(d: list[Any]) -> IraMoves:
+    move = _MoveReader(d[3])
+    return IraMoves(d[0], d[1], [move(m) for m in d[2]])
+
+
+def _year_moves_data(v: YearMoves) -> list[Any]:
+    notes = _Notes()
+    items = [_move_data(m, notes) for m in v.items]
+    return [v.person, v.year, items, notes(v.notes), notes.table]
+
+
+def _year_moves_back(d: list[Any]) -> YearMoves:
+    move = _MoveReader(d[4])
+    table = move.table
+    return YearMoves(d[0], d[1], [move(m) for m in d[2]], [table[i] for i in d[3]])
 
 
 def _after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
@@ -873,15 +998,23 @@ def history_to_data(h: AfterTaxHistory) -> list[Any]:
     return [h.person, h.through_year, plans, other, notes(h.notes), notes.table]
 
 
-def history_from_data(d: list[Any]) -> AfterTaxHistory:
-    dec = _Memo(lambda s: None if s is None else Decimal(s))
-    day = _Memo(lambda s: None if s is None else dt.date.fromisoformat(s))
-    table = [Note(n[0], n[1]) if isinstance(n, list) else n for n in d[5]]
+class _MoveReader:
+    """Moves back from `_move_data`, with one Decimal, date and Note per distinct text."""
 
-    def move(m: list[Any]) -> Move:
+    def __init__(self, table: list[Any]):
+        self.dec = _Memo(lambda s: None if s is None else Decimal(s))
+        self.day = _Memo(lambda s: None if s is None else dt.date.fromisoformat(s))
+        self.table = [Note(n[0], n[1]) if isinstance(n, list) else n for n in table]
+
+    def __call__(self, m: list[Any]) -> Move:
+        dec, day, table = self.dec, self.day, self.table
         return Move(m[0], m[1], day[m[2]], m[3], m[4], m[5], dec[m[6]], dec[m[7]], dec[m[8]], dec[m[9]], m[10],
                     m[11], m[12], dec[m[13]], dec[m[14]], dec[m[15]], dec[m[16]], [table[i] for i in m[17]])
 
+
+def history_from_data(d: list[Any]) -> AfterTaxHistory:
+    move = _MoveReader(d[5])
+    dec, day, table = move.dec, move.day, move.table
     out = AfterTaxHistory(person=d[0], through_year=d[1])
     for p in d[2]:
         ph = PlanHistory(plan=p[0])
@@ -1009,12 +1142,18 @@ def _sum(items: list[IraEvent]) -> Decimal:
 
 
 def ira_year(profile: Profile, ledger: Ledger, person: str, year: int,
-             history: AfterTaxHistory | None = None, rows: list[_Row] | None = None) -> IraYear:
+             history: AfterTaxHistory | IraMoves | None = None, rows: list[_Row] | None = None) -> IraYear:
     """Collect `year`'s IRA facts of `person`: contributions by the tax year they are for (so rows of
     Jan 1-Apr 15 of the next year count), distributions, conversions, plan money landing in IRAs,
     and each traditional IRA's Dec 31 value (from its `balance` row, else estimated, with a warning
-    naming the account)."""
-    hist = history or after_tax_history(profile, ledger, person, year)
+    naming the account). `history`: the after-tax history (or its `IraMoves`), by default through
+    `year`."""
+    if history is None:
+        hist = ira_moves(profile, ledger, person, year)
+    elif isinstance(history, AfterTaxHistory):
+        hist = IraMoves.of(history)
+    else:
+        hist = history
     if rows is None:
         rows = ira_rows(profile, ledger, person, dt.date(year + 1, 12, 31))
     trad_ids = {i.id for i in profile.iras_of(person, *TRADITIONAL_TYPES)}
@@ -1048,17 +1187,17 @@ def ira_year(profile: Profile, ledger: Ledger, person: str, year: int,
                                  f"conversion on Form 8606; make sure it reached the other IRA within 60 days")
         elif r.account in roth_ids and r.kind == "distribution":
             out.roth_distributions.append(ev)
-    out.rollovers_in = [m for m in hist.moves(year=year, all_sources=True) if m.destination in (ROTH_IRA, TRADITIONAL_IRA)]
+    out.rollovers_in = hist.moves(year)
     out.dec31 = _dec31_values(profile, person, year, rows, hist, out.notes)
     return out
 
 
-def _dec31_values(profile: Profile, person: str, year: int, rows: list[_Row], hist: AfterTaxHistory,
+def _dec31_values(profile: Profile, person: str, year: int, rows: list[_Row], hist: IraMoves,
                   notes: list[str]) -> list[Dec31Value]:
     dec31 = dt.date(year, 12, 31)
     trad = profile.iras_of(person, *TRADITIONAL_TYPES)
     values = []
-    landed = [m for m in hist.moves(all_sources=True) if m.destination == TRADITIONAL_IRA and m.date <= dec31]
+    landed = [m for m in hist.moves_to(TRADITIONAL_IRA) if m.date <= dec31]
     first_trad = profile.iras_of(person, "traditional")
     unplaced = [m for m in landed if m.landing is None]
     for ira in trad:
