@@ -95,6 +95,17 @@ def test_every_lots_case_as_data_and_back_is_the_same(case: dict[str, Any], book
         back = lots._year_moves_back(json.loads(json.dumps(lots._year_moves_data(ym))))
         assert back == ym
         assert [getattr(n, "year", "-") for n in back.notes] == [getattr(n, "year", "-") for n in ym.notes]
+        view = lots._audit_view(h)
+        for pid, ph in h.plans.items():
+            v = view[pid]
+            assert v.unconverted == ph.unconverted(year) and v.contributed == ph.contributed.get(year)
+            assert v.moved == [m for m in ph.moves if m.date.year == year]
+            assert v.open_lots == [lot for lot in ph.lots if lot.contributed_on.year <= year and lot.remaining > 0
+                                   and lot.converted_on is None]
+            assert v.converted == [lot for lot in ph.lots if lot.converted_on and lot.converted_on.year == year]
+            assert v.still_open == [lot for lot in ph.lots if lot.contributed_on.year <= year
+                                    and lot.converted_on is None]
+        assert lots._audit_lots_back(json.loads(json.dumps(lots._audit_lots_data(view)))) == view
 
 
 def test_notes_keep_their_kind() -> None:
@@ -113,7 +124,7 @@ def test_commands_give_the_same_output_with_kept_results(sample_book: Path, monk
     monkeypatch.delenv(queries.NO_CACHE_ENV)
     first = outputs(sample_book)     # computes and keeps
     names = {p.name.split("-")[0] for p in kept_files(sample_book)}
-    assert names == {"lots", "ira", "first", "iramoves", "yearmoves"}
+    assert names == {"lots", "ira", "first", "iramoves", "yearmoves", "auditlots"}
     second = outputs(sample_book)    # reads what was kept
     assert first == fresh
     assert second == fresh

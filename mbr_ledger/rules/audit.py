@@ -59,8 +59,9 @@ class AuditData:
     `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
     `year - 1` through `year + 1`, earnings rows left out (deposits of a December paycheck land in January; IRA
     contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
-    results of `rules.lots.after_tax_history` and `forms.f8606.backdoor_details` (or the error text when
-    Form 8606 cannot be computed), computed by `run_audit`.
+    results of `rules.lots.audit_lots` (the year's view of `rules.lots.after_tax_history`: plan id ->
+    `PlanYearLots`) and `forms.f8606.backdoor_details` (or the error text when Form 8606 cannot be
+    computed), computed by `run_audit`.
     """
 
     profile: Profile
@@ -1010,22 +1011,21 @@ def _rate_text(data: AuditData, earnings: Decimal) -> str:
 def check_after_tax_unconverted(data: AuditData) -> list[Finding]:
     """After-tax money still in the plan at Dec 31 (basis and the earnings it has made): warn, with
     the tax those earnings will cost at the person's marginal rate. Reads the after-tax lots of
-    `rules.lots.after_tax_history`."""
-    hist = data.lots
-    if hist is None:
+    `rules.lots.audit_lots`."""
+    lots = data.lots
+    if lots is None:
         return []
     out = []
     year = data.year
     for plan in data.plans:
-        ph = hist.plans.get(plan.id)
+        ph = lots.get(plan.id)
         if ph is None:
             continue
-        ye = ph.unconverted(year)
-        moved = [m for m in ph.moves if m.year == year]
-        if not (ph.contributed.get(year) or moved or ye.value):
+        ye = ph.unconverted
+        moved = ph.moved
+        if not (ph.contributed or moved or ye.value):
             continue
-        open_lots = [lot for lot in ph.lots if lot.contributed_on.year <= year and lot.remaining > 0
-                     and lot.converted_on is None]
+        open_lots = ph.open_lots
         tax = _tax_at_rate(data, ye.earnings)
         details: dict[str, Any] = {"basis": ye.basis, "earnings": ye.earnings, "open_lots": ye.open_lots,
                                    "tax_on_earnings": tax, "marginal_rate": (str(data.person.marginal_rate)
@@ -1057,19 +1057,19 @@ def check_conversion_lag(data: AuditData) -> list[Finding]:
     """Days from each after-tax contribution to its conversion (lots converted this year) and the
     earnings that built up meanwhile: info, warn when a lot waited longer than the profile's
     `audit.conversion_lag_warn_days` (default 30 calendar days)."""
-    hist = data.lots
-    if hist is None:
+    by_plan = data.lots
+    if by_plan is None:
         return []
     limit_days = data.profile.audit.conversion_lag_warn_days
     out = []
     for plan in data.plans:
-        ph = hist.plans.get(plan.id)
+        ph = by_plan.get(plan.id)
         if ph is None:
             continue
-        lots = [lot for lot in ph.lots if lot.converted_on is not None and lot.converted_on.year == data.year]
+        lots = ph.converted
         if not lots:
             continue
-        still_open = [lot for lot in ph.lots if lot.contributed_on.year <= data.year and lot.converted_on is None]
+        still_open = ph.still_open
         slow = [lot for lot in lots if (lot.days or 0) > limit_days]
         earnings = sum((lot.earnings for lot in lots), Decimal("0.00"))
         days = [lot.days or 0 for lot in lots]
@@ -1260,9 +1260,9 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
     backdoor: Any = None
     if with_lots:
         from ..forms.f8606 import backdoor_details
-        from .lots import after_tax_history
+        from .lots import audit_lots
 
-        lots = after_tax_history(profile, ledger, person, year)
+        lots = audit_lots(profile, ledger, person, year)
         if profile.iras_of(person):
             try:
                 backdoor = backdoor_details(profile, ledger, year, person)

@@ -551,6 +551,37 @@ class YearMoves:
                    hist.all_notes(hist.through_year))
 
 
+@dataclass
+class PlanYearLots:
+    """One plan's after-tax source as the year-end audit reads it (`audit_lots(...)`), from
+    `after_tax_history(..., year).plans[plan]`:
+
+    - `unconverted`: `unconverted(year)`; `contributed`: `contributed.get(year)`; `moved`: the moves of
+      `year`; `open_lots`: lots contributed by `year` with basis left and not converted;
+      `converted`: lots converted in `year`; `still_open`: lots contributed by `year`, not converted.
+    """
+
+    plan: str
+    unconverted: YearEnd
+    contributed: Decimal | None
+    moved: list[Move]
+    open_lots: list[Lot]
+    converted: list[Lot]
+    still_open: list[Lot]
+
+    @classmethod
+    def of(cls, ph: PlanHistory, year: int) -> PlanYearLots:
+        return cls(ph.plan, ph.unconverted(year), ph.contributed.get(year), [m for m in ph.moves if m.year == year],
+                   [lot for lot in ph.lots if lot.contributed_on.year <= year and lot.remaining > 0
+                    and lot.converted_on is None],
+                   [lot for lot in ph.lots if lot.converted_on is not None and lot.converted_on.year == year],
+                   [lot for lot in ph.lots if lot.contributed_on.year <= year and lot.converted_on is None])
+
+
+def _audit_view(hist: AfterTaxHistory) -> dict[str, PlanYearLots]:
+    return {pid: PlanYearLots.of(ph, hist.through_year) for pid, ph in hist.plans.items()}
+
+
 # ------------------------------------------------------------------ after-tax history: the engine
 
 
@@ -794,6 +825,45 @@ def _view(profile: Profile, ledger: Ledger, person: str, through_year: int, name
     return got
 
 
+def audit_lots(profile: Profile, ledger: Ledger, person: str, year: int) -> dict[str, PlanYearLots]:
+    """`PlanYearLots` of each plan of the person for `year`, kept between commands on its own (it is small)."""
+    return _view(profile, ledger, person, year, "auditlots", _audit_view, _audit_lots_data,  # type: ignore[no-any-return]
+                 _audit_lots_back)
+
+
+def _lot_data(lot: Lot) -> list[Any]:
+    return [lot.plan, lot.contributed_on.isoformat(), str(lot.amount), lot.ref, _opt_day(lot.converted_on),
+            str(lot.earnings), lot.conversion_ref, lot.destination, str(lot.remaining),
+            [[i, str(b)] for i, b in lot.taken]]
+
+
+def _lot_back(x: list[Any], dec: _Memo, day: _Memo) -> Lot:
+    return Lot(x[0], day[x[1]], dec[x[2]], x[3], day[x[4]], dec[x[5]], x[6], x[7], dec[x[8]],
+               [(i, dec[b]) for i, b in x[9]])
+
+
+def _audit_lots_data(v: dict[str, PlanYearLots]) -> list[Any]:
+    notes = _Notes()
+    out = []
+    for p in v.values():
+        ye = p.unconverted
+        out.append([p.plan, [ye.year, str(ye.basis), str(ye.earnings), ye.open_lots], _opt_dec(p.contributed),
+                    [_move_data(m, notes) for m in p.moved], [_lot_data(lot) for lot in p.open_lots],
+                    [_lot_data(lot) for lot in p.converted], [_lot_data(lot) for lot in p.still_open]])
+    return [out, notes.table]
+
+
+def _audit_lots_back(d: list[Any]) -> dict[str, PlanYearLots]:
+    move = _MoveReader(d[1])
+    dec, day = move.dec, move.day
+    out = {}
+    for p in d[0]:
+        ye = YearEnd(p[1][0], dec[p[1][1]], dec[p[1][2]], p[1][3])
+        out[p[0]] = PlanYearLots(p[0], ye, dec[p[2]], [move(m) for m in p[3]],
+                                 *[[_lot_back(x, dec, day) for x in lots] for lots in p[4:7]])
+    return out
+
+
 def _ira_moves_data(v: IraMoves) -> list[Any]:
     notes = _Notes()
     items = [_move_data(m, notes) for m in v.items]
@@ -987,9 +1057,7 @@ def history_to_data(h: AfterTaxHistory) -> list[Any]:
     notes = _Notes()
     plans = []
     for ph in h.plans.values():
-        lots = [[lot.plan, lot.contributed_on.isoformat(), str(lot.amount), lot.ref, _opt_day(lot.converted_on),
-                 str(lot.earnings), lot.conversion_ref, lot.destination, str(lot.remaining),
-                 [[i, str(b)] for i, b in lot.taken]] for lot in ph.lots]
+        lots = [_lot_data(lot) for lot in ph.lots]
         plans.append([ph.plan, lots, [_move_data(m, notes) for m in ph.moves],
                       [[y, ye.year, str(ye.basis), str(ye.earnings), ye.open_lots] for y, ye in ph.year_end.items()],
                       [[y, str(v)] for y, v in ph.contributed.items()], [[y, str(v)] for y, v in ph.earned.items()],
@@ -1018,8 +1086,7 @@ def history_from_data(d: list[Any]) -> AfterTaxHistory:
     out = AfterTaxHistory(person=d[0], through_year=d[1])
     for p in d[2]:
         ph = PlanHistory(plan=p[0])
-        ph.lots = [Lot(x[0], day[x[1]], dec[x[2]], x[3], day[x[4]], dec[x[5]], x[6], x[7], dec[x[8]],
-                       [(i, dec[b]) for i, b in x[9]]) for x in p[1]]
+        ph.lots = [_lot_back(x, dec, day) for x in p[1]]
         ph.moves = [move(m) for m in p[2]]
         ph.year_end = {y: YearEnd(a, dec[b], dec[e], n) for y, a, b, e, n in p[3]}
         ph.contributed = {y: dec[v] for y, v in p[4]}
