@@ -86,8 +86,8 @@ class RulesRows:
 
     - `by_person[person]`: a superset of what the rules read, in the ledger's sort order: every row
       but the earnings rows of the plan sources (after-tax earnings are in `earnings` instead; the
-      other sources' are left out except on `ira_accounts`), plus every row with a `for_year` and
-      some rows of each person's first day (`first_dates`). Callers filter it for what they read.
+      other sources' are left out except on `ira_accounts`), plus every row with a `for_year`.
+      Callers filter it for what they read.
     - `earnings`: the after-tax earnings rows (off `ira_accounts`), unsorted, columns `person`,
       `account`, `date`, `amount`, `for_year`.
     """
@@ -96,6 +96,7 @@ class RulesRows:
         self.main = main    # every person's rows of `by_person`, in the ledger's sort order
         self.by_person = by_person
         self.earnings = earnings
+        self.early: pl.DataFrame | None = None  # see `first_dates`
 
     def events(self, person: str) -> pl.DataFrame:
         got = self.by_person.get(person)
@@ -123,10 +124,7 @@ def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None) -> Rul
         kind, src = pl.col("kind"), pl.col("source")
         on_ira = pl.col("account").is_in(list(key[1]))
         bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
-        # Each segment also keeps every person's rows of its first day: a person's first day in the
-        # ledger is the earliest of them.
-        keep = ~bulk | pl.col("for_year").is_not_null() | (pl.col("date") == pl.col("date").min().over("person"))
-        df = ledger._read("events", keep)
+        df = ledger._read("events", ~bulk | pl.col("for_year").is_not_null())
         after_tax = ((kind == "earnings") & (src == "after_tax") & ~on_ira).fill_null(False)
         earnings = df.filter(after_tax).select("person", "account", "date", "amount", "for_year")
         main = sort_rows("events", df.filter(~after_tax))
@@ -165,12 +163,23 @@ def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFr
 
 def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date | None, int | None]:
     """The earliest date of the person's event rows up to `through`, and the smallest `for_year` of them
-    (None when there is none)."""
+    (None when there is none).
+
+    The rows `rules_rows` read hold every `for_year`; the rows they leave out (plan earnings) matter
+    only when dated before the person's first row there: those are read in one more scan of the rows
+    dated before the latest such first day of any person (Parquet statistics skip most segments)."""
     got = rules_rows(ledger)
-    when = pl.col("date") <= through
-    parts = [got.events(person).filter(when).select("date", "for_year"),
-             got.earnings.filter(when & (pl.col("person") == person)).select("date", "for_year")]
-    df = pl.concat(parts)
+    mine = pl.concat([got.events(person).select("date", "for_year"),
+                      got.earnings.filter(pl.col("person") == person).select("date", "for_year")])
+    if mine["date"].min() is None:  # none of the person's rows was read: read them all
+        early = ledger._read("events", pl.col("person") == person)
+    else:
+        if got.early is None:
+            firsts = pl.concat([df.select(pl.col("date").min()) for df in got.by_person.values()]
+                               + [got.earnings.group_by("person").agg(pl.col("date").min()).select("date")])
+            got.early = ledger._read("events", pl.col("date") < firsts["date"].max())
+        early = got.early.filter(pl.col("person") == person)
+    df = pl.concat([mine, early.select("date", "for_year")]).filter(pl.col("date") <= through)
     if not df.height:
         return None, None
     fy = df["for_year"].min()

@@ -148,21 +148,22 @@ def _money(v: int | None) -> Decimal | None:
     return None if v is None else from_cents(int(v))
 
 
-# The columns of the raw event tuples the rules read (the date as ISO text), in this order.
-_COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destination", "for_year", "memo",
-            "source_file", "source_line")
+# The columns of the raw event tuples the rules read, in this order: the date as ISO text, these, and
+# the row's place `file:line`.
+_COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destination", "for_year", "memo")
 
 
 def _tuples(df: Any, *extra: str) -> list[tuple[Any, ...]]:
     """Raw event tuples of a frame of events (already in the ledger's sort order), then the `extra` columns."""
     import polars as pl
 
-    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *_COLUMNS, *extra).rows()  # type: ignore[no-any-return]
+    ref = pl.format("{}:{}", "source_file", "source_line")
+    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *_COLUMNS, ref, *extra).rows()  # type: ignore[no-any-return]
 
 
 def _row(t: tuple[Any, ...]) -> _Row:
     return _Row(dt.date.fromisoformat(t[0]), t[1], t[2], t[3], from_cents(int(t[4])), _money(t[5]), _money(t[6]),
-                t[7], t[8], t[9], f"{t[10]}:{t[11]}")
+                t[7], t[8], t[9], t[10])
 
 
 def event_rows(ledger: Ledger, person: str, through: dt.date, accounts: list[str] | None = None) -> list[_Row]:
@@ -614,6 +615,10 @@ def _earn(pool: _Pool, amount: Decimal) -> None:
     pool.value += amount
     if pool.source != "after_tax":
         return
+    if len(pool.open) == 1 and int(pool.open[0].remaining * 100) > 0:
+        # `allocate` over one weight gives it all: the same cents, as `from_cents` makes them.
+        pool.open[0].earnings += from_cents(int(amount * 100))
+        return
     shares = allocate(amount, [lot.remaining for lot in pool.open])
     if shares is None:
         pool.orphan += amount
@@ -635,11 +640,14 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
     notes: list[str] = []
     total = sum((r.magnitude for r in legs), ZERO)
     refs = [r.ref for r in legs]
-    where = refs_text(refs)
+
+    def where() -> str:
+        return refs_text(refs)
+
     if total > pool.value:
         missing = total - pool.value
         if pool.source == "after_tax" and (pool.value > 0 or pool.basis > 0):
-            notes.append(f"{where}: {fmt_m(total)} leaves the {plan} {pool.source} source, which holds "
+            notes.append(f"{where()}: {fmt_m(total)} leaves the {plan} {pool.source} source, which holds "
                          f"{fmt_m(pool.value)} by the ledger; {fmt_m(missing)} is counted as earnings not "
                          f"booked (add the earnings rows)")
         _earn(pool, missing)
@@ -664,11 +672,11 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         computed[id(r)] = (r.magnitude - e, e)
     trad_total = sum((r.magnitude for r in legs if r.destination == TRADITIONAL_IRA), ZERO)
     if group and trad_total and earnings_total > trad_total:
-        notes.append(f"{where}: split rollover cannot be honoured: the distribution carries "
+        notes.append(f"{where()}: split rollover cannot be honoured: the distribution carries "
                      f"{fmt_m(earnings_total)} of earnings but the traditional IRA leg is only {fmt_m(trad_total)}; "
                      f"{fmt_m(earnings_total - trad_total)} of earnings go with the other legs and are taxable")
     if trad_total > earnings_total and pool.source == "after_tax":
-        notes.append(f"{where}: {fmt_m(trad_total - earnings_total)} of after-tax basis went to a traditional "
+        notes.append(f"{where()}: {fmt_m(trad_total - earnings_total)} of after-tax basis went to a traditional "
                      f"IRA: it becomes traditional IRA basis (Form 8606 line 2) and falls under the IRA "
                      f"pro-rata rule")
 
@@ -710,13 +718,13 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         moves.append(m)
 
     if used_basis > pool.basis:
-        notes.append(f"{where}: the rows state {fmt_m(used_basis)} of basis but the source holds only "
+        notes.append(f"{where()}: the rows state {fmt_m(used_basis)} of basis but the source holds only "
                      f"{fmt_m(pool.basis)}")
         used_basis = pool.basis
     pool.value -= total
     pool.basis -= used_basis
     if pool.value <= 0 and pool.basis > 0 and whole:
-        notes.append(f"{where}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
+        notes.append(f"{where()}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
                      f"left by the stated figures")
 
     if pool.source == "after_tax" and hist is not None:
@@ -805,20 +813,16 @@ def year_moves(profile: Profile, ledger: Ledger, person: str, year: int) -> Year
 def _view(profile: Profile, ledger: Ledger, person: str, through_year: int, name: str,
           derive: Callable[[AfterTaxHistory], Any], to_data: Callable[[Any], Any],
           from_data: Callable[[Any], Any]) -> Any:
-    """A part of `after_tax_history(...)`: from the history when this process holds it, else kept."""
+    """A part of `after_tax_history(...)`, kept between commands on its own."""
     inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
     key = (_version(ledger), name, *inputs)
     got = _VIEWS.get(key)
     if got is None:
-        full = _CACHE.get((_version(ledger), *inputs))
-        if full is not None:
-            got = derive(full)
-        else:
-            from ..ledger.queries import kept
+        from ..ledger.queries import kept
 
-            _known(profile, person)
-            got = kept(ledger, name, inputs,
-                       lambda: derive(after_tax_history(profile, ledger, person, through_year)), to_data, from_data)
+        _known(profile, person)
+        got = kept(ledger, name, inputs,
+                   lambda: derive(after_tax_history(profile, ledger, person, through_year)), to_data, from_data)
         if len(_VIEWS) > 64:
             _VIEWS.clear()
         _VIEWS[key] = got
@@ -946,6 +950,19 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
             if src == "after_tax":
                 earned[year] = earned.get(year, 0) + int(t[4])
             continue
+        if kind == "contribution" and src:
+            pool = pool_of(src)
+            flush(pool)
+            amount = from_cents(int(t[4]))
+            pool.value += amount
+            pool.basis += amount if src in ("after_tax", "roth") else ZERO
+            if src == "after_tax":
+                lot = Lot(plan=plan_id, contributed_on=dt.date.fromisoformat(t[0]), amount=amount, ref=t[10],
+                          remaining=amount)
+                hist.lots.append(lot)
+                pool.open.append(lot)
+                hist.contributed[year] = hist.contributed.get(year, ZERO) + amount
+            continue
         r = _row(t)
         if kind == "balance":
             if src == "after_tax":
@@ -958,15 +975,7 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
             continue
         pool = pool_of(src)
         flush(pool)
-        if kind == "contribution":
-            pool.value += r.amount
-            pool.basis += r.amount if src in ("after_tax", "roth") else ZERO
-            if src == "after_tax":
-                lot = Lot(plan=plan_id, contributed_on=r.date, amount=r.amount, ref=r.ref, remaining=r.amount)
-                hist.lots.append(lot)
-                pool.open.append(lot)
-                hist.contributed[year] = hist.contributed.get(year, ZERO) + r.amount
-        elif kind == "conversion":
+        if kind == "conversion":
             if src == "roth":
                 hist.notes.append(Note(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out", year))
                 continue
