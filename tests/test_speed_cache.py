@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from mbr_ledger.ledger import queries
@@ -43,7 +44,7 @@ def outputs(book: Path, years: tuple[int, ...] = (2025, 2026)) -> list[tuple[int
 
 
 def kept_files(book: Path) -> list[Path]:
-    return sorted((book / queries.CACHE_DIR).glob("*.json"))
+    return sorted(p for p in (book / queries.CACHE_DIR).iterdir() if not p.name.startswith("."))
 
 
 def same_history(a: lots.AfterTaxHistory, b: lots.AfterTaxHistory) -> None:
@@ -124,7 +125,7 @@ def test_commands_give_the_same_output_with_kept_results(sample_book: Path, monk
     monkeypatch.delenv(queries.NO_CACHE_ENV)
     first = outputs(sample_book)     # computes and keeps
     names = {p.name.split("-")[0] for p in kept_files(sample_book)}
-    assert names == {"lots", "ira", "first", "iramoves", "yearmoves", "auditlots"}
+    assert names == {"lots", "ira", "first", "iramoves", "yearmoves", "auditlots", "yearevents"}
     second = outputs(sample_book)    # reads what was kept
     assert first == fresh
     assert second == fresh
@@ -157,7 +158,7 @@ def test_damaged_or_foreign_files_are_computed_again(sample_book: Path) -> None:
                       json.dumps([1, 2])][i % 4], encoding="utf-8")
     assert outputs(sample_book, (2026,)) == good
     # And a wrong value under the right key is not trusted blindly either: it only loads what it wrote.
-    for p in kept_files(sample_book):
+    for p in (sample_book / queries.CACHE_DIR).glob("*.json"):
         data = json.loads(p.read_text(encoding="utf-8"))
         data["value"] = "garbage" if p.name.startswith("lots") else data["value"]
         p.write_text(json.dumps(data), encoding="utf-8")
@@ -209,3 +210,25 @@ def test_ira_rows_and_first_year_kept_equal_computed(sample_book: Path, monkeypa
     assert plain[0] and plain[1] == 2025
     assert got == [plain, plain]
     assert SAMPLE.exists()
+
+
+def test_kept_frames_are_the_same_frames(sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    got = []
+    for _ in range(2):   # computed and kept, then read back
+        queries._YEARS.clear()
+        queries._RULES.clear()
+        led = Ledger.open(sample_book)
+        got.append(queries.year_events(led, "alex", 2025, 2027))
+    assert list((sample_book / queries.CACHE_DIR).glob("yearevents-*.parquet"))
+    monkeypatch.setenv(queries.NO_CACHE_ENV, "1")
+    queries._YEARS.clear()
+    plain = Ledger.open(sample_book).frame("events", person="alex", filter=(pl.col("kind") != "earnings")
+                                           & pl.col("date").is_between(dt.date(2025, 1, 1), dt.date(2027, 12, 31)))
+    assert plain.height > 20
+    for df in got:
+        assert df.equals(plain) and df.schema == plain.schema
+    # An empty frame keeps its columns.
+    led = Ledger.open(sample_book)
+    monkeypatch.delenv(queries.NO_CACHE_ENV)
+    empty = [queries.kept_frame(led, "testempty", (), lambda: plain.clear()) for _ in range(2)]
+    assert all(e.schema == plain.schema and e.height == 0 for e in empty)

@@ -141,16 +141,19 @@ _YEARS: dict[tuple[object, ...], dict[str, pl.DataFrame]] = {}
 def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFrame:
     """The person's event rows dated in years `first` to `last`, earnings rows left out, in the ledger's
     sort order. From the rows `rules_rows` read when it has read them, else in one read of every
-    person's such rows (kept per ledger state)."""
+    person's such rows (kept per ledger state, and between commands: `kept_frame`)."""
     when = pl.col("date").is_between(dt.date(first, 1, 1), dt.date(last, 12, 31)) & (pl.col("kind") != "earnings")
     version = ledger.data_version()
-    for k, v in _RULES.items():
-        if k[0] == version:
-            return v.events(person).filter(when)
     key = (version, first, last)
     by_person = _YEARS.get(key)
     if by_person is None:
-        df = sort_rows("events", ledger._read("events", when))
+        def make() -> pl.DataFrame:
+            for k, v in _RULES.items():
+                if k[0] == version:
+                    return v.main.filter(when)
+            return sort_rows("events", ledger._read("events", when))
+
+        df = kept_frame(ledger, "yearevents", (first, last), make)
         by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
         if len(_YEARS) > 4:
             _YEARS.clear()
@@ -227,6 +230,33 @@ def content_digest(ledger: Ledger) -> str | None:
     return _CONTENT[version]
 
 
+def _kept_path(ledger: Ledger, name: str, inputs: tuple[object, ...], suffix: str) -> tuple[Path, str, str] | None:
+    """Where a kept result lives (None when results are not kept), the full key, the ledger's digest."""
+    assert name.isalnum(), name
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    content = content_digest(ledger)
+    if content is None:
+        return None
+    key = hashlib.sha256(repr((_code_digest(), content, name, inputs)).encode()).hexdigest()
+    return ledger.book / CACHE_DIR / f"{name}-{content[:12]}-{key[:32]}{suffix}", key, content
+
+
+def _keep(path: Path, name: str, content: str, write: Callable[[Path], object]) -> None:
+    """Write a kept result (to a temporary name, then renamed) and drop those made from other rows."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        for old in path.parent.glob(f"{name}-*"):
+            parts = old.name.split(".")[0].split("-")
+            if len(parts) == 3 and parts[0] == name and parts[1] != content[:12]:
+                old.unlink(missing_ok=True)  # made from other rows: never used again
+        tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], T],
          to_data: Callable[[T], Any], from_data: Callable[[Any], T]) -> T:
     """`make()`, a result computed from the ledger's event rows and `inputs` only (str, int, tuples: their
@@ -236,15 +266,10 @@ def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[
     The key is a digest of the ledger's event rows, of the program's source and of `inputs`: a kept
     result is only ever used for exactly the rows and the code that made it. Anything amiss (no
     folder, a damaged file, a read-only book) means computing it again."""
-    assert name.isalnum(), name
-    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+    where = _kept_path(ledger, name, inputs, ".json")
+    if where is None:
         return make()
-    content = content_digest(ledger)
-    if content is None:
-        return make()
-    key = hashlib.sha256(repr((_code_digest(), content, name, inputs)).encode()).hexdigest()
-    folder = ledger.book / CACHE_DIR
-    path = folder / f"{name}-{content[:12]}-{key[:32]}.json"
+    path, key, content = where
     try:
         data = json.loads(path.read_bytes())
         if data["key"] == key:
@@ -254,15 +279,24 @@ def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[
     except Exception:  # noqa: BLE001 - a damaged or foreign file: compute again
         pass
     value = make()
+    text = json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":"))
+    _keep(path, name, content, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return value
+
+
+def kept_frame(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """`kept` for a frame, as Parquet (the same columns, dtypes and rows); the whole key is in the file's name."""
+    where = _kept_path(ledger, name, inputs, ".parquet")
+    if where is None:
+        return make()
+    path, key, content = where
+    path = path.with_name(f"{name}-{content[:12]}-{key}.parquet")
     try:
-        folder.mkdir(exist_ok=True)
-        for old in folder.glob(f"{name}-*.json"):
-            parts = old.stem.split("-")
-            if len(parts) == 3 and parts[0] == name and parts[1] != content[:12]:
-                old.unlink(missing_ok=True)  # made from other rows: never used again
-        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
+        return pl.read_parquet(path)
+    except FileNotFoundError:
         pass
+    except Exception:  # noqa: BLE001 - a damaged file: compute again
+        pass
+    value = make()
+    _keep(path, name, content, lambda tmp: value.write_parquet(tmp))
     return value
