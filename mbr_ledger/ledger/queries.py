@@ -257,19 +257,12 @@ def _keep(path: Path, name: str, content: str, write: Callable[[Path], object]) 
         pass
 
 
-def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], T],
-         to_data: Callable[[T], Any], from_data: Callable[[Any], T]) -> T:
-    """`make()`, a result computed from the ledger's event rows and `inputs` only (str, int, tuples: their
-    repr is part of the key), kept between commands in the book's `.mbr-cache` folder as JSON
-    (`to_data` / `from_data`: the result as plain data and back).
-
-    The key is a digest of the ledger's event rows, of the program's source and of `inputs`: a kept
-    result is only ever used for exactly the rows and the code that made it. Anything amiss (no
-    folder, a damaged file, a read-only book) means computing it again."""
+def kept_get(ledger: Ledger, name: str, inputs: tuple[object, ...], from_data: Callable[[Any], T]) -> T | None:
+    """The kept result of `name` and `inputs` (see `kept`), or None when there is none (or it is not usable)."""
     where = _kept_path(ledger, name, inputs, ".json")
     if where is None:
-        return make()
-    path, key, content = where
+        return None
+    path, key, _ = where
     try:
         data = json.loads(path.read_bytes())
         if data["key"] == key:
@@ -278,9 +271,33 @@ def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[
         pass
     except Exception:  # noqa: BLE001 - a damaged or foreign file: compute again
         pass
-    value = make()
+    return None
+
+
+def kept_put(ledger: Ledger, name: str, inputs: tuple[object, ...], value: T, to_data: Callable[[T], Any]) -> None:
+    """Keep `value`, the result of `name` and `inputs` (see `kept`)."""
+    where = _kept_path(ledger, name, inputs, ".json")
+    if where is None:
+        return
+    path, key, content = where
     text = json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":"))
     _keep(path, name, content, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], T],
+         to_data: Callable[[T], Any], from_data: Callable[[Any], T]) -> T:
+    """`make()`, a result computed from the ledger's event rows and `inputs` only (str, int, tuples: their
+    repr is part of the key), kept between commands in the book's `.mbr-cache` folder as JSON
+    (`to_data` / `from_data`: the result as plain data and back; `from_data` never returns None).
+
+    The key is a digest of the ledger's event rows, of the program's source and of `inputs`: a kept
+    result is only ever used for exactly the rows and the code that made it. Anything amiss (no
+    folder, a damaged file, a read-only book) means computing it again."""
+    got = kept_get(ledger, name, inputs, from_data)
+    if got is not None:
+        return got
+    value = make()
+    kept_put(ledger, name, inputs, value, to_data)
     return value
 
 

@@ -332,7 +332,9 @@ def first_year_in_ledger(ledger: Ledger, person: str, through: dt.date) -> int |
         years = [y for y in (first.year if first is not None else None, for_year) if y is not None]
         return min(years) if years else None
 
-    return kept(ledger, "first", (person, through), make, lambda y: y, lambda y: None if y is None else int(y))
+    got = kept(ledger, "first", (person, through), lambda: (make(),), lambda t: t[0],
+               lambda y: (None if y is None else int(y),))
+    return got[0]
 
 
 # ------------------------------------------------------------------ after-tax history: the data
@@ -780,16 +782,33 @@ def _known(profile: Profile, person: str) -> None:
 def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_year: int) -> AfterTaxHistory:
     """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
 
-    The result is shared (cached per ledger state, profile, person and year): read it, do not change it."""
+    The result is shared (cached per ledger state, profile, person and year, and kept between
+    commands): read it, do not change it."""
+    return _history(profile, ledger, person, through_year, keep=True)
+
+
+def _inputs(profile: Profile, person: str, through_year: int) -> tuple[Any, ...]:
+    """What a person's after-tax history depends on besides the ledger's event rows."""
+    return (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
+
+
+def _history(profile: Profile, ledger: Ledger, person: str, through_year: int, *, keep: bool) -> AfterTaxHistory:
+    """`after_tax_history`; with `keep`, kept between commands (it is large: the parts the commands read,
+    `_view`, are kept on their own)."""
     _known(profile, person)
-    inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
+    inputs = _inputs(profile, person, through_year)
     key = (_version(ledger), *inputs)
     if key in _CACHE:
         return _CACHE[key]
-    from ..ledger.queries import kept
+    from ..ledger.queries import kept, kept_get
 
-    out = kept(ledger, "lots", inputs, lambda: _after_tax_history(profile, ledger, person, through_year),
-               history_to_data, history_from_data)
+    def make() -> AfterTaxHistory:
+        return _after_tax_history(profile, ledger, person, through_year)
+
+    if keep:
+        out = kept(ledger, "lots", inputs, make, history_to_data, history_from_data)
+    else:
+        out = kept_get(ledger, "lots", inputs, history_from_data) or make()
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = out
@@ -801,38 +820,43 @@ _VIEWS: dict[tuple[Any, ...], Any] = {}
 
 def ira_moves(profile: Profile, ledger: Ledger, person: str, through_year: int) -> IraMoves:
     """`IraMoves.of(after_tax_history(...))`, kept between commands on its own (it is small)."""
-    return _view(profile, ledger, person, through_year, "iramoves", IraMoves.of, _ira_moves_data,
-                 _ira_moves_back)
+    return _view(profile, ledger, person, through_year, "iramoves")  # type: ignore[no-any-return]
 
 
 def year_moves(profile: Profile, ledger: Ledger, person: str, year: int) -> YearMoves:
     """`YearMoves.of(after_tax_history(..., year))`, kept between commands on its own (it is small)."""
-    return _view(profile, ledger, person, year, "yearmoves", YearMoves.of, _year_moves_data, _year_moves_back)
-
-
-def _view(profile: Profile, ledger: Ledger, person: str, through_year: int, name: str,
-          derive: Callable[[AfterTaxHistory], Any], to_data: Callable[[Any], Any],
-          from_data: Callable[[Any], Any]) -> Any:
-    """A part of `after_tax_history(...)`, kept between commands on its own."""
-    inputs = (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
-    key = (_version(ledger), name, *inputs)
-    got = _VIEWS.get(key)
-    if got is None:
-        from ..ledger.queries import kept
-
-        _known(profile, person)
-        got = kept(ledger, name, inputs,
-                   lambda: derive(after_tax_history(profile, ledger, person, through_year)), to_data, from_data)
-        if len(_VIEWS) > 64:
-            _VIEWS.clear()
-        _VIEWS[key] = got
-    return got
+    return _view(profile, ledger, person, year, "yearmoves")  # type: ignore[no-any-return]
 
 
 def audit_lots(profile: Profile, ledger: Ledger, person: str, year: int) -> dict[str, PlanYearLots]:
     """`PlanYearLots` of each plan of the person for `year`, kept between commands on its own (it is small)."""
-    return _view(profile, ledger, person, year, "auditlots", _audit_view, _audit_lots_data,  # type: ignore[no-any-return]
-                 _audit_lots_back)
+    return _view(profile, ledger, person, year, "auditlots")  # type: ignore[no-any-return]
+
+
+def _view(profile: Profile, ledger: Ledger, person: str, through_year: int, name: str) -> Any:
+    """A part of `after_tax_history(...)` (`_VIEW_KINDS[name]`), kept between commands on its own. When the
+    history has to be computed, every part of it is kept at once (they are small; the history is not)."""
+    inputs = _inputs(profile, person, through_year)
+    key = (_version(ledger), name, *inputs)
+    got = _VIEWS.get(key)
+    if got is None:
+        from ..ledger.queries import kept, kept_put
+
+        _known(profile, person)
+        derive, to_data, from_data = _VIEW_KINDS[name]
+
+        def make() -> Any:
+            full = _history(profile, ledger, person, through_year, keep=False)
+            for other, (d, t, _) in _VIEW_KINDS.items():
+                if other != name:
+                    kept_put(ledger, other, inputs, d(full), t)
+            return derive(full)
+
+        got = kept(ledger, name, inputs, make, to_data, from_data)
+        if len(_VIEWS) > 64:
+            _VIEWS.clear()
+        _VIEWS[key] = got
+    return got
 
 
 def _lot_data(lot: Lot) -> list[Any]:
@@ -1105,6 +1129,14 @@ def history_from_data(d: list[Any]) -> AfterTaxHistory:
     out.other_moves = [move(m) for m in d[3]]
     out.notes = [table[i] for i in d[4]]
     return out
+
+
+# The parts of an after-tax history kept on their own: name -> (make from the history, to data, from data).
+_VIEW_KINDS: dict[str, tuple[Callable[[AfterTaxHistory], Any], Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "auditlots": (_audit_view, _audit_lots_data, _audit_lots_back),
+    "iramoves": (IraMoves.of, _ira_moves_data, _ira_moves_back),
+    "yearmoves": (YearMoves.of, _year_moves_data, _year_moves_back),
+}
 
 
 # ------------------------------------------------------------------ lots worksheet
