@@ -640,7 +640,8 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
     """Take one distribution (one or more legs) out of `pool`; returns its moves in leg order."""
     date = legs[0].date
     notes: list[str] = []
-    total = sum((r.magnitude for r in legs), ZERO)
+    single = len(legs) == 1
+    total = ZERO + legs[0].magnitude if single else sum((r.magnitude for r in legs), ZERO)
     refs = [r.ref for r in legs]
 
     def where() -> str:
@@ -664,14 +665,15 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
     earnings_total = total - basis_total
 
     # Notice 2014-54: earnings to the traditional legs first, then Roth, then cash.
-    ordered = _box_legs(legs)
-    group = f"{plan}:{date.isoformat()}:{pool.source}" if len(legs) > 1 else None
+    ordered = legs if single else _box_legs(legs)
+    group = None if single else f"{plan}:{date.isoformat()}:{pool.source}"
     left = earnings_total
     computed: dict[int, tuple[Decimal, Decimal]] = {}  # id(row) -> (basis, earnings)
     for r in ordered:
-        e = min(r.magnitude, left)
+        mag = r.magnitude
+        e = min(mag, left)
         left -= e
-        computed[id(r)] = (r.magnitude - e, e)
+        computed[id(r)] = (mag - e, e)
     trad_total = sum((r.magnitude for r in legs if r.destination == TRADITIONAL_IRA), ZERO)
     if group and trad_total and earnings_total > trad_total:
         notes.append(f"{where()}: split rollover cannot be honoured: the distribution carries "
@@ -691,9 +693,8 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         tax = ZERO if dest == TRADITIONAL_IRA else e
         if pool.source == "roth":
             tax = ZERO  # designated Roth money: basis is investment in the contract, earnings not taxed on rollover
-        m = Move(plan=plan, person=person, date=date, kind=r.kind, source=pool.source, destination=dest,
-                 amount=r.magnitude, basis=b, earnings=e, taxable=tax, refs=[r.ref], split_group=group,
-                 computed_basis=b, computed_taxable=tax, stated_basis=r.basis, stated_taxable=r.taxable)
+        m = Move(plan, person, date, r.kind, pool.source, dest, r.magnitude, b, e, tax, [r.ref], None, group,
+                 b, tax, r.basis, r.taxable)
         if r.basis is not None or r.taxable is not None:
             sb = r.basis
             if sb is None and r.taxable is not None and dest != TRADITIONAL_IRA:
@@ -759,14 +760,19 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
                     for (lot, _), s in zip(closed, shares, strict=True):
                         lot.earnings += s
                     pool.orphan = ZERO
-    sink.extend(Note(n, date.year) for n in notes)
+    year = date.year
+    if notes:
+        sink.extend(Note(n, year) for n in notes)
     for m in moves:
-        m.notes = [Note(n, date.year) for n in m.notes]
+        m.notes = [Note(n, year) for n in m.notes] if m.notes else []
     return moves
 
 
 def fmt_m(v: Decimal) -> str:
-    return f"{v.quantize(Decimal('0.01')):,}"
+    return f"{v.quantize(_CENT):,}"
+
+
+_CENT = Decimal("0.01")
 
 
 _CACHE: dict[tuple[Any, ...], AfterTaxHistory] = {}
