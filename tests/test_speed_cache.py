@@ -232,3 +232,12 @@ def test_kept_frames_are_the_same_frames(sample_book: Path, monkeypatch: pytest.
     monkeypatch.delenv(queries.NO_CACHE_ENV)
     empty = [queries.kept_frame(led, "testempty", (), lambda: plain.clear()) for _ in range(2)]
     assert all(e.schema == plain.schema and e.height == 0 for e in empty)
+
+
+def test_results_of_another_program_version_are_dropped(sample_book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = outputs(sample_book, (2026,))
+    old = set(kept_files(sample_book))
+    assert old
+    monkeypatch.setattr(queries, "_CODE", ["another program"])
+    assert outputs(sample_book, (2026,)) == first
+    assert not old & set(kept_files(sample_book))

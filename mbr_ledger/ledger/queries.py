@@ -231,25 +231,29 @@ def content_digest(ledger: Ledger) -> str | None:
 
 
 def _kept_path(ledger: Ledger, name: str, inputs: tuple[object, ...], suffix: str) -> tuple[Path, str, str] | None:
-    """Where a kept result lives (None when results are not kept), the full key, the ledger's digest."""
+    """Where a kept result lives (None when results are not kept), its full key, and the digest of the
+    ledger's rows and the program (a part of the file's name)."""
     assert name.isalnum(), name
     if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
         return None
     content = content_digest(ledger)
     if content is None:
         return None
-    key = hashlib.sha256(repr((_code_digest(), content, name, inputs)).encode()).hexdigest()
-    return ledger.book / CACHE_DIR / f"{name}-{content[:12]}-{key[:32]}{suffix}", key, content
+    code = _code_digest()
+    key = hashlib.sha256(repr((code, content, name, inputs)).encode()).hexdigest()
+    state = hashlib.sha256(f"{code} {content}".encode()).hexdigest()[:16]  # the rows and the program
+    return ledger.book / CACHE_DIR / f"{name}-{state}-{key[:32]}{suffix}", key, state
 
 
-def _keep(path: Path, name: str, content: str, write: Callable[[Path], object]) -> None:
-    """Write a kept result (to a temporary name, then renamed) and drop those made from other rows."""
+def _keep(path: Path, name: str, state: str, write: Callable[[Path], object]) -> None:
+    """Write a kept result (to a temporary name, then renamed) and drop those made from other rows or by
+    another version of the program (never used again)."""
     try:
         path.parent.mkdir(exist_ok=True)
         for old in path.parent.glob(f"{name}-*"):
             parts = old.name.split(".")[0].split("-")
-            if len(parts) == 3 and parts[0] == name and parts[1] != content[:12]:
-                old.unlink(missing_ok=True)  # made from other rows: never used again
+            if len(parts) == 3 and parts[0] == name and parts[1] != state:
+                old.unlink(missing_ok=True)
         tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
         write(tmp)
         os.replace(tmp, path)
@@ -279,9 +283,9 @@ def kept_put(ledger: Ledger, name: str, inputs: tuple[object, ...], value: T, to
     where = _kept_path(ledger, name, inputs, ".json")
     if where is None:
         return
-    path, key, content = where
+    path, key, state = where
     text = json.dumps({"key": key, "value": to_data(value)}, separators=(",", ":"))
-    _keep(path, name, content, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    _keep(path, name, state, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def kept(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Callable[[], T],
@@ -306,8 +310,8 @@ def kept_frame(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Call
     where = _kept_path(ledger, name, inputs, ".parquet")
     if where is None:
         return make()
-    path, key, content = where
-    path = path.with_name(f"{name}-{content[:12]}-{key}.parquet")
+    path, key, state = where
+    path = path.with_name(f"{name}-{state}-{key}.parquet")
     try:
         return pl.read_parquet(path)
     except FileNotFoundError:
@@ -315,5 +319,5 @@ def kept_frame(ledger: Ledger, name: str, inputs: tuple[object, ...], make: Call
     except Exception:  # noqa: BLE001 - a damaged file: compute again
         pass
     value = make()
-    _keep(path, name, content, lambda tmp: value.write_parquet(tmp))
+    _keep(path, name, state, lambda tmp: value.write_parquet(tmp))
     return value

@@ -225,10 +225,12 @@ def _all_rows(profile: Profile, ledger: Ledger) -> dict[str, tuple[dict[str, lis
             return pl.col("account").replace_strict(accounts, default=None, return_dtype=pl.String) == pl.col("person")
 
         plans = owned({p.id: p.person for p in profile.plans})
-        for t in _tuples(src.main.filter(owned({i.id: i.person for i in profile.iras})), "person"):
-            out[t[-1]][1].append(t[:-1])
-        for t in _tuples(_plan_rows(src.main.filter(plans), src.earnings.filter(plans)), "person"):
-            out[t[-1]][0][t[1]].append(t[:-1])
+        ira = src.main.filter(owned({i.id: i.person for i in profile.iras}))
+        for pid, t in zip(ira["person"].to_list(), _tuples(ira), strict=True):
+            out[pid][1].append(t)
+        rows = _plan_rows(src.main.filter(plans), src.earnings.filter(plans))
+        for pid, t in zip(rows["person"].to_list(), _tuples(rows), strict=True):
+            out[pid][0][t[1]].append(t)
         if len(_ROWS_CACHE) > 8:
             _ROWS_CACHE.clear()
         got = _ROWS_CACHE[key] = out
