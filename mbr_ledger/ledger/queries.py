@@ -82,23 +82,36 @@ _BULK_EARNINGS = ("pretax", "roth", "match", "nonelective")
 
 
 class RulesRows:
-    """The event rows the rules read, every person's, read once per ledger state (`rules_rows`).
+    """The event rows the rules read, read once per ledger state (`rules_rows`): every person's, or one
+    person's (`person`) when only that person was asked for so far.
 
-    - `by_person[person]`: a superset of what the rules read, in the ledger's sort order: every row
-      but the earnings rows of the plan sources (after-tax earnings are in `earnings` instead; the
-      other sources' are left out except on `ira_accounts`), plus every row with a `for_year`.
-      Callers filter it for what they read.
-    - `earnings`: the after-tax earnings rows (off `ira_accounts`), unsorted, columns `person`,
-      `account`, `date`, `amount`, `for_year`.
+    - `events(person)`: a superset of what the rules read of the person, in the ledger's sort order:
+      every row but the earnings rows of the plan sources (after-tax earnings are in `earnings`
+      instead; the other sources' are left out except on `ira_accounts`), plus every row with a
+      `for_year`. Callers filter it for what they read.
+    - `main`: those rows of every person read; `earnings`: the after-tax earnings rows (off
+      `ira_accounts`), unsorted, columns `person`, `account`, `date`, `amount`, `for_year`.
+    - `derived`: what callers make of these rows, kept with them (by the caller's key).
     """
 
-    def __init__(self, main: pl.DataFrame, by_person: dict[str, pl.DataFrame], earnings: pl.DataFrame):
-        self.main = main    # every person's rows of `by_person`, in the ledger's sort order
-        self.by_person = by_person
+    def __init__(self, main: pl.DataFrame, earnings: pl.DataFrame, person: str | None):
+        self.main = main
         self.earnings = earnings
+        self.person = person
+        if person is not None:
+            self.by_person = {person: main}
+        else:
+            self.by_person = {str(k[0]): v for k, v in main.partition_by("person", as_dict=True).items()} \
+                if main.height else {}
         self.early: pl.DataFrame | None = None  # see `first_dates`
+        self.derived: dict[Any, Any] = {}
+
+    def covers(self, person: str | None) -> bool:
+        """Whether these rows hold all of `person`'s (None: every person's)."""
+        return self.person is None or self.person == person
 
     def events(self, person: str) -> pl.DataFrame:
+        assert self.covers(person), (self.person, person)
         got = self.by_person.get(person)
         if got is None:
             return pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
@@ -108,30 +121,35 @@ class RulesRows:
 _RULES: dict[tuple[object, ...], RulesRows] = {}
 
 
-def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None) -> RulesRows:
-    """The rows the rules read (see `RulesRows`), kept per ledger state and `ira_accounts` (the IRA
-    ids of mbr.toml, whose earnings rows are kept whatever their source). `ira_accounts=None` takes
-    the rows already read for any IRA accounts (enough for callers that read no IRA earnings)."""
+def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None, person: str | None = None) -> RulesRows:
+    """The rows the rules read (see `RulesRows`) of `person` (None: of every person), kept per ledger state
+    and `ira_accounts` (the IRA ids of mbr.toml, whose earnings rows are kept whatever their source).
+    `ira_accounts=None` takes the rows already read for any IRA accounts (enough for callers that
+    read no IRA earnings).
+
+    The first person asked for is read alone (Parquet statistics skip the other persons' segments);
+    from the second on, every person's rows are read at once."""
     version = ledger.data_version()
-    if ira_accounts is None:
-        for k, v in _RULES.items():
-            if k[0] == version:
-                return v
-        ira_accounts = ()
-    key = (version, tuple(sorted(set(ira_accounts))))
-    got = _RULES.get(key)
-    if got is None:
-        kind, src = pl.col("kind"), pl.col("source")
-        on_ira = pl.col("account").is_in(list(key[1]))
-        bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
-        df = ledger._read("events", ~bulk | pl.col("for_year").is_not_null())
-        after_tax = ((kind == "earnings") & (src == "after_tax") & ~on_ira).fill_null(False)
-        earnings = df.filter(after_tax).select("person", "account", "date", "amount", "for_year")
-        main = sort_rows("events", df.filter(~after_tax))
-        by_person = {str(k[0]): v for k, v in main.partition_by("person", as_dict=True).items()} if main.height else {}
-        if len(_RULES) > 4:
-            _RULES.clear()
-        got = _RULES[key] = RulesRows(main, by_person, earnings)
+    iras = None if ira_accounts is None else tuple(sorted(set(ira_accounts)))
+    read = [(k, v) for k, v in _RULES.items() if k[0] == version and (iras is None or k[1] == iras)]
+    for _, v in read:
+        if v.covers(person):
+            return v
+    if iras is None:
+        iras = read[0][0][1] if read else ()  # type: ignore[assignment]
+    assert iras is not None
+    scope = person if not read else None
+    kind, src = pl.col("kind"), pl.col("source")
+    on_ira = pl.col("account").is_in(list(iras))
+    bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
+    keep = ~bulk | pl.col("for_year").is_not_null()
+    df = ledger._read("events", keep if scope is None else (pl.col("person") == scope) & keep)
+    after_tax = ((kind == "earnings") & (src == "after_tax") & ~on_ira).fill_null(False)
+    earnings = df.filter(after_tax).select("person", "account", "date", "amount", "for_year")
+    got = RulesRows(sort_rows("events", df.filter(~after_tax)), earnings, scope)
+    if len(_RULES) > 4:
+        _RULES.clear()
+    _RULES[(version, iras, scope)] = got
     return got
 
 
@@ -140,28 +158,31 @@ _YEARS: dict[tuple[object, ...], dict[str, pl.DataFrame]] = {}
 
 def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFrame:
     """The person's event rows dated in years `first` to `last`, earnings rows left out, in the ledger's
-    sort order. From the rows `rules_rows` read when it has read them, else in one read of every
-    person's such rows (kept per ledger state, and between commands: `kept_frame`)."""
+    sort order. Read like `rules_rows` (the first person asked for alone, then every person's at once),
+    from the rows `rules_rows` read of every person when it has, and kept between commands
+    (`kept_frame`)."""
     when = pl.col("date").is_between(dt.date(first, 1, 1), dt.date(last, 12, 31)) & (pl.col("kind") != "earnings")
     version = ledger.data_version()
-    key = (version, first, last)
-    by_person = _YEARS.get(key)
-    if by_person is None:
-        def make() -> pl.DataFrame:
-            for k, v in _RULES.items():
-                if k[0] == version:
-                    return v.main.filter(when)
-            return sort_rows("events", ledger._read("events", when))
+    read = [(k, v) for k, v in _YEARS.items() if k[:3] == (version, first, last)]
+    for k, v in read:
+        if k[3] in (None, person):
+            got = v.get(person)
+            return got if got is not None else pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
+    everyone = next((v for k, v in _RULES.items() if k[0] == version and v.person is None), None)
+    scope = None if read or everyone is not None else person
 
-        df = kept_frame(ledger, "yearevents", (first, last), make)
-        by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
-        if len(_YEARS) > 4:
-            _YEARS.clear()
-        _YEARS[key] = by_person
+    def make() -> pl.DataFrame:
+        if everyone is not None:
+            return everyone.main.filter(when)
+        return sort_rows("events", ledger._read("events", when if scope is None else when & (pl.col("person") == scope)))
+
+    df = kept_frame(ledger, "yearevents", (first, last, scope), make)
+    by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
+    if len(_YEARS) > 4:
+        _YEARS.clear()
+    _YEARS[(version, first, last, scope)] = by_person
     got = by_person.get(person)
-    if got is None:
-        return pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
-    return got
+    return got if got is not None else pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
 
 
 def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date | None, int | None]:
@@ -171,7 +192,7 @@ def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date 
     The rows `rules_rows` read hold every `for_year`; the rows they leave out (plan earnings) matter
     only when dated before the person's first row there: those are read in one more scan of the rows
     dated before the latest such first day of any person (Parquet statistics skip most segments)."""
-    got = rules_rows(ledger)
+    got = rules_rows(ledger, None, person)
     mine = pl.concat([got.events(person).select("date", "for_year"),
                       got.earnings.filter(pl.col("person") == person).select("date", "for_year")])
     if mine["date"].min() is None:  # none of the person's rows was read: read them all

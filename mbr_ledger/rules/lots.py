@@ -174,7 +174,6 @@ def event_rows(ledger: Ledger, person: str, through: dt.date, accounts: list[str
     return [_row(t) for t in _tuples(df)]
 
 
-_ROWS_CACHE: dict[tuple[Any, ...], dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]]] = {}
 _ROTH_CACHE: dict[tuple[Any, ...], tuple[list[str], list[int]]] = {}
 
 
@@ -191,7 +190,7 @@ def _person_rows(profile: Profile, ledger: Ledger, person: str, through: dt.date
     Each run of after-tax earnings and fee rows of a plan (consecutive in the ledger's order, within
     one year) comes as one row with the run's amount (`_plan_rows`)."""
     assert (through.month, through.day) == (12, 31), through
-    everyone = _all_rows(profile, ledger)
+    everyone = _all_rows(profile, ledger, person)
     plans = [p.id for p in profile.plans_of(person)]
     by_plan_all, ira_all = everyone.get(person, ({}, []))
     last = through.isoformat()
@@ -207,16 +206,18 @@ def _day(t: tuple[Any, ...]) -> str:
     return t[0]  # type: ignore[no-any-return]
 
 
-def _all_rows(profile: Profile, ledger: Ledger) -> dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]]:
-    """`_person_rows` of every person for every date: (raw tuples by plan, raw tuples of the IRAs)."""
-    key = (_version(ledger), repr(profile.plans), repr(profile.iras))
-    got = _ROWS_CACHE.get(key)
+def _all_rows(profile: Profile, ledger: Ledger, person: str
+              ) -> dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]]:
+    """`_person_rows` for every date of `person` and of every other person whose rows were read with theirs
+    (`ledger.queries.rules_rows`): person -> (raw tuples by plan, raw tuples of the IRAs)."""
+    import polars as pl
+
+    from ..ledger.queries import rules_rows
+
+    src = rules_rows(ledger, [i.id for i in profile.iras], person)
+    key = (repr(profile.plans), repr(profile.iras))
+    got = src.derived.get(key)
     if got is None:
-        import polars as pl
-
-        from ..ledger.queries import rules_rows
-
-        src = rules_rows(ledger, [i.id for i in profile.iras])
         out: dict[str, tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]] = {
             pid: ({p.id: [] for p in profile.plans_of(pid)}, []) for pid in profile.person_ids()}
 
@@ -231,10 +232,8 @@ def _all_rows(profile: Profile, ledger: Ledger) -> dict[str, tuple[dict[str, lis
         rows = _plan_rows(src.main.filter(plans), src.earnings.filter(plans))
         for pid, t in zip(rows["person"].to_list(), _tuples(rows), strict=True):
             out[pid][0][t[1]].append(t)
-        if len(_ROWS_CACHE) > 8:
-            _ROWS_CACHE.clear()
-        got = _ROWS_CACHE[key] = out
-    return got
+        got = src.derived[key] = out
+    return got  # type: ignore[no-any-return]
 
 
 def _plan_rows(df: Any, earnings: Any) -> Any:
@@ -318,7 +317,7 @@ _IRA_CACHE: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
 
 
 def _ira_tuples(profile: Profile, ledger: Ledger, person: str, through: dt.date) -> list[tuple[Any, ...]]:
-    everyone = _all_rows(profile, ledger)
+    everyone = _all_rows(profile, ledger, person)
     rows = everyone.get(person, ({}, []))[1]
     return rows[:bisect.bisect_right(rows, through.isoformat(), key=_day)]
 
