@@ -168,12 +168,14 @@ def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFr
         if k[3] in (None, person):
             got = v.get(person)
             return got if got is not None else pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
-    everyone = next((v for k, v in _RULES.items() if k[0] == version and v.person is None), None)
+    rules = [v for k, v in _RULES.items() if k[0] == version]
+    everyone = next((v for v in rules if v.person is None), None)
     scope = None if read or everyone is not None else person
+    held = everyone or next((v for v in rules if v.person == scope), None)  # rows already read that hold these
 
     def make() -> pl.DataFrame:
-        if everyone is not None:
-            return everyone.main.filter(when)
+        if held is not None:
+            return held.main.filter(when)
         return sort_rows("events", ledger._read("events", when if scope is None else when & (pl.col("person") == scope)))
 
     df = kept_frame(ledger, "yearevents", (first, last, scope), make)
