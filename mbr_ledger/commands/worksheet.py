@@ -148,8 +148,11 @@ def _per_person(ctx: click.Context, year: int, person: str | None, fmt: str,
                 build: Callable[[Any, Any, int, str], Worksheet], to_json: Callable[[Worksheet], Any],
                 parts: Callable[[Worksheet], list[str]]) -> None:
     """One worksheet per person: a JSON object (a list for several persons) or text tables."""
+    from ..ledger.queries import reading_many
+
     profile, ledger, persons = _persons(ctx, person)
     try:
+        reading_many(ledger, persons)
         sheets = [build(profile, ledger, year, pid) for pid in persons]
     finally:
         ledger.close()

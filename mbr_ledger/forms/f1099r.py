@@ -344,7 +344,10 @@ def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -
 def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | None) -> Worksheet:
     """Expected against received Forms 1099-R for `year` (one person, or everyone when None), the
     differences, and Form 1040 lines 4a, 4b, 5a, 5b. Grids `expected`, `actual`, `differences`."""
+    from ..ledger.queries import reading_many
+
     persons = [person] if person else profile.person_ids()
+    reading_many(ledger, persons)
     ws = Worksheet(id="1099r", title=f"Form 1099-R reconciliation {year}", year=year,
                    person=person or ",".join(persons))
     g_exp = Grid("Forms 1099-R expected from the ledger",

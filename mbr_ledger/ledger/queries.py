@@ -119,6 +119,20 @@ class RulesRows:
 
 
 _RULES: dict[tuple[object, ...], RulesRows] = {}
+_MANY: set[tuple[object, ...]] = set()
+
+
+def reading_many(ledger: Ledger, persons: list[str]) -> None:
+    """Say that a command is about to read these persons' rows: with more than one, the readers read every
+    person's rows at once from the start (instead of the first person's alone)."""
+    if len(persons) > 1:
+        if len(_MANY) > 16:
+            _MANY.clear()
+        _MANY.add(ledger.data_version()[:2])
+
+
+def _many(ledger: Ledger) -> bool:
+    return ledger.data_version()[:2] in _MANY
 
 
 def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None, person: str | None = None) -> RulesRows:
@@ -138,7 +152,7 @@ def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None, person
     if iras is None:
         iras = read[0][0][1] if read else ()  # type: ignore[assignment]
     assert iras is not None
-    scope = person if not read else None
+    scope = person if not read and not _many(ledger) else None
     kind, src = pl.col("kind"), pl.col("source")
     on_ira = pl.col("account").is_in(list(iras))
     bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
@@ -170,7 +184,7 @@ def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFr
             return got if got is not None else pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
     rules = [v for k, v in _RULES.items() if k[0] == version]
     everyone = next((v for v in rules if v.person is None), None)
-    scope = None if read or everyone is not None else person
+    scope = None if read or everyone is not None or _many(ledger) else person
     held = everyone or next((v for v in rules if v.person == scope), None)  # rows already read that hold these
 
     def make() -> pl.DataFrame:
@@ -195,21 +209,24 @@ def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date 
     only when dated before the person's first row there: those are read in one more scan of the rows
     dated before the latest such first day of any person (Parquet statistics skip most segments)."""
     got = rules_rows(ledger, None, person)
-    mine = pl.concat([got.events(person).select("date", "for_year"),
-                      got.earnings.filter(pl.col("person") == person).select("date", "for_year")])
-    if mine["date"].min() is None:  # none of the person's rows was read: read them all
+    if "firsts" not in got.derived:
+        both = pl.concat([got.main.select("person", "date", "for_year"), got.earnings.select("person", "date", "for_year")])
+        firsts = dict(both.group_by("person").agg(pl.col("date").min()).iter_rows())
+        years = both.filter(pl.col("for_year").is_not_null())
+        got.derived["firsts"] = (firsts, {str(k[0]): v for k, v in years.partition_by("person", as_dict=True).items()})
+    firsts, years = got.derived["firsts"]
+    first = firsts.get(person)
+    if first is None:  # none of the person's rows was read: read them all
         early = ledger._read("events", pl.col("person") == person)
     else:
         if got.early is None:
-            firsts = pl.concat([df.select(pl.col("date").min()) for df in got.by_person.values()]
-                               + [got.earnings.group_by("person").agg(pl.col("date").min()).select("date")])
-            got.early = ledger._read("events", pl.col("date") < firsts["date"].max())
+            got.early = ledger._read("events", pl.col("date") < max(d for d in firsts.values() if d is not None))
         early = got.early.filter(pl.col("person") == person)
-    df = pl.concat([mine, early.select("date", "for_year")]).filter(pl.col("date") <= through)
-    if not df.height:
-        return None, None
+    mine = years.get(person, pl.DataFrame(schema={"person": pl.String, "date": pl.Date, "for_year": pl.Int64}))
+    df = pl.concat([mine.select("date", "for_year"), early.select("date", "for_year")]).filter(pl.col("date") <= through)
+    dates = [d for d in (first, df["date"].min()) if d is not None and d <= through]  # type: ignore[operator]
     fy = df["for_year"].min()
-    return df["date"].min(), (None if fy is None else int(fy))  # type: ignore[return-value, arg-type]
+    return (min(dates) if dates else None), (None if fy is None else int(fy))  # type: ignore[arg-type, type-var]
 
 
 # ------------------------------------------------------------------ results kept between commands

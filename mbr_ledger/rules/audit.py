@@ -1278,7 +1278,10 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
 
 def run_audit(profile: Profile, ledger: Ledger, year: int, person: str | None) -> list[Finding]:
     """The year-end audit of one person (or of everyone in the book): every check, as values."""
+    from ..ledger.queries import reading_many
+
     persons = [person] if person else profile.person_ids()
+    reading_many(ledger, persons)
     found: list[Finding] = []
     for pid in persons:
         data = load_audit_data(profile, ledger, year, pid)
