@@ -27,7 +27,11 @@ in mbr.toml (a warning when there is none; the figures are still computed). `ira
 year's traditional and Roth IRA facts (Form 8606 inputs), `RothLayer` and `consume_roth` keep the
 Roth IRA basis layers with their 5-year clocks and apply the ordering rules of a distribution.
 
-Rules never read files: every function takes the profile and the ledger store.
+Rules never read files: every function takes the profile and the ledger store. The history and the
+parts of it the commands read (`audit_lots`, `ira_moves`, `year_moves`) are kept between commands by
+`ledger.queries.kept` (the book's `.mbr-cache`, keyed by the ledger's event rows, the program and the
+profile's plans and IRAs of the person): a command after another reads them instead of walking every
+row since the first year again.
 """
 
 from __future__ import annotations
