@@ -181,11 +181,11 @@ class Run:
     err: str
 
 
-def run_rusage(cmd: list[str]) -> Run:
+def run_rusage(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     """Run `cmd` alone: its wall time and its own peak resident memory (reaped with os.wait4)."""
     with open(os.devnull, "rb") as devnull, open(OUT / ".stdout", "wb") as so, open(OUT / ".stderr", "wb") as se:
         t0 = time.perf_counter()
-        pid = os.posix_spawn(cmd[0], cmd, dict(os.environ), file_actions=[
+        pid = os.posix_spawn(cmd[0], cmd, {**os.environ, **(env or {})}, file_actions=[
             (os.POSIX_SPAWN_DUP2, devnull.fileno(), 0), (os.POSIX_SPAWN_DUP2, so.fileno(), 1),
             (os.POSIX_SPAWN_DUP2, se.fileno(), 2)])
         _, status, usage = os.wait4(pid, 0)
@@ -199,11 +199,11 @@ def best_of(cmd: list[str], n: int) -> float:
     return statistics.median(run_rusage(cmd).seconds for _ in range(n))
 
 
-def timed(cmd: list[str], repeat: int) -> tuple[float, int, str]:
+def timed(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Median wall time of `repeat` runs, the last exit code and the last line of its stderr."""
     times, last = [], None
     for _ in range(max(1, repeat)):
-        last = run_rusage(cmd)
+        last = run_rusage(cmd, env)
         times.append(last.seconds)
     assert last is not None
     err = (last.err.strip().splitlines() or [""])[-1][:200]
@@ -332,6 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row(f"audit + both worksheets, {who}", f"{together:.2f} s", "< 2 s",
                         None if missing else together / 2.0, None if missing else 1.0,
                         f"{', '.join(missing)} not available" if missing else ""))
+        if not missing:
+            # The same three with nothing kept between commands (MBR_NO_CACHE=1): what the first run
+            # after an import or an upgrade costs.
+            cold = 0.0
+            for _, words in steps:
+                t, _, _ = timed([*book_args, *words, *extra], 1, env={"MBR_NO_CACHE": "1"})
+                cold += t
+            rows.append(Row(f"  the same, nothing kept (MBR_NO_CACHE=1), {who}", f"{cold:.2f} s", "", None, None,
+                            "-"))
     if available("report"):
         rep_dir = OUT / "report"
         shutil.rmtree(rep_dir, ignore_errors=True)
