@@ -239,11 +239,12 @@ _CODE: list[str] = []
 
 
 def _code_digest() -> str:
-    """The program's own identity: every source file of the package, Python's and Polars' versions."""
+    """The program's own identity: every source and data file of the package (the limits too),
+    Python's and Polars' versions."""
     if not _CODE:
         root = Path(__file__).resolve().parent.parent
         h = hashlib.sha256(f"{_KEPT_VERSION} {sys.version} {pl.__version__}".encode())
-        for path in sorted(root.rglob("*.py")):
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
             h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
         _CODE.append(h.hexdigest())
     return _CODE[0]
