@@ -800,7 +800,8 @@ def after_tax_history(profile: Profile, ledger: Ledger, person: str, through_yea
 
 def _inputs(profile: Profile, person: str, through_year: int) -> tuple[Any, ...]:
     """What a person's after-tax history depends on besides the ledger's event rows."""
-    return (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)))
+    return (person, through_year, repr(profile.plans_of(person)), repr(profile.iras_of(person)),
+            repr(profile.person(person)) if person in profile.person_ids() else None)
 
 
 def _history(profile: Profile, ledger: Ledger, person: str, through_year: int, *, keep: bool) -> AfterTaxHistory:
