@@ -92,11 +92,14 @@ class ContractCsv:
             if present and collect_problems(df.filter(pl.col(f"_scope{i}")), list(checks), path):
                 return None
         df = df.drop("_parse_bad", "_check_bad", *plan.helpers, *[f"_scope{i}" for i in range(len(scopes))])
-        t = TABLES[self.table]
-        frame = df.lazy().with_columns(*plan.finish).select(
-            [pl.col(c).cast(ty) if c in df.columns else pl.lit(None, dtype=ty).alias(c) for c, ty in t.columns.items()]
-            + [pl.col("source_line")]).collect()
+        frame = df.lazy().with_columns(*plan.finish).select(self._table_columns(df.columns)).collect()
         return Extracted(self.name, {self.table: frame}, [])
+
+    def _table_columns(self, present: list[str]) -> list[pl.Expr]:
+        """The ledger table's columns (nulls for those the file has not) and `source_line`."""
+        t = TABLES[self.table]
+        return [pl.col(c).cast(ty) if c in present else pl.lit(None, dtype=ty).alias(c)
+                for c, ty in t.columns.items()] + [pl.col("source_line")]
 
     def _batch(self, path: Path, ctx: ImportContext, raw: pl.DataFrame, problems: list[InputProblem]) -> Extracted:
         parsed, more = parse_frame(raw, self.cols, path)
@@ -111,9 +114,7 @@ class ContractCsv:
         problems += more
         if not problems:
             parsed = checked
-        t = TABLES[self.table]
-        frame = parsed.select([pl.col(c).cast(ty) if c in parsed.columns else pl.lit(None, dtype=ty).alias(c)
-                               for c, ty in t.columns.items()] + [pl.col("source_line")])
+        frame = parsed.select(self._table_columns(parsed.columns))
         return Extracted(self.name, {self.table: frame}, sorted(problems, key=lambda p: p.line))
 
 

@@ -147,6 +147,11 @@ _SENT = "\x1e"          # appended to every line on the fast path, to count a li
 _NOT_FAST = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # str.strip() takes these for spaces, Polars does not
 
 
+def _blank(names: list[str]) -> pl.Expr:
+    """A blank row: every (stripped) field empty."""
+    return pl.all_horizontal([pl.col(c) == "" for c in names])
+
+
 @dataclass
 class CsvBlock:
     """Consecutive rows of a CSV file as `to_frame` gives them: stripped strings and `source_line`.
@@ -167,7 +172,7 @@ class CsvBlock:
             return self
         names = [c for c in self.frame.columns if c != "source_line"]
         df = self.frame.with_columns([pl.col(c).str.strip_chars() for c in names])
-        df = df.filter(~pl.all_horizontal([pl.col(c) == "" for c in names]))
+        df = df.filter(~_blank(names))
         return CsvBlock(df, self.problems)
 
 
@@ -350,7 +355,7 @@ class CsvFile:
         partial = self.strip is not None
         if not any(flags):
             return CsvBlock(df.drop("_odd"), problems, partial), ends
-        blank = pl.all_horizontal([pl.col(h) == "" for h in self.header])
+        blank = _blank(self.header)
         odd = df.filter(pl.col("_odd"))
         skip: list[int] = []
         if odd.height:
