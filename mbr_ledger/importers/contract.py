@@ -8,11 +8,14 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.ahead import read_ahead
 from ..core.errors import InputProblem, MbrError
 from ..ledger.schema import TABLES
 from .base import Extracted, ImportContext, Sniff
-from .tabular import Col, CsvFile, check_columns, parse_exprs, parse_frame
-from .validate import VALIDATORS, check_plan, collect_problems
+from .tabular import Col, CsvFile, check_columns, column_exprs, parse_frame
+from .validate import VALIDATORS, CheckPlan, check_plan
+
+_QUERIES: dict[tuple[str, tuple[str, ...], bool], tuple[CheckPlan, list[list[pl.Expr | str]]]] = {}
 
 
 @dataclass
@@ -61,7 +64,7 @@ class ContractCsv:
             f.close()
             raise
         rows = 0
-        for block in f.blocks():
+        for block in read_ahead(f.blocks()):  # the next block is read while this one is checked
             got = None if block.problems else self._one_pass(path, ctx, block.frame)
             if got is None:
                 got = self._batch(path, ctx, block.frame, block.problems)
@@ -75,25 +78,56 @@ class ContractCsv:
 
     def _one_pass(self, path: Path, ctx: ImportContext, raw: pl.DataFrame) -> Extracted | None:
         """The batch parsed, checked and normalised in one Polars query, as `_batch` would give it,
-        when none of its rows has a problem; None when one has (`_batch` then finds and words them)."""
-        plan = check_plan(self.table, ctx.profile)
-        exprs, parse_bad = parse_exprs(raw, self.cols)
-        parsed = [(pl.col(f"parsed::{c.name}").fill_null(False) if c.kind == "flag" else pl.col(f"parsed::{c.name}"))
-                  .alias(c.target or c.name) for c in self.cols]
-        scopes = [scope.fill_null(False).alias(f"_scope{i}") for i, (scope, _) in enumerate(plan.scoped)]
-        lf = raw.lazy().with_columns(exprs).select(*parsed, "source_line", parse_bad.alias("_parse_bad"))
-        if plan.prepare:
-            lf = lf.with_columns(*plan.prepare)
-        df = lf.with_columns(plan.bad().alias("_check_bad"), *scopes).collect()
-        flags = df.select(pl.col("_parse_bad", "_check_bad", *[f"_scope{i}" for i in range(len(scopes))]).any()).row(0)
-        if flags[0] or flags[1]:
-            return None
-        for (_, checks), (i, present) in zip(plan.scoped, enumerate(flags[2:]), strict=True):
-            if present and collect_problems(df.filter(pl.col(f"_scope{i}")), list(checks), path):
+        when none of its rows has a problem; None when one has (`_batch` then finds and words them).
+
+        Money and date columns are first read in their plain form only (`-1234.56`, `2026-01-31`);
+        when a value is in another form (`$1,234.56`, `01/31/2026`), the batch is read again with
+        every form the contract allows."""
+        for plain in (True, False):
+            lf = raw.lazy()
+            for stage in self._query(ctx, tuple(raw.columns), plain):
+                lf = lf.select(stage)
+            df = lf.collect()
+            parse_bad, check_bad = df["_parse_bad"].any(), df["_check_bad"].any()
+            if not (parse_bad or check_bad):
+                return Extracted(self.name, {self.table: df.drop("_parse_bad", "_check_bad")}, [])
+            if not (plain and parse_bad):
                 return None
-        df = df.drop("_parse_bad", "_check_bad", *plan.helpers, *[f"_scope{i}" for i in range(len(scopes))])
-        frame = df.lazy().with_columns(*plan.finish).select(self._table_columns(df.columns)).collect()
-        return Extracted(self.name, {self.table: frame}, [])
+        return None
+
+    def _query(self, ctx: ImportContext, columns: tuple[str, ...], plain: bool) -> list[list[pl.Expr | str]]:
+        """The one-pass query over raw columns `columns`, as consecutive selects: its result is the
+        ledger table's columns, `source_line`, and per row whether a value could not be read
+        (`_parse_bad`) or a check failed (`_check_bad`). It depends only on the header and the
+        profile, so it is built once for all the batches of a file."""
+        plan = check_plan(self.table, ctx.profile)
+        key = (self.name, columns, plain)
+        got = _QUERIES.get(key)
+        if got is not None and got[0] is plan:
+            return got[1]
+        exprs, parse_bad = column_exprs(columns, self.cols, plain=None if plain else ())
+        names = [c.target or c.name for c in self.cols]
+        parsed = [(pl.col(f"parsed::{c.name}").fill_null(False) if c.kind == "flag" else pl.col(f"parsed::{c.name}"))
+                  .alias(n) for c, n in zip(self.cols, names, strict=True)]
+        check_bad = pl.any_horizontal([plan.bad()] + [
+            scope.fill_null(False) & pl.any_horizontal([e.fill_null(False) for e, _, _ in checks])
+            for scope, checks in plan.scoped])
+        keep = [*names, "source_line", "_parse_bad"]
+
+        def over(exprs: tuple[pl.Expr, ...], *kept: str) -> list[pl.Expr | str]:  # `exprs` replace or add columns
+            out = {e.meta.output_name() for e in exprs}
+            return [*[n for n in kept if n not in out], *exprs]
+
+        stages: list[list[pl.Expr | str]] = [
+            [*columns, *exprs],
+            [*parsed, "source_line", parse_bad.alias("_parse_bad")],
+            over(plan.prepare, *keep),
+            [*keep, check_bad.alias("_check_bad")],
+            over(plan.finish, *keep, "_check_bad"),
+        ]
+        stages.append([*self._table_columns(names), "_parse_bad", "_check_bad"])
+        _QUERIES[key] = (plan, stages)
+        return stages
 
     def _table_columns(self, present: list[str]) -> list[pl.Expr]:
         """The ledger table's columns (nulls for those the file has not) and `source_line`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -484,20 +484,34 @@ def _plain_date_expr(col: str) -> pl.Expr:
     return pl.col(col).str.to_date("%Y-%m-%d", strict=False).alias(col)
 
 
+_PLAIN_EXPR = {"money": _plain_money_expr, "date": _plain_date_expr}
+_NULL_OF = {"money": pl.Int64, "date": pl.Date, "int": pl.Int64, "flag": pl.Boolean}
+
+
 def parse_exprs(df: pl.DataFrame, cols: list[Col]) -> tuple[list[pl.Expr], pl.Expr]:
     """How `parse_frame` reads `df`: one expression per `Col` (named `parsed::NAME`; columns absent
     from the file come out as nulls) and the expression, over the raw columns and the parsed ones,
     that is true on a row with a problem."""
-    exprs: list[pl.Expr] = []
     plain, all_empty = _plain_columns(df, cols)
+    return column_exprs(df.columns, cols, plain=plain, empty=all_empty)
+
+
+def column_exprs(columns: Collection[str], cols: list[Col], *, plain: Collection[str] | None = None,
+                 empty: Collection[str] = ()) -> tuple[list[pl.Expr], pl.Expr]:
+    """`parse_exprs` for a frame with `columns`, told which money and date columns hold plain values
+    only (`plain`) and which are all empty (`empty`). With `plain=None`, every money and date column
+    is read in the plain form only, and a value in any other form gives null, so it counts as a
+    problem: the expressions then do not depend on the values and can be built once per header."""
+    exprs: list[pl.Expr] = []
     for c in cols:
-        if c.name not in df.columns or c.name in all_empty:
-            dtype = {"money": pl.Int64, "date": pl.Date, "int": pl.Int64, "flag": pl.Boolean}.get(c.kind, pl.String)
-            e = pl.lit(None, dtype=dtype)
+        if c.name not in columns or c.name in empty:
+            e = pl.lit(None, dtype=_NULL_OF.get(c.kind, pl.String))
+        elif c.kind in _PLAIN and plain is None:
+            e = pl.when(pl.col(c.name).str.contains(_PLAIN[c.kind])).then(_PLAIN_EXPR[c.kind](c.name))
         elif c.kind == "money":
-            e = _plain_money_expr(c.name) if c.name in plain else money_expr(c.name)
+            e = _plain_money_expr(c.name) if c.name in (plain or ()) else money_expr(c.name)
         elif c.kind == "date":
-            e = _plain_date_expr(c.name) if c.name in plain else date_expr(c.name)
+            e = _plain_date_expr(c.name) if c.name in (plain or ()) else date_expr(c.name)
         elif c.kind == "int":
             e = pl.col(c.name).str.strip_chars().cast(pl.Int64, strict=False)
         elif c.kind == "choice":
@@ -510,12 +524,12 @@ def parse_exprs(df: pl.DataFrame, cols: list[Col]) -> tuple[list[pl.Expr], pl.Ex
         exprs.append(e.alias(f"parsed::{c.name}"))
     bad = pl.lit(False)
     for c in cols:
-        if c.name not in df.columns:
+        if c.name not in columns:
             continue
-        empty = pl.col(c.name) == ""
-        failed = pl.col(f"parsed::{c.name}").is_null() & ~empty if c.kind != "text" else pl.lit(False)
+        blank = pl.col(c.name) == ""
+        failed = pl.col(f"parsed::{c.name}").is_null() & ~blank if c.kind != "text" else pl.lit(False)
         if c.required and not c.allow_empty:
-            failed = failed | empty
+            failed = failed | blank
         bad = bad | failed
     return exprs, bad
 

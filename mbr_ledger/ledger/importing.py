@@ -9,13 +9,11 @@ With several files, each is read once to check it before the first is written.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from ..core.ahead import read_ahead
 from ..core.errors import InputProblem, MbrError
 from ..importers import Extracted, ImportContext, Importer, detect
 from ..importers.tabular import MAX_PROBLEMS
@@ -45,53 +43,6 @@ def _batches(importer: Importer, path: Path, ctx: ImportContext) -> Iterator[Ext
         yield from batched(path, ctx)
     else:
         yield importer.extract(path, ctx)
-
-
-_DONE = object()
-
-
-def _ahead(items: Iterator[Extracted]) -> Iterator[Extracted]:
-    """`items`, read one batch ahead in a thread: the next batch is parsed and checked while this
-    one is written (Polars lets go of the GIL while it works). An exception in the reader is raised
-    here, at the batch where it happened; leaving early stops the reader."""
-    out: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            put(exc)
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # the file is closed by the thread that read it
-
-    reader = threading.Thread(target=read, name="mbr-read", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = out.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
 
 
 class _Problems:
@@ -147,7 +98,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
         with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w:
-            for ex in _ahead(_batches(importer, path, ctx)):
+            for ex in read_ahead(_batches(importer, path, ctx)):
                 problems.add(ex.problems)
                 fmt_name = w.format = ex.format
                 notes += [n for n in ex.notes if n not in notes]
