@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -54,3 +54,27 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
     finally:
         stop.set()
         reader.join()
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start `fn(*args)` in a thread now; the function returned waits for its result (or raises
+    its exception). For work that lets go of the GIL, such as hashing a file."""
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, fn(*args)))
+        except BaseException as exc:  # handed to the caller of the result
+            box.append((False, exc))
+
+    worker = threading.Thread(target=run, name="mbr-side", daemon=True)
+    worker.start()
+
+    def result() -> T:
+        worker.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result

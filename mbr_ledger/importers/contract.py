@@ -15,7 +15,27 @@ from .base import Extracted, ImportContext, Sniff
 from .tabular import Col, CsvFile, check_columns, column_exprs, parse_frame
 from .validate import VALIDATORS, CheckPlan, check_plan
 
-_QUERIES: dict[tuple[str, tuple[str, ...], bool], tuple[CheckPlan, list[list[pl.Expr | str]]]] = {}
+
+@dataclass(frozen=True)
+class _OnePass:
+    """`ContractCsv._one_pass`'s queries, each a list of consecutive selects: `parse` gives the
+    parsed columns, the check plan's helper columns, and per row whether a value could not be read
+    (`_parse_bad`) or a check on every row failed (`_check_bad`); `scoped` is, per scope, which rows
+    it selects and whether one of its checks fails on a row; `finish` gives the ledger table's
+    columns and `source_line`."""
+
+    parse: list[list[pl.Expr | str]]
+    scoped: list[tuple[pl.Expr, pl.Expr]]
+    finish: list[list[pl.Expr | str]]
+
+
+def _run(lf: pl.LazyFrame, stages: list[list[pl.Expr | str]]) -> pl.LazyFrame:
+    for stage in stages:
+        lf = lf.select(stage)
+    return lf
+
+
+_QUERIES: dict[tuple[str, tuple[str, ...], bool], tuple[CheckPlan, _OnePass]] = {}
 
 
 @dataclass
@@ -77,29 +97,33 @@ class ContractCsv:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
 
     def _one_pass(self, path: Path, ctx: ImportContext, raw: pl.DataFrame) -> Extracted | None:
-        """The batch parsed, checked and normalised in one Polars query, as `_batch` would give it,
-        when none of its rows has a problem; None when one has (`_batch` then finds and words them).
+        """The batch parsed, checked and normalised in a few Polars queries, as `_batch` would give
+        it, when none of its rows has a problem; None when one has (`_batch` then finds and words
+        them).
 
         Money and date columns are first read in their plain form only (`-1234.56`, `2026-01-31`);
         when a value is in another form (`$1,234.56`, `01/31/2026`), the batch is read again with
         every form the contract allows."""
         for plain in (True, False):
-            lf = raw.lazy()
-            for stage in self._query(ctx, tuple(raw.columns), plain):
-                lf = lf.select(stage)
-            df = lf.collect()
-            parse_bad, check_bad = df["_parse_bad"].any(), df["_check_bad"].any()
-            if not (parse_bad or check_bad):
-                return Extracted(self.name, {self.table: df.drop("_parse_bad", "_check_bad")}, [])
-            if not (plain and parse_bad):
+            q = self._query(ctx, tuple(raw.columns), plain)
+            df = _run(raw.lazy(), q.parse).collect()
+            parse_bad = df["_parse_bad"].any()
+            if parse_bad and plain:
+                continue
+            if parse_bad or df["_check_bad"].any():
                 return None
+            # The checks that concern a few rows only look at those; the rows are then normalised.
+            work = df.lazy()
+            got = pl.collect_all([_run(work, q.finish)]
+                                 + [work.filter(scope).select(bad.any()) for scope, bad in q.scoped])
+            if any(g.item() for g in got[1:]):
+                return None
+            return Extracted(self.name, {self.table: got[0]}, [])
         return None
 
-    def _query(self, ctx: ImportContext, columns: tuple[str, ...], plain: bool) -> list[list[pl.Expr | str]]:
-        """The one-pass query over raw columns `columns`, as consecutive selects: its result is the
-        ledger table's columns, `source_line`, and per row whether a value could not be read
-        (`_parse_bad`) or a check failed (`_check_bad`). It depends only on the header and the
-        profile, so it is built once for all the batches of a file."""
+    def _query(self, ctx: ImportContext, columns: tuple[str, ...], plain: bool) -> _OnePass:
+        """The queries of `_one_pass` over raw columns `columns`. They depend only on the header and
+        the profile, so they are built once for all the batches of a file."""
         plan = check_plan(self.table, ctx.profile)
         key = (self.name, columns, plain)
         got = _QUERIES.get(key)
@@ -109,25 +133,22 @@ class ContractCsv:
         names = [c.target or c.name for c in self.cols]
         parsed = [(pl.col(f"parsed::{c.name}").fill_null(False) if c.kind == "flag" else pl.col(f"parsed::{c.name}"))
                   .alias(n) for c, n in zip(self.cols, names, strict=True)]
-        check_bad = pl.any_horizontal([plan.bad()] + [
-            scope.fill_null(False) & pl.any_horizontal([e.fill_null(False) for e, _, _ in checks])
-            for scope, checks in plan.scoped])
         keep = [*names, "source_line", "_parse_bad"]
 
         def over(exprs: tuple[pl.Expr, ...], *kept: str) -> list[pl.Expr | str]:  # `exprs` replace or add columns
             out = {e.meta.output_name() for e in exprs}
             return [*[n for n in kept if n not in out], *exprs]
 
-        stages: list[list[pl.Expr | str]] = [
-            [*columns, *exprs],
-            [*parsed, "source_line", parse_bad.alias("_parse_bad")],
-            over(plan.prepare, *keep),
-            [*keep, check_bad.alias("_check_bad")],
-            over(plan.finish, *keep, "_check_bad"),
-        ]
-        stages.append([*self._table_columns(names), "_parse_bad", "_check_bad"])
-        _QUERIES[key] = (plan, stages)
-        return stages
+        q = _OnePass(
+            parse=[[*columns, *exprs],
+                   [*parsed, "source_line", parse_bad.alias("_parse_bad")],
+                   over(plan.prepare, *keep),
+                   [*keep, *plan.helpers, plan.bad().alias("_check_bad")]],
+            scoped=[(scope.fill_null(False), pl.any_horizontal([e.fill_null(False) for e, _, _ in checks]))
+                    for scope, checks in plan.scoped],
+            finish=[over(plan.finish, *names, "source_line"), [*self._table_columns(names)]])
+        _QUERIES[key] = (plan, q)
+        return q
 
     def _table_columns(self, present: list[str]) -> list[pl.Expr]:
         """The ledger table's columns (nulls for those the file has not) and `source_line`."""

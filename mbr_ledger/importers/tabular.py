@@ -323,10 +323,13 @@ class CsvFile:
         if not ascii_only:
             self._decode(chunk, first_line)
         n = len(self.header)
-        ends = chunk.count(b"\n")
-        lines = ends + (0 if chunk.endswith(b"\n") else 1)
         sent = (self.delimiter + _SENT).encode()
-        data = chunk.replace(b"\n", sent + b"\n") + (b"" if chunk.endswith(b"\n") else sent)
+        data = chunk.replace(b"\n", sent + b"\n")
+        ends = (len(data) - len(chunk)) // len(sent)  # each line end got a sentinel
+        lines = ends
+        if not chunk.endswith(b"\n"):
+            data += sent
+            lines += 1
         cols = [f"c{i}" for i in range(n + 1)]
         try:
             df = pl.read_csv(data, has_header=False, schema={c: pl.String for c in cols},
@@ -342,19 +345,25 @@ class CsvFile:
         strip = [True] * n if self.strip is None else [h in self.strip for h in self.header[:n]]
         # Rows of the header's width end in the sentinel; only the others, and rows with a field
         # that may be too long, are looked at one by one (with the csv module, as the slow path).
+        # Whether any row is odd (not of the header's width, or with a field that may be too long)
+        # or may be blank; usually none is, and the block is only renamed and numbered.
+        flags = df.select((pl.col(cols[n]) != _SENT).any().alias("odd"),
+                          (pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cols[:n]]) > MAX_FIELD)
+                          .alias("long"),
+                          ((pl.col(cols[0]).str.strip_chars() if strip[0] else pl.col(cols[0])) == "").any()
+                          .alias("blank")).row(0)
         df = df.select(
             *[(pl.col(c).str.strip_chars() if s else pl.col(c)).alias(h)
               for c, h, s in zip(cols, self.header, strip, strict=False)],
             pl.int_range(first_line, first_line + pl.len(), dtype=pl.Int64).alias("source_line"),
-            ((pl.col(cols[n]) != _SENT)
-             | (pl.max_horizontal([pl.col(c).str.len_bytes() for c in cols[:n]]) > MAX_FIELD)).alias("_odd"),
+            *([((pl.col(cols[n]) != _SENT)
+                | (pl.max_horizontal([pl.col(c).str.len_bytes() for c in cols[:n]]) > MAX_FIELD)).alias("_odd")]
+              if any(flags) else []),
         )
-        first = self.header[0]
-        flags = df.select(pl.col("_odd").any(), (pl.col(first) == "").any()).row(0)
         problems: list[InputProblem] = []
         partial = self.strip is not None
         if not any(flags):
-            return CsvBlock(df.drop("_odd"), problems, partial), ends
+            return CsvBlock(df, problems, partial), ends
         blank = _blank(self.header)
         odd = df.filter(pl.col("_odd"))
         skip: list[int] = []

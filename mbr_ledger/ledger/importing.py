@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.ahead import read_ahead
+from ..core.ahead import in_thread, read_ahead
 from ..core.errors import InputProblem, MbrError
 from ..importers import Extracted, ImportContext, Importer, detect
 from ..importers.tabular import MAX_PROBLEMS
@@ -94,7 +94,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
     for path, importer in importers:
         if on_file:
             on_file(f"writing {path.name}", _lines(path))
-        sha = file_sha256(path)
+        sha = in_thread(file_sha256, path)  # hashed while it is read
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
         with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w:
@@ -106,6 +106,6 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
                     w.add(ex.tables)
             problems.raise_any()
         res = w.result
-        results.append(FileResult(str(path), fmt_name, sha, w.rows, res.imported, res.duplicates,
+        results.append(FileResult(str(path), fmt_name, w.sha256, w.rows, res.imported, res.duplicates,
                                   dict(res.by_table or {}), notes))
     return results

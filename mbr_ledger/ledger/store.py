@@ -320,24 +320,28 @@ class Ledger:
         return w.result
 
     @contextmanager
-    def appending(self, path: str, sha256: str, fmt: str, *, dry_run: bool = False,
+    def appending(self, path: str, sha256: str | Callable[[], str], fmt: str, *, dry_run: bool = False,
                   progress: Callable[[int], None] | None = None) -> Iterator[FileWriter]:
         """One file's transaction: add its rows in batches with `.add(tables)`; on leaving, the file
-        is committed whole, or rolled back (an exception, or a dry run: `.result` still counts)."""
+        is committed whole, or rolled back (an exception, or a dry run: `.result` still counts).
+        `sha256` may be a function that gives it, called once the rows are written (the file can
+        then be hashed while it is read)."""
         try:
             with self.write() as conn:
+                known = sha256 if isinstance(sha256, str) else ""
                 cur = conn.execute(
                     "INSERT INTO files(path, sha256, format, imported_at, rows, imported, duplicates) "
                     "VALUES (?,?,?,?,0,0,0)",
-                    (path, sha256, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+                    (path, known, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
                 assert cur.lastrowid is not None
-                w = FileWriter(conn, cur.lastrowid, path, sha256, progress)
+                w = FileWriter(conn, cur.lastrowid, path, known, progress)
                 yield w
                 w.finish()
+                w.sha256 = sha256 if isinstance(sha256, str) else sha256()
                 res = w.result
                 res.duplicates = w.rows - res.imported
-                conn.execute("UPDATE files SET format=?, rows=?, imported=?, duplicates=? WHERE id=?",
-                             (w.format or fmt, w.rows, res.imported, res.duplicates, w.file_id))
+                conn.execute("UPDATE files SET sha256=?, format=?, rows=?, imported=?, duplicates=? WHERE id=?",
+                             (w.sha256, w.format or fmt, w.rows, res.imported, res.duplicates, w.file_id))
                 if dry_run:
                     raise _DryRun(res)
         except _DryRun:
