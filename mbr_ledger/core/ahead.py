@@ -31,7 +31,9 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
     def read() -> None:
         try:
             for item in items:
-                if not put(item):
+                # Handed over before the next is begun: at most two items live (the one in use
+                # and the one being made), as few as the overlap needs.
+                if not put(item) or not taken():
                     return
             put(_DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
@@ -41,11 +43,20 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
             if close is not None:
                 close()  # the file is closed by the thread that read it
 
+    def taken() -> bool:
+        while not stop.is_set():
+            with out.all_tasks_done:
+                if not out.unfinished_tasks:
+                    return True
+                out.all_tasks_done.wait(0.1)
+        return False
+
     reader = threading.Thread(target=read, name="mbr-ahead", daemon=True)
     reader.start()
     try:
         while True:
             item = out.get()
+            out.task_done()
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
