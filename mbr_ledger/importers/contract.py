@@ -136,6 +136,7 @@ class ContractCsv:
         got = _QUERIES.get(key)
         if got is not None and got[0] is plan:
             return got[1]
+        keyed = plan.keyed()
         exprs, parse_bad = column_exprs(columns, self.cols, plain=None if plain else ())
         names = [c.target or c.name for c in self.cols]
         parsed = [(pl.col(f"parsed::{c.name}").fill_null(False) if c.kind == "flag" else pl.col(f"parsed::{c.name}"))
@@ -149,10 +150,10 @@ class ContractCsv:
         q = _OnePass(
             parse=[[*columns, *exprs],
                    [*parsed, "source_line", parse_bad.alias("_parse_bad")],
-                   over(plan.prepare, *keep),
-                   [*keep, *plan.helpers, plan.bad().alias("_check_bad")]],
+                   over(keyed.prepare, *keep),
+                   [*keep, *keyed.helpers, keyed.bad().alias("_check_bad")]],
             scoped=[(scope.fill_null(False), pl.any_horizontal([e.fill_null(False) for e, _, _ in checks]))
-                    for scope, checks in plan.scoped],
+                    for scope, checks in keyed.scoped],
             finish=[over(plan.finish, *names, "source_line"), [*self._table_columns(names)]])
         _QUERIES[key] = (plan, q)
         return q

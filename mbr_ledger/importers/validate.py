@@ -67,13 +67,19 @@ def _account_checks(profile: Profile, col: str, what: str, plans_only: bool) -> 
 class CheckPlan:
     """How one table is checked: helper columns added first (`prepare`, dropped after), checks on
     every row (`general`), checks on the rows a scope selects (`scoped`, so that checks which only
-    concern a few rows look at those only), and the normalising of the checked rows (`finish`)."""
+    concern a few rows look at those only), and the normalising of the checked rows (`finish`).
+
+    `keys` names the columns whose values come from short lists (persons, accounts, kinds,
+    sources, ...), each with every value that can pass the checks (null included): any other value
+    fails one of them. The checks that read nothing but those columns can then be decided once per
+    combination of values, not once per row (`keyed`)."""
 
     prepare: tuple[pl.Expr, ...]
     general: tuple[Check, ...]
     scoped: tuple[tuple[pl.Expr, tuple[Check, ...]], ...]
     finish: tuple[pl.Expr, ...]
     helpers: tuple[str, ...]  # the names `prepare` adds
+    keys: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
 
     def bad(self) -> pl.Expr:
         """True on a row any general check fails (nulls count as passing, as in `collect_problems`)."""
@@ -90,6 +96,75 @@ class CheckPlan:
         problems.sort(key=lambda p: (p.line, p.column or ""))
         out = work.drop(list(self.helpers)) if self.helpers else work
         return (out.with_columns(*self.finish) if self.finish else out), problems
+
+    def keyed(self) -> KeyedPlan:
+        """The same checks, with those that read only key columns (and helpers made from them) turned
+        into the list of key combinations that pass them all."""
+        names = [k for k, _ in self.keys]
+        assert not {e.meta.output_name() for e in self.prepare} & set(names), "a key column is made by prepare"
+        made = {e.meta.output_name(): set(e.meta.root_names()) for e in self.prepare}
+        from_keys = set(names) | {h for h, roots in made.items() if roots <= set(names)}
+
+        def reads(*exprs: pl.Expr) -> set[str]:
+            return {r for e in exprs for r in e.meta.root_names()}
+
+        on_keys = [reads(c[0]) <= from_keys for c in self.general]
+        scope_on_keys = [reads(sc, *[e for e, _, _ in ch]) <= from_keys for sc, ch in self.scoped]
+        general = [c for c, k in zip(self.general, on_keys, strict=True) if k]
+        scoped = [x for x, k in zip(self.scoped, scope_on_keys, strict=True) if k]
+        rest_general = tuple(c for c, k in zip(self.general, on_keys, strict=True) if not k)
+        rest_scoped = tuple(x for x, k in zip(self.scoped, scope_on_keys, strict=True) if not k)
+        valid = self._valid_keys(general, scoped) if names else None
+        needed = reads(*[e for e, _, _ in rest_general], *[e for sc, ch in rest_scoped for e in (sc, *[c[0] for c in ch])],
+                       *self.finish)
+        prepare = tuple(e for e in self.prepare if e.meta.output_name() in needed)
+        helpers = tuple(h for h in self.helpers if h in {e.meta.output_name() for e in prepare})
+        return KeyedPlan(names, valid, prepare, helpers, rest_general, rest_scoped)
+
+    def _valid_keys(self, general: list[Check], scoped: list[tuple[pl.Expr, tuple[Check, ...]]]) -> pl.Series:
+        """Every combination of key values that passes the keyed checks, as a struct series. The
+        combinations are built one key at a time, and a combination a check already fails on is
+        dropped as soon as the check can be read (it fails whatever the other keys are)."""
+        done: set[str] = set()
+        frame = pl.DataFrame()
+        pending = [(e.fill_null(False), {*e.meta.root_names()}) for e, _, _ in general]
+        pending += [(sc.fill_null(False) & pl.any_horizontal([e.fill_null(False) for e, _, _ in ch]),
+                     {r for x in (sc, *[c[0] for c in ch]) for r in x.meta.root_names()}) for sc, ch in scoped]
+        made = {e.meta.output_name(): e for e in self.prepare}
+        for name, values in self.keys:
+            col = pl.DataFrame({name: list(values)}, schema={name: pl.String})
+            frame = col if frame.width == 0 else frame.join(col, how="cross")
+            done.add(name)
+            helpers = [h for h, e in made.items() if set(e.meta.root_names()) <= done and h not in frame.columns]
+            if helpers:
+                frame = frame.with_columns(made[h] for h in helpers)
+                done.update(helpers)
+            ready = [e for e, roots in pending if roots <= done]
+            pending = [(e, roots) for e, roots in pending if not roots <= done]
+            if ready:
+                frame = frame.filter(~pl.any_horizontal(ready))
+        return frame.select(pl.struct([k for k, _ in self.keys]).alias("key")).to_series()
+
+
+@dataclass(frozen=True)
+class KeyedPlan:
+    """`CheckPlan.keyed()`: a row passes the keyed checks when its key columns, as a struct, are
+    one of `valid`; `prepare` makes only the helpers (`helpers`, the columns it adds) and the
+    columns the other checks (`general`, `scoped`) and the plan's `finish` read."""
+
+    keys: list[str]
+    valid: pl.Series | None
+    prepare: tuple[pl.Expr, ...]
+    helpers: tuple[str, ...]
+    general: tuple[Check, ...]
+    scoped: tuple[tuple[pl.Expr, tuple[Check, ...]], ...]
+
+    def bad(self) -> pl.Expr:
+        """True on a row a keyed check or a general one fails."""
+        parts = [e.fill_null(False) for e, _, _ in self.general]
+        if self.valid is not None:
+            parts.append(~pl.struct(self.keys).is_in(self.valid.implode(), nulls_equal=True))
+        return pl.any_horizontal(parts) if parts else pl.lit(False)
 
 
 def _events_plan(profile: Profile) -> CheckPlan:
@@ -145,6 +220,9 @@ def _events_plan(profile: Profile) -> CheckPlan:
                 .alias("amount"),
                 pl.when(src == "").then(None).otherwise(src).alias("source")),
         helpers=("_typ",),
+        keys=(*_owner_keys(profile, "account", plans_only=False),
+              ("kind", (*EVENT_KINDS, None)), ("source", (*dict.fromkeys((*PLAN_SOURCES, *IRA_SOURCES)), None)),
+              ("destination", (*DESTINATIONS, None))),
     )
 
 
@@ -152,7 +230,14 @@ def _payroll_plan(profile: Profile) -> CheckPlan:
     checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True)
     for c in ("plan_compensation", "fica_wages", "pretax_401k", "roth_401k", "after_tax_401k", "employer_match"):
         checks.append((pl.col(c) < 0, c, f"{c} cannot be negative ({{{c}}})"))
-    return CheckPlan((), tuple(checks), (), (), ())
+    return CheckPlan((), tuple(checks), (), (), (), keys=_owner_keys(profile, "plan", plans_only=True))
+
+
+def _owner_keys(profile: Profile, col: str, plans_only: bool) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    """The person and account key columns of `_person_checks` and `_account_checks`."""
+    owner, _ = _owner_maps(profile)
+    ids = [p.id for p in profile.plans] if plans_only else list(owner)
+    return (("person", (*profile.person_ids(), None)), (col, (*ids, None)))
 
 
 def _1099r_plan(profile: Profile) -> CheckPlan:
@@ -162,14 +247,15 @@ def _1099r_plan(profile: Profile) -> CheckPlan:
         (pl.col("box2a") > pl.col("box1"), "box2a", "box 2a is larger than box 1"),
         ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
     ]
-    return CheckPlan((pl.col("box7").str.to_uppercase(),), tuple(checks), (), (), ())
+    return CheckPlan((pl.col("box7").str.to_uppercase(),), tuple(checks), (), (), (),
+                     keys=_owner_keys(profile, "payer_account", plans_only=False))
 
 
 def _w2_plan(profile: Profile) -> CheckPlan:
     checks = _person_checks(profile) + _account_checks(profile, "plan", "plan", plans_only=True) + [
         ((pl.col("tax_year") < 1990) | (pl.col("tax_year") > 2100), "tax_year", "impossible tax year {tax_year}"),
     ]
-    return CheckPlan((), tuple(checks), (), (), ())
+    return CheckPlan((), tuple(checks), (), (), (), keys=_owner_keys(profile, "plan", plans_only=True))
 
 
 _PLANS = {"events": _events_plan, "payroll": _payroll_plan, "form_1099r": _1099r_plan, "w2": _w2_plan}

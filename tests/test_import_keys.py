@@ -1,0 +1,96 @@
+"""Checks decided once per combination of key values (person, account, kind, source, destination)
+instead of once per row: the combinations that pass, counted by hand from the rules, and the
+verdict on every combination, on and off the lists, equal to the checks row by row."""
+
+import itertools
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from mbr_ledger.importers.validate import check_plan
+from mbr_ledger.ledger.schema import DESTINATIONS, EVENT_KINDS
+from mbr_ledger.profile import IRA_SOURCES, PLAN_SOURCES, load_profile
+
+from conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def profile():  # type: ignore[no-untyped-def]
+    return load_profile(Path(SAMPLE) / "mbr.toml")
+
+
+def test_valid_combinations_of_the_sample_profile(profile) -> None:  # type: ignore[no-untyped-def]
+    """Per account, the (kind, source, destination) a row may have, from the rules:
+
+    - a plan (acme, beta): contribution, earnings, fee, conversion and distribution with one of the
+      5 plan sources and no destination (25); a rollover with a source and roth_ira or
+      traditional_ira (10); a balance with a source or none (6): 41 each;
+    - the traditional IRA: nondeductible or deductible contributions (2); earnings, fee,
+      conversion, distribution and balance without a source (5); a rollover without a source to
+      either destination (2): 9;
+    - the Roth IRA: `roth` contributions (1); earnings, fee, distribution and balance (4, no
+      conversion); a rollover to either destination (2): 7.
+    Always with the account's owner, alex, as the person. (Combinations with no person, account or
+    kind pass the checks too: those are required values, and a row without one never reaches the
+    checks.)"""
+    valid = check_plan("events", profile).keyed().valid
+    assert valid is not None
+    df = valid.struct.unnest().drop_nulls(["person", "account", "kind"])
+    assert df["person"].unique().to_list() == ["alex"]
+    counts = dict(df.group_by("account").len().iter_rows())
+    assert counts == {"acme": 41, "beta": 41, "alex-trad": 9, "alex-roth": 7}
+    roth = df.filter(pl.col("account") == "alex-roth")
+    assert roth.filter(pl.col("kind") == "contribution")["source"].to_list() == ["roth"]
+    assert roth.filter(pl.col("kind") == "conversion").height == 0
+    assert sorted(df.filter(pl.col("kind") == "rollover", pl.col("account") == "beta")["destination"]
+                  .unique().to_list()) == ["roth_ira", "traditional_ira"]
+
+
+def _row_by_row(plan, df: pl.DataFrame) -> pl.Series:  # type: ignore[no-untyped-def]
+    """Whether a check fails on each row, as the step-by-step path decides it: a general check, or
+    a check of a scope that selects the row."""
+    work = df.with_columns(*plan.prepare)
+    parts = [e.fill_null(False) for e, _, _ in plan.general]
+    parts += [scope.fill_null(False) & e.fill_null(False) for scope, checks in plan.scoped for e, _, _ in checks]
+    return work.select(pl.any_horizontal(parts)).to_series()
+
+
+def test_keyed_verdict_equals_the_row_by_row_checks_on_every_combination(profile) -> None:  # type: ignore[no-untyped-def]
+    plan = check_plan("events", profile)
+    keyed = plan.keyed()
+    off = "zz"  # a value on no list
+    values: dict[str, list[str | None]] = {
+        "person": ["alex", off, None],
+        "account": ["acme", "beta", "alex-trad", "alex-roth", off, None],
+        "kind": [*EVENT_KINDS, off],
+        "source": [*dict.fromkeys((*PLAN_SOURCES, *IRA_SOURCES)), None, off],
+        "destination": [*DESTINATIONS, None, off],
+    }
+    rows: list[tuple[str | None, ...]] = list(itertools.product(*values.values()))
+    assert len(rows) == 3 * 6 * 8 * 9 * 4
+    df = pl.DataFrame(rows, schema=dict.fromkeys(values, pl.String), orient="row").with_columns(
+        pl.lit("2026-03-02").str.to_date().alias("date"), pl.lit(100, dtype=pl.Int64).alias("amount"),
+        pl.lit(None, dtype=pl.Int64).alias("basis"), pl.lit(None, dtype=pl.Int64).alias("taxable"),
+        pl.lit(None, dtype=pl.Int64).alias("for_year"))
+    want = _row_by_row(plan, df)
+    got = df.with_columns(*keyed.prepare).select(keyed.bad()).to_series()
+    # Never a pass where a check fails; and the same verdict on every row that can reach the checks
+    # (person, account and kind are required). Without an account, a source off the lists is
+    # turned down though no check reads it: such a row only goes the step-by-step way.
+    assert not (want & got.not_()).any()
+    required = df.select(pl.all_horizontal(pl.col("person", "account", "kind").is_not_null())).to_series()
+    assert got.filter(required).to_list() == want.filter(required).to_list()
+    # The checks left to run row by row read other columns than the keys.
+    assert not keyed.general and len(keyed.scoped) == 2
+    passing = df.filter(~want).drop_nulls(["person", "account", "kind"])
+    assert passing.height == 98
+
+
+@pytest.mark.parametrize(("table", "col"), [("payroll", "plan"), ("w2", "plan"), ("form_1099r", "payer_account")])
+def test_person_and_account_pairs_of_the_other_tables(profile, table: str, col: str) -> None:  # type: ignore[no-untyped-def]
+    valid = check_plan(table, profile).keyed().valid
+    assert valid is not None
+    pairs = sorted(valid.struct.unnest().drop_nulls().rows())
+    accounts = ["acme", "beta"] if col == "plan" else ["acme", "alex-roth", "alex-trad", "beta"]
+    assert pairs == [("alex", a) for a in accounts]
