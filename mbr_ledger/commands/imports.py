@@ -40,6 +40,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
       mbr import --from netbenefits --plan acme --source after_tax history.csv
       mbr import --dry-run --format json statements/*.csv
     """
+    import gc
     import os
 
     # Polars' allocator (jemalloc) with one arena: threads then share freed memory instead of each
@@ -90,11 +91,15 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
         if bar is not None:
             bar.update(n)
 
+    # The import makes few Python objects that could form cycles, and many short-lived ones (Polars'
+    # wrappers) that would set off collections over every module loaded: none is needed meanwhile.
+    gc.disable()
     try:
         results = import_files(ledger, list(files), ictx, fmt=fmt_name, dry_run=dry_run,
                                on_file=on_file if show_progress else None,
                                on_rows=on_rows)
     finally:
+        gc.enable()
         if bar is not None:
             bar.render_finish()
         ledger.close()

@@ -531,16 +531,18 @@ def column_exprs(columns: Collection[str], cols: list[Col], *, plain: Collection
         else:
             e = pl.when(pl.col(c.name) == "").then(None).otherwise(pl.col(c.name))
         exprs.append(e.alias(f"parsed::{c.name}"))
-    bad = pl.lit(False)
+    failures: list[pl.Expr] = []
     for c in cols:
         if c.name not in columns:
             continue
-        blank = pl.col(c.name) == ""
-        failed = pl.col(f"parsed::{c.name}").is_null() & ~blank if c.kind != "text" else pl.lit(False)
-        if c.required and not c.allow_empty:
-            failed = failed | blank
-        bad = bad | failed
-    return exprs, bad
+        parsed, blank = pl.col(f"parsed::{c.name}"), pl.col(c.name) == ""
+        if c.required and not c.allow_empty and c.kind != "choice":
+            failures.append(parsed.is_null())  # an empty value reads as null too
+        elif c.required and not c.allow_empty:
+            failures.append(parsed.is_null() | blank)  # (a choice may be the empty text)
+        elif c.kind != "text":
+            failures.append(parsed.is_null() & ~blank)
+    return exprs, (pl.any_horizontal(failures) if failures else pl.lit(False))
 
 
 def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
