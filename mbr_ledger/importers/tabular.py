@@ -141,7 +141,7 @@ def to_frame(t: CsvTable) -> tuple[pl.DataFrame, list[InputProblem]]:
 
 # ------------------------------------------------------------------ large files, block by block
 
-BLOCK_BYTES = 2 << 20   # a block of whole lines handed to Polars at a time
+BLOCK_BYTES = 3 << 20   # a block of whole lines handed to Polars at a time
 BLOCK_ROWS = 100_000    # rows per frame on the slow path
 _SENT = "\x1e"          # appended to every line on the fast path, to count a line's fields
 _NOT_FAST = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # str.strip() takes these for spaces, Polars does not

@@ -9,15 +9,16 @@ With several files, each is read once to check it before the first is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.ahead import in_thread, read_ahead
 from ..core.errors import InputProblem, MbrError
+from ..core.filehash import file_sha256
 from ..importers import Extracted, ImportContext, Importer, detect
 from ..importers.tabular import MAX_PROBLEMS
-from .store import Ledger, file_sha256
+from .store import Ledger
 
 
 @dataclass
@@ -80,8 +81,11 @@ def _lines(path: Path) -> int:
 
 def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: str | None = None,
                  dry_run: bool = False, on_file: Callable[[str, int], None] | None = None,
-                 on_rows: Callable[[int], None] | None = None) -> list[FileResult]:
-    """Import `paths`. Any bad file stops the whole command before anything is written."""
+                 on_rows: Callable[[int], None] | None = None,
+                 hashes: Mapping[Path, Callable[[], str]] | None = None) -> list[FileResult]:
+    """Import `paths`. Any bad file stops the whole command before anything is written.
+
+    `hashes` may give, per path, a function that returns its SHA-256 (see `hash_ahead`)."""
     importers: list[tuple[Path, Importer]] = []
     for path in paths:
         importer = detect(path, fmt, ctx)
@@ -94,7 +98,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
     for path, importer in importers:
         if on_file:
             on_file(f"writing {path.name}", _lines(path))
-        sha = in_thread(file_sha256, path)  # hashed while it is read
+        sha = (hashes or {}).get(path) or in_thread(file_sha256, path)  # hashed while it is read
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
         with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w:

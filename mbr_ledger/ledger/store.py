@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import itertools
 import sqlite3
@@ -38,6 +37,7 @@ from typing import Any
 import polars as pl
 
 from ..core.errors import MbrError
+from ..core.filehash import file_sha256  # noqa: F401  (part of this module's interface)
 from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLES, Table, create_statements
 
 LEDGER_FILE = "ledger.sqlite"
@@ -54,14 +54,6 @@ class AppendResult:
     imported: int = 0
     duplicates: int = 0
     by_table: dict[str, int] | None = None
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _SEED = 0x6D62725F6C656467  # fixed, so that keys are equal within one process
