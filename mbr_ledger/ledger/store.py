@@ -2,7 +2,7 @@
 
 - One SQLite file, rollback journal, `synchronous=FULL`: a killed import leaves all or none of a file.
 - Rows are stored in columnar segments (schema version 2): a table `segments` holds, per imported
-  file and ledger table, blobs of up to `SEGMENT_ROWS` rows each, a Polars frame written as
+  file and ledger table, blobs of about `SEGMENT_ROWS` rows each, a Polars frame written as
   Parquet (the table's value columns, `source_line`, `occurrence`). The file's path
   and SHA-256 are in `files`. Reading loads a table's segments once per `Ledger` object and
   ledger state (`data_version`) and filters in Polars.
@@ -42,7 +42,10 @@ from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLE
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
-SEGMENT_ROWS = 50_000  # rows of one table and file per segment (at most; the file's last one has fewer)
+# Rows of one table and file are written as a segment once this many have gathered: a segment is one
+# batch of the importer or a few (so a batch is never copied just to be cut), and the file's last
+# segment may have fewer.
+SEGMENT_ROWS = 40_000
 
 
 class LedgerBusy(MbrError):
