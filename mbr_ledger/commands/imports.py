@@ -40,6 +40,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
       mbr import --from netbenefits --plan acme --source after_tax history.csv
       mbr import --dry-run --format json statements/*.csv
     """
+    import functools
     import gc
     import os
 
@@ -53,7 +54,21 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
     from ..core.ahead import in_thread
     from ..core.filehash import file_sha256
 
-    hashes = {path: in_thread(file_sha256, path) for path in dict.fromkeys(files) if path.is_file()}
+    def hash_all(paths: list[Path]) -> dict[Path, str]:
+        got = {}
+        for path in paths:
+            try:
+                got[path] = file_sha256(path)
+            except OSError:
+                pass  # not readable: the import says so, with the file's name
+        return got
+
+    hashed = in_thread(hash_all, list(dict.fromkeys(files)))
+
+    def sha_of(path: Path) -> str:
+        return hashed().get(path) or file_sha256(path)
+
+    hashes = {path: functools.partial(sha_of, path) for path in dict.fromkeys(files)}
     from ..core.errors import MbrError
     from ..importers import ImportContext
     from ..ledger.importing import import_files
