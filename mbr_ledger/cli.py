@@ -4,6 +4,7 @@ imported only when it runs (or when help lists it), so `mbr --help` starts fast.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -120,6 +121,11 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="mbr")
     except BrokenPipeError:  # `mbr ledger | head`
         sys.exit(0)
+    finally:
+        # The process ends here: what is still alive is freed as the interpreter exits, and having
+        # its garbage collector walk it all for cycles first only costs time (50-70 ms after a large
+        # import). Frozen objects are skipped by the collector; everything else happens as usual.
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

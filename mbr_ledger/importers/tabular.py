@@ -141,7 +141,7 @@ def to_frame(t: CsvTable) -> tuple[pl.DataFrame, list[InputProblem]]:
 
 # ------------------------------------------------------------------ large files, block by block
 
-BLOCK_BYTES = 3 << 20   # a block of whole lines handed to Polars at a time
+BLOCK_BYTES = 2 << 20   # a block of whole lines handed to Polars at a time
 BLOCK_ROWS = 100_000    # rows per frame on the slow path
 _SENT = "\x1e"          # appended to every line on the fast path, to count a line's fields
 _NOT_FAST = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")  # str.strip() takes these for spaces, Polars does not
@@ -275,20 +275,24 @@ class CsvFile:
             if cut == 0:  # one line longer than a block
                 self._more()
                 continue
-            chunk = self._buf[:cut]
+            # The block leaves the buffer before it is read, so that the two are not held at once.
+            chunk, self._buf = self._buf[:cut], self._buf[cut:]
             self._no_nul(chunk, self._line)
             # An odd number of quotes: a quoted field goes on past the cut (or the quoting is broken).
             fast = None if chunk.count(b'"') % 2 else self._fast(chunk, self._line)
             if fast is None:
+                self._buf = chunk + self._buf
                 while self._more():
                     pass
                 yield from self._slow(self._buf, self._line)
                 self._buf = b""
                 return
+            del chunk  # not kept while the block waits to be handed over
             block, lines = fast
-            self._buf = self._buf[cut:]
+            del fast
             self._line += lines
             yield block
+            del block
 
     def _no_nul(self, data: bytes, first_line: int) -> None:
         at = data.find(b"\x00")
