@@ -63,3 +63,26 @@ def test_in_thread_gives_the_result_or_the_error() -> None:
 
     with pytest.raises(OSError, match="unreadable"):
         in_thread(fail)()
+
+
+def test_the_maker_starts_at_once_and_dropping_the_iterator_stops_it() -> None:
+    closed = threading.Event()
+    made: list[int] = []
+
+    def items() -> Iterator[int]:
+        try:
+            for i in range(1000):
+                made.append(i)
+                yield i
+        finally:
+            closed.set()
+
+    it = read_ahead(items())
+    deadline = time.monotonic() + 2
+    while not made and time.monotonic() < deadline:  # nothing asked for yet: the first is made anyway
+        time.sleep(0.01)
+    assert made[:1] == [0]
+    assert next(it) == 0
+    del it  # neither closed nor run to the end
+    assert closed.wait(2)
+    assert len(made) <= 3

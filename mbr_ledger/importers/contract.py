@@ -91,15 +91,17 @@ class ContractCsv:
             f.close()
             raise
         rows = 0
-        for block in read_ahead(f.blocks()):  # the next block is read while this one is checked
-            got = None if block.problems else self._one_pass(path, ctx, block.frame)
-            if got is None:
-                got = self._batch(path, ctx, block.frame, block.problems)
-                if got.problems and block.partial:
-                    block = block.complete()
+        with read_ahead(f.blocks()) as blocks:  # the next block is read while this one is checked
+            self._query(ctx, (*f.header, "source_line"), True)  # built while the first block is read
+            for block in blocks:
+                got = None if block.problems else self._one_pass(path, ctx, block.frame)
+                if got is None:
                     got = self._batch(path, ctx, block.frame, block.problems)
-            rows += block.frame.height + len(block.problems)
-            yield got
+                    if got.problems and block.partial:
+                        block = block.complete()
+                        got = self._batch(path, ctx, block.frame, block.problems)
+                rows += block.frame.height + len(block.problems)
+                yield got
         if rows == 0:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
 
