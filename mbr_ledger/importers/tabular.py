@@ -278,8 +278,10 @@ class CsvFile:
             # The block leaves the buffer before it is read, so that the two are not held at once.
             chunk, self._buf = self._buf[:cut], self._buf[cut:]
             self._no_nul(chunk, self._line)
-            # An odd number of quotes: a quoted field goes on past the cut (or the quoting is broken).
-            fast = None if chunk.count(b'"') % 2 else self._fast(chunk, self._line)
+            # A quoted field that goes on past the cut (or broken quoting) is found by `_fast`: Polars
+            # then gives fewer rows than lines, or a last row without the sentinel, which the csv
+            # module turns down.
+            fast = self._fast(chunk, self._line)
             if fast is None:
                 self._buf = chunk + self._buf
                 while self._more():
