@@ -164,7 +164,7 @@ def test_a_failed_migration_leaves_the_version_1_ledger_as_it_was(make_book, tmp
     ref.close()
     before = (old / "ledger.sqlite").read_bytes()
 
-    def broken(df):
+    def broken(df, **kw):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "_to_blob", broken)
@@ -181,7 +181,7 @@ def test_a_failed_migration_leaves_the_version_1_ledger_as_it_was(make_book, tmp
 def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_book, tmp_path):
     """Version 2 segments also hold a `fingerprint` column: version 3 reads them as they are, and a
     re-import of the same files adds nothing; a new row still goes in."""
-    from mbr_ledger.ledger.schema import TABLES
+    from mbr_ledger.ledger.schema import SEGMENT_RANGES, TABLES
 
     book = make_book(name="v2")
     files = sorted(str(p) for p in SAMPLE.glob("*.csv"))
@@ -194,7 +194,9 @@ def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_bo
             df = store._from_blob(data)
             fp = pl.Series("fingerprint", [_digest(t, r) for r in df.iter_rows(named=True)], dtype=pl.Binary)
             df = df.select([*t.columns, "source_line"]).with_columns(fp, df["occurrence"])
-            conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df), seg))
+            conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df, statistics=True), seg))
+        for c in SEGMENT_RANGES:  # version 2 kept no ranges
+            conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
         conn.execute("PRAGMA user_version=2")
     led.close()
 
@@ -282,3 +284,113 @@ def test_a_reader_sees_what_another_process_imported(book, tmp_path):
     assert reader.data_version() != version
     assert reader.frame("events")["amount"].to_list() == [500]
     reader.close()
+
+
+TWO_PERSONS = """
+[[person]]
+id = "alex"
+born = "1975-03-10"
+marginal_rate = "0.32"
+
+[[person]]
+id = "blake"
+born = "1980-06-01"
+marginal_rate = "0.24"
+
+[[plan]]
+id = "acme"
+person = "alex"
+employer = "Acme Corp"
+conversion = "in_plan_auto"
+
+[[plan]]
+id = "zeta"
+person = "blake"
+employer = "Zeta Inc"
+conversion = "in_plan_auto"
+"""
+
+
+def _two_person_book(make_book, tmp_path):  # type: ignore[no-untyped-def]
+    """alex's rows of 2025 and 2026 in one file, blake's of 2026 in another."""
+    book = make_book(TWO_PERSONS, name="two")
+    head = "date,person,account,kind,source,amount\n"
+    a = tmp_path / "alex.csv"
+    a.write_text(head + "2025-03-03,alex,acme,contribution,after_tax,10\n"
+                 "2026-02-02,alex,acme,contribution,after_tax,20\n2026-02-09,alex,acme,conversion,after_tax,30\n")
+    b = tmp_path / "blake.csv"
+    b.write_text(head + "2026-05-01,blake,zeta,contribution,after_tax,40\n")
+    assert run(book, "import", str(a), str(b)).exit_code == 0
+    return book
+
+
+def test_segments_keep_their_persons_and_dates(make_book, tmp_path):
+    book = _two_person_book(make_book, tmp_path)
+    led = Ledger.open(book)
+    got = led.conn.execute("SELECT table_name, rows, lo_person, hi_person, lo_date, hi_date FROM segments "
+                           "ORDER BY id").fetchall()
+    assert got == [("events", 3, "alex", "alex", "2025-03-03", "2026-02-09"),
+                   ("events", 1, "blake", "blake", "2026-05-01", "2026-05-01")]
+    led.close()
+
+
+def test_a_read_for_one_person_or_some_dates_opens_only_the_segments_that_can_hold_them(
+        make_book, tmp_path, monkeypatch):
+    book = _two_person_book(make_book, tmp_path)
+    led = Ledger.open(book)
+    everything = led._read("events")
+    opened: list[int] = []
+    scan = pl.scan_parquet
+
+    def counting(*args, **kw):  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return scan(*args, **kw)
+
+    monkeypatch.setattr(store.pl, "scan_parquet", counting)
+    import datetime as dt
+    cases = [
+        (pl.col("person") == "blake", {"person": "blake"}, 1),
+        (pl.col("person") == "alex", {"person": "alex"}, 1),
+        (pl.col("person") == "casey", {"person": "casey"}, 0),
+        (pl.col("date") < dt.date(2026, 1, 1), {"dates": (None, dt.date(2025, 12, 31))}, 1),
+        (pl.col("date").is_between(dt.date(2026, 3, 1), dt.date(2026, 12, 31)),
+         {"dates": (dt.date(2026, 3, 1), dt.date(2026, 12, 31))}, 1),
+        (pl.col("date").is_between(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+         {"dates": (dt.date(2026, 1, 1), dt.date(2026, 12, 31))}, 2),
+    ]
+    for keep, hints, segments in cases:
+        opened.clear()
+        got = led._read("events", keep, **hints)
+        assert got.equals(everything.filter(keep)), hints
+        assert len(opened) == segments, hints
+    led.close()
+
+
+def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path):
+    """Segments of version 3 have no ranges (NULL after the migration) but Parquet statistics: every
+    read gives the same rows, and new segments get their ranges."""
+    import datetime as dt
+
+    from mbr_ledger.ledger.schema import SEGMENT_RANGES
+
+    book = _two_person_book(make_book, tmp_path)
+    led = Ledger.open(book)
+    want = led._read("events")
+    with led.write() as conn:
+        for seg, data in conn.execute("SELECT id, data FROM segments").fetchall():
+            conn.execute("UPDATE segments SET data = ? WHERE id = ?",
+                         (store._to_blob(store._from_blob(data), statistics=True), seg))
+        for c in SEGMENT_RANGES:
+            conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
+        conn.execute("PRAGMA user_version=3")
+    led.close()
+    led = Ledger.open(book)
+    assert led.schema_version() == SCHEMA_VERSION
+    assert led.conn.execute("SELECT count(*) FROM segments WHERE lo_person IS NULL").fetchone()[0] == 2
+    assert led._read("events").equals(want)
+    for person in ("alex", "blake"):
+        assert led._read("events", pl.col("person") == person, person=person).equals(
+            want.filter(pl.col("person") == person))
+    early = pl.col("date") < dt.date(2026, 1, 1)
+    assert led._read("events", early, dates=(None, dt.date(2025, 12, 31))).equals(want.filter(early))
+    led.close()

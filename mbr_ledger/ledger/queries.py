@@ -141,7 +141,7 @@ def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None, person
     `ira_accounts=None` takes the rows already read for any IRA accounts (enough for callers that
     read no IRA earnings).
 
-    The first person asked for is read alone (Parquet statistics skip the other persons' segments);
+    The first person asked for is read alone (the other persons' segments are skipped);
     from the second on, every person's rows are read at once."""
     version = ledger.data_version()
     iras = None if ira_accounts is None else tuple(sorted(set(ira_accounts)))
@@ -157,7 +157,7 @@ def rules_rows(ledger: Ledger, ira_accounts: Iterable[str] | None = None, person
     on_ira = pl.col("account").is_in(list(iras))
     bulk = ((kind == "earnings") & src.is_in(_BULK_EARNINGS) & ~on_ira).fill_null(False)
     keep = ~bulk | pl.col("for_year").is_not_null()
-    df = ledger._read("events", keep if scope is None else (pl.col("person") == scope) & keep)
+    df = ledger._read("events", keep if scope is None else (pl.col("person") == scope) & keep, person=scope)
     after_tax = ((kind == "earnings") & (src == "after_tax") & ~on_ira).fill_null(False)
     earnings = df.filter(after_tax).select("person", "account", "date", "amount", "for_year")
     got = RulesRows(sort_rows("events", df.filter(~after_tax)), earnings, scope)
@@ -190,7 +190,8 @@ def year_events(ledger: Ledger, person: str, first: int, last: int) -> pl.DataFr
     def make() -> pl.DataFrame:
         if held is not None:
             return held.main.filter(when)
-        return sort_rows("events", ledger._read("events", when if scope is None else when & (pl.col("person") == scope)))
+        return sort_rows("events", ledger._read("events", when if scope is None else when & (pl.col("person") == scope),
+                                                person=scope, dates=(dt.date(first, 1, 1), dt.date(last, 12, 31))))
 
     df = kept_frame(ledger, "yearevents", (first, last, scope), make)
     by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
@@ -207,7 +208,7 @@ def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date 
 
     The rows `rules_rows` read hold every `for_year`; the rows they leave out (plan earnings) matter
     only when dated before the person's first row there: those are read in one more scan of the rows
-    dated before the latest such first day of any person (Parquet statistics skip most segments)."""
+    dated before the latest such first day of any person (most segments are skipped)."""
     got = rules_rows(ledger, None, person)
     if "firsts" not in got.derived:
         both = pl.concat([got.main.select("person", "date", "for_year"), got.earnings.select("person", "date", "for_year")])
@@ -217,10 +218,11 @@ def first_dates(ledger: Ledger, person: str, through: dt.date) -> tuple[dt.date 
     firsts, years = got.derived["firsts"]
     first = firsts.get(person)
     if first is None:  # none of the person's rows was read: read them all
-        early = ledger._read("events", pl.col("person") == person)
+        early = ledger._read("events", pl.col("person") == person, person=person)
     else:
         if got.early is None:
-            got.early = ledger._read("events", pl.col("date") < max(d for d in firsts.values() if d is not None))
+            before = max(d for d in firsts.values() if d is not None)
+            got.early = ledger._read("events", pl.col("date") < before, dates=(None, before - dt.timedelta(days=1)))
         early = got.early.filter(pl.col("person") == person)
     mine = years.get(person, pl.DataFrame(schema={"person": pl.String, "date": pl.Date, "for_year": pl.Int64}))
     df = pl.concat([mine.select("date", "for_year"), early.select("date", "for_year")]).filter(pl.col("date") <= through)

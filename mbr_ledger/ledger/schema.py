@@ -67,7 +67,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, PAYROLL, FORM_1099R, W2)
 
 PROVENANCE = {"source_file": pl.String, "source_sha256": pl.String, "source_line": pl.Int64}
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The columns of a segment besides the table's value columns: the row's line in its file and its
 # occurrence number (see ledger/store.py). Segments written by schema version 2 also have a
@@ -99,26 +99,34 @@ def v1_statements() -> list[str]:
     return out
 
 
-SEGMENTS_STATEMENTS = [
+SEGMENTS_V2 = [
     """CREATE TABLE segments (
             id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id), table_name TEXT NOT NULL,
             rows INTEGER NOT NULL, data BLOB NOT NULL)""",
     "CREATE INDEX segments_table ON segments(table_name, id)",
 ]
 
+# Version 4: each segment's range of persons and of dates (ISO text; the table's `date_column`),
+# so that a read for one person or some dates skips the other segments without opening them.
+# NULL: not known (a segment written before version 4, or a table without dates); such a segment
+# is always read.
+SEGMENT_RANGES = ("lo_person", "hi_person", "lo_date", "hi_date")
+V4_STATEMENTS = [f"ALTER TABLE segments ADD COLUMN {c} TEXT" for c in SEGMENT_RANGES]
+
 
 def create_statements() -> list[str]:
-    """Schema version 3, as `mbr init` creates it: the files and the columnar segments of their rows.
+    """Schema version 4, as `mbr init` creates it: the files and the columnar segments of their rows.
 
     A segment holds rows of one table from one file as a Parquet blob: the table's value columns
-    (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`. `source_file` and `source_sha256`
-    are the file's `path` and `sha256`.
+    (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`, with its `SEGMENT_RANGES` beside
+    it. `source_file` and `source_sha256` are the file's `path` and `sha256`.
     """
-    return [FILES_STATEMENT, *SEGMENTS_STATEMENTS]
+    return [FILES_STATEMENT, *SEGMENTS_V2, *V4_STATEMENTS]
 
 
 # Migrations by the version they reach: statements, except for 2, which moves the rows of version 1
 # into segments (ledger/store.py `_migrate_v1`). Version 3 changes no stored data: its segments
 # leave out the fingerprint column and rows are matched by their values (a version-2 mbr cannot
-# match them, hence the new number).
-MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_STATEMENTS, 3: []}
+# match them, hence the new number). Version 4 adds the segments' ranges (unknown, NULL, for the
+# segments already there, which carry Parquet statistics instead; later ones do not).
+MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS}

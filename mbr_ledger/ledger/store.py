@@ -5,7 +5,10 @@
   file and ledger table, blobs of about `SEGMENT_ROWS` rows each, a Polars frame written as
   Parquet (the table's value columns, `source_line`, `occurrence`). The file's path
   and SHA-256 are in `files`. Reading loads a table's segments once per `Ledger` object and
-  ledger state (`data_version`) and filters in Polars.
+  ledger state (`data_version`) and filters in Polars. Since schema version 4 each segment's
+  range of persons and dates is kept beside it (`SEGMENT_RANGES`), so a read for one person or
+  some dates leaves the other segments unopened; segments written before keep Parquet
+  statistics instead, which the scan skips them by.
 - A file is appended in one `BEGIN IMMEDIATE` transaction; a second writer waits (up to
   `BUSY_SECONDS`) and then fails with a clear message, never corrupting anything.
 - Rows are de-duplicated by their values plus their occurrence number within the file, so
@@ -38,7 +41,16 @@ import polars as pl
 
 from ..core.errors import MbrError
 from ..core.filehash import file_sha256  # noqa: F401  (part of this module's interface)
-from .schema import MIGRATIONS, PROVENANCE, SCHEMA_VERSION, SEGMENT_EXTRA, TABLES, Table, create_statements
+from .schema import (
+    MIGRATIONS,
+    PROVENANCE,
+    SCHEMA_VERSION,
+    SEGMENT_EXTRA,
+    SEGMENT_RANGES,
+    TABLES,
+    Table,
+    create_statements,
+)
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
@@ -67,10 +79,26 @@ def row_keys(t: Table, df: pl.DataFrame) -> pl.Series:
     return df.select(list(t.columns)).hash_rows(seed=_SEED).alias("k")
 
 
-def _to_blob(df: pl.DataFrame) -> bytes:
+def _to_blob(df: pl.DataFrame, statistics: bool = False) -> bytes:
+    """A segment's Parquet blob. Without column statistics by default: a segment's persons and dates
+    are kept beside it (`segment_ranges`), which is what reads skip segments by, and computing the
+    statistics of every column costs about 5 % of a large import."""
     buf = io.BytesIO()
-    df.write_parquet(buf, compression="zstd", compression_level=1)  # with statistics: see `Ledger._read`
+    df.write_parquet(buf, compression="zstd", compression_level=1, statistics=statistics)
     return buf.getvalue()
+
+
+def segment_ranges(t: Table, df: pl.DataFrame) -> tuple[str | None, str | None, str | None, str | None]:
+    """The `SEGMENT_RANGES` of a segment's rows: its smallest and largest person, and date (ISO) for
+    a table with dates (else None)."""
+    exprs = [pl.col("person").min().alias("lo_p"), pl.col("person").max().alias("hi_p")]
+    if t.date_column:
+        exprs += [pl.col(t.date_column).min().cast(pl.String).alias("lo_d"),
+                  pl.col(t.date_column).max().cast(pl.String).alias("hi_d")]
+    got = df.select(exprs).row(0) if df.height else (None,) * len(exprs)
+    lo_p, hi_p, *dates = got
+    lo_d, hi_d = dates if dates else (None, None)
+    return lo_p, hi_p, lo_d, hi_d
 
 
 def _from_blob(data: bytes, columns: list[str] | None = None) -> pl.DataFrame:
@@ -180,8 +208,9 @@ class FileWriter:
         key = row_keys(t, df)
         df = self._new_rows(t, df.with_columns(key, self._occurrence(t, key))).drop("k")
         if df.height:
-            self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
-                              (self.file_id, t.name, df.height, _to_blob(df)))
+            self.conn.execute(
+                f"INSERT INTO segments(file_id, table_name, rows, data, {', '.join(SEGMENT_RANGES)}) "
+                "VALUES (?,?,?,?,?,?,?,?)", (self.file_id, t.name, df.height, _to_blob(df), *segment_ranges(t, df)))
         assert self.result.by_table is not None
         self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + df.height
         self.result.imported += df.height
@@ -277,8 +306,9 @@ class Ledger:
                     df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
                     df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)
                                           for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean)])
+                    # The table has no ranges yet (version 2): these segments keep Parquet statistics.
                     self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
-                                      (file_id, t.name, df.height, _to_blob(df)))
+                                      (file_id, t.name, df.height, _to_blob(df, statistics=True)))
             self.conn.execute(f"DROP TABLE {t.name}")
 
     def close(self) -> None:
@@ -357,15 +387,31 @@ class Ledger:
             self._by_person.clear()
             self._cache_version = version
 
-    def _read(self, table: str, keep: pl.Expr | None = None) -> pl.DataFrame:
-        """The rows of a table's segments (only those `keep` selects: Parquet's statistics let whole
-        segments be skipped), with their file's path and SHA-256."""
+    def _read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
+              dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
+        """The rows of a table's segments that `keep` selects, with their file's path and SHA-256.
+
+        `person` and `dates` (first and last day, either open) say what `keep` implies, if anything:
+        segments whose ranges lie outside are not read at all. Segments of version 3 have no ranges
+        but Parquet statistics, which let the scan skip them the same way."""
         t = TABLES[table]
         cols = [*t.columns, "source_line"]
+        where, args = ["s.table_name = ?"], [table]
+        if person is not None:
+            where.append("(s.lo_person IS NULL OR (s.lo_person <= ? AND s.hi_person >= ?))")
+            args += [person, person]
+        if dates is not None and t.date_column:
+            first, last = dates
+            if last is not None:
+                where.append("(s.lo_date IS NULL OR s.lo_date <= ?)")
+                args.append(last.isoformat())
+            if first is not None:
+                where.append("(s.hi_date IS NULL OR s.hi_date >= ?)")
+                args.append(first.isoformat())
         parts = []
         for path, sha, data in self.conn.execute(
                 "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
-                "WHERE s.table_name = ? ORDER BY s.id", (table,)):
+                f"WHERE {' AND '.join(where)} ORDER BY s.id", args):
             if keep is None:
                 df = _from_blob(data, cols)
             else:
@@ -392,7 +438,7 @@ class Ledger:
             if table in self._cache or by:
                 got = self._table(table).filter(pl.col("person") == person)
             else:
-                got = self._read(table, pl.col("person") == person)
+                got = self._read(table, pl.col("person") == person, person=person)
             by[person] = got
         return got
 
