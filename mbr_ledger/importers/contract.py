@@ -23,11 +23,13 @@ class _OnePass:
     parsed columns, the check plan's helper columns, and per row whether a value could not be read
     (`_parse_bad`) or a check on every row failed (`_check_bad`); `scoped` is, per scope, which rows
     it selects and whether one of its checks fails on a row; `finish` gives the ledger table's
-    columns and `source_line`."""
+    columns and `source_line`. When the scoped checks read no column the normalising changes,
+    `parse` normalises too and gives the table's columns itself (`finish` is then None)."""
 
     parse: list[list[pl.Expr | str]]
     scoped: list[tuple[pl.Expr, pl.Expr]]
-    finish: list[list[pl.Expr | str]]
+    finish: list[list[pl.Expr | str]] | None  # None: `parse` normalises too
+    helpers: tuple[str, ...]  # helper columns `parse` leaves for `scoped`
 
 
 def _run(lf: pl.LazyFrame, stages: list[list[pl.Expr | str]]) -> pl.LazyFrame:
@@ -121,13 +123,16 @@ class ContractCsv:
                 continue
             if parse_bad or df["_check_bad"].any():
                 return None
-            # The checks that concern a few rows only look at those; the rows are then normalised.
+            # The checks that concern a few rows only look at those; the rows are normalised (in the
+            # query already when those checks read nothing the normalising changes).
             work = df.lazy()
-            got = pl.collect_all([_run(work, q.finish)]
-                                 + [work.filter(scope).select(bad.any()) for scope, bad in q.scoped])
-            if any(g.item() for g in got[1:]):
+            queries = ([_run(work, q.finish)] if q.finish else []) + [
+                work.filter(scope).select(bad.any()) for scope, bad in q.scoped]
+            got = pl.collect_all(queries) if queries else []
+            table = got.pop(0) if q.finish else df.drop("_parse_bad", "_check_bad", *q.helpers)
+            if any(g.item() for g in got):
                 return None
-            return Extracted(self.name, {self.table: got[0]}, [])
+            return Extracted(self.name, {self.table: table}, [])
         return None
 
     def _query(self, ctx: ImportContext, columns: tuple[str, ...], plain: bool) -> _OnePass:
@@ -149,14 +154,23 @@ class ContractCsv:
             out = {e.meta.output_name() for e in exprs}
             return [*[n for n in kept if n not in out], *exprs]
 
+        parse: list[list[pl.Expr | str]] = [
+            [*columns, *exprs],
+            [*parsed, "source_line", parse_bad.alias("_parse_bad")],
+            over(keyed.prepare, *keep),
+            [*keep, *keyed.helpers, keyed.bad().alias("_check_bad")]]
+        finish: list[list[pl.Expr | str]] | None = [over(plan.finish, *names, "source_line"),
+                                                      [*self._table_columns(names)]]
+        scoped_reads = {r for sc, ch in keyed.scoped for x in (sc, *[c[0] for c in ch]) for r in x.meta.root_names()}
+        if not scoped_reads & {e.meta.output_name() for e in plan.finish}:
+            parse += [over(plan.finish, *keep, *keyed.helpers, "_check_bad"),
+                      [*self._table_columns(names), "_parse_bad", "_check_bad", *keyed.helpers]]
+            finish = None
         q = _OnePass(
-            parse=[[*columns, *exprs],
-                   [*parsed, "source_line", parse_bad.alias("_parse_bad")],
-                   over(keyed.prepare, *keep),
-                   [*keep, *keyed.helpers, keyed.bad().alias("_check_bad")]],
+            parse=parse,
             scoped=[(scope.fill_null(False), pl.any_horizontal([e.fill_null(False) for e, _, _ in checks]))
                     for scope, checks in keyed.scoped],
-            finish=[over(plan.finish, *names, "source_line"), [*self._table_columns(names)]])
+            finish=finish, helpers=keyed.helpers)
         _QUERIES[key] = (plan, q)
         return q
 
