@@ -36,19 +36,25 @@ def test_the_maker_is_at_most_one_item_ahead() -> None:
         assert len(made) <= x + 2
 
 
-def test_leaving_early_stops_the_maker_and_closes_it() -> None:
+def _counted(n: int = 1000) -> tuple[Iterator[int], list[int], threading.Event]:
+    """Items 0..n-1, with the list of those made so far and an event set when the maker is closed."""
     closed = threading.Event()
     made: list[int] = []
 
     def items() -> Iterator[int]:
         try:
-            for i in range(1000):
+            for i in range(n):
                 made.append(i)
                 yield i
         finally:
             closed.set()
 
-    for x in read_ahead(items()):
+    return items(), made, closed
+
+
+def test_leaving_early_stops_the_maker_and_closes_it() -> None:
+    items, made, closed = _counted()
+    for x in read_ahead(items):
         if x == 2:
             break
     assert closed.wait(2)
@@ -66,18 +72,8 @@ def test_in_thread_gives_the_result_or_the_error() -> None:
 
 
 def test_the_maker_starts_at_once_and_dropping_the_iterator_stops_it() -> None:
-    closed = threading.Event()
-    made: list[int] = []
-
-    def items() -> Iterator[int]:
-        try:
-            for i in range(1000):
-                made.append(i)
-                yield i
-        finally:
-            closed.set()
-
-    it = read_ahead(items())
+    items, made, closed = _counted()
+    it = read_ahead(items)
     deadline = time.monotonic() + 2
     while not made and time.monotonic() < deadline:  # nothing asked for yet: the first is made anyway
         time.sleep(0.01)
