@@ -104,6 +104,7 @@ class ContractCsv:
                         block = block.complete()
                         got = self._batch(path, ctx, block.frame, block.problems)
                 rows += block.frame.height + len(block.problems)
+                del block  # the raw block is not kept while its rows wait to be handed over
                 yield got
         if rows == 0:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")

@@ -108,6 +108,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
                 notes += [n for n in ex.notes if n not in notes]
                 if not problems.count:
                     w.add(ex.tables)
+                del ex  # not kept while the next batch is awaited
             problems.raise_any()
         res = w.result
         results.append(FileResult(str(path), fmt_name, w.sha256, w.rows, res.imported, res.duplicates,
