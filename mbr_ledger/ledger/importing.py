@@ -101,8 +101,9 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
         sha = (hashes or {}).get(path) or in_thread(file_sha256, path)  # hashed while it is read
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
-        with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w:
-            for ex in read_ahead(_batches(importer, path, ctx)):
+        with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w, \
+                read_ahead(_batches(importer, path, ctx)) as batches:
+            for ex in batches:
                 problems.add(ex.problems)
                 fmt_name = w.format = ex.format
                 notes += [n for n in ex.notes if n not in notes]
