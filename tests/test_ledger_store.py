@@ -12,7 +12,7 @@ from mbr_ledger.ledger import store
 from mbr_ledger.ledger.schema import SCHEMA_VERSION
 from mbr_ledger.ledger.store import Ledger, LedgerBusy
 
-from conftest import SAMPLE, run
+from conftest import PROFILE, SAMPLE, run
 
 
 def test_new_ledger_has_the_current_schema(book):
@@ -286,22 +286,12 @@ def test_a_reader_sees_what_another_process_imported(book, tmp_path):
     reader.close()
 
 
-TWO_PERSONS = """
-[[person]]
-id = "alex"
-born = "1975-03-10"
-marginal_rate = "0.32"
-
+# The shared profile (alex, with plans acme and beta and an IRA pair) and a second person.
+TWO_PERSONS = PROFILE + """
 [[person]]
 id = "blake"
 born = "1980-06-01"
 marginal_rate = "0.24"
-
-[[plan]]
-id = "acme"
-person = "alex"
-employer = "Acme Corp"
-conversion = "in_plan_auto"
 
 [[plan]]
 id = "zeta"
