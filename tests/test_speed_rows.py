@@ -22,41 +22,20 @@ from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
 from mbr_ledger.rules.lots import MOVE_KINDS, _person_rows, _tuples, first_year_in_ledger
 
+from conftest import PROFILE as SHARED_PROFILE
 from conftest import run
 
-PROFILE = """
-[[person]]
-id = "alex"
-born = "1975-03-10"
-
+# The shared profile (alex: plans acme and beta, an IRA pair) and a second person with one plan and
+# a traditional IRA.
+PROFILE = SHARED_PROFILE + """
 [[person]]
 id = "blair"
 born = "1968-11-02"
 
 [[plan]]
-id = "acme"
-person = "alex"
-employer = "Acme Corp"
-
-[[plan]]
-id = "beta"
-person = "alex"
-employer = "Beta Labs"
-
-[[plan]]
 id = "gamma"
 person = "blair"
 employer = "Gamma Inc"
-
-[[ira]]
-id = "alex-trad"
-person = "alex"
-type = "traditional"
-
-[[ira]]
-id = "alex-roth"
-person = "alex"
-type = "roth"
 
 [[ira]]
 id = "blair-trad"
