@@ -94,3 +94,35 @@ def test_person_and_account_pairs_of_the_other_tables(profile, table: str, col: 
     pairs = sorted(valid.struct.unnest().drop_nulls().rows())
     accounts = ["acme", "beta"] if col == "plan" else ["acme", "alex-roth", "alex-trad", "beta"]
     assert pairs == [("alex", a) for a in accounts]
+
+
+def test_a_scoped_check_reading_what_the_normalising_changes_sees_the_rows_as_written(
+        profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The one-pass query normalises in the same query as the checks only when no scoped check reads
+    a column the normalising changes. A check that does (here: a fee's amount as written, before
+    its sign is turned) is run on the rows as written, and the one-pass result is the step-by-step
+    one."""
+    from dataclasses import replace
+
+    from mbr_ledger.importers import ImportContext, validate
+    from mbr_ledger.importers.contract import ACTIVITY, CsvFile
+
+    def with_fee_check(p):  # type: ignore[no-untyped-def]
+        plan = validate._events_plan(p)
+        fee = (pl.col("kind") == "fee", ((pl.col("amount") <= 0, "amount", "a fee is written as a positive amount"),))
+        return replace(plan, scoped=(*plan.scoped, fee))
+
+    monkeypatch.setitem(validate._PLANS, "events", with_fee_check)
+    monkeypatch.setattr(validate, "_BUILT", {})
+    ctx = ImportContext(profile)
+    f = tmp_path / "fees.csv"
+    f.write_text("date,person,account,kind,source,amount\n2026-01-05,alex,acme,contribution,after_tax,100.00\n"
+                 "2026-01-31,alex,acme,fee,after_tax,2.50\n", encoding="utf-8")
+    query = ACTIVITY._query(ctx, ("date", "person", "account", "kind", "source", "amount", "source_line"), True)
+    assert query.finish is not None  # normalised after the scoped checks, not with them
+    block = next(CsvFile(f).blocks())
+    one = ACTIVITY._one_pass(f, ctx, block.frame)
+    step = ACTIVITY._batch(f, ctx, block.frame, [])
+    assert one is not None and not step.problems
+    assert one.tables["events"].equals(step.tables["events"])
+    assert one.tables["events"]["amount"].to_list() == [10000, -250]
