@@ -156,18 +156,20 @@ class ContractCsv:
             out = {e.meta.output_name() for e in exprs}
             return [*[n for n in kept if n not in out], *exprs]
 
-        parse: list[list[pl.Expr | str]] = [
-            [*columns, *exprs],
-            [*parsed, "source_line", parse_bad.alias("_parse_bad")],
-            over(keyed.prepare, *keep),
-            [*keep, *keyed.helpers, keyed.bad().alias("_check_bad")]]
-        finish: list[list[pl.Expr | str]] | None = [over(plan.finish, *names, "source_line"),
-                                                      [*self._table_columns(names)]]
+        parse: list[list[pl.Expr | str]] = [[*columns, *exprs], [*parsed, "source_line", parse_bad.alias("_parse_bad")]]
+        if keyed.prepare:
+            parse.append(over(keyed.prepare, *keep))
+        check: list[pl.Expr | str] = [*keep, *keyed.helpers, keyed.bad().alias("_check_bad")]
         scoped_reads = {r for sc, ch in keyed.scoped for x in (sc, *[c[0] for c in ch]) for r in x.meta.root_names()}
+        finish: list[list[pl.Expr | str]] | None
         if not scoped_reads & {e.meta.output_name() for e in plan.finish}:
-            parse += [over(plan.finish, *keep, *keyed.helpers, "_check_bad"),
-                      [*self._table_columns(names), "_parse_bad", "_check_bad", *keyed.helpers]]
+            # The checks and the normalising read the same columns, so one select does both.
+            parse.append([*self._normalised(parse, columns, plan.finish, names),
+                          "_parse_bad", check[-1], *keyed.helpers])
             finish = None
+        else:
+            parse.append(check)
+            finish = [self._normalised([*parse], columns, plan.finish, names)]
         q = _OnePass(
             parse=parse,
             scoped=[(scope.fill_null(False), pl.any_horizontal([e.fill_null(False) for e, _, _ in checks]))
@@ -175,6 +177,20 @@ class ContractCsv:
             finish=finish, helpers=keyed.helpers)
         _QUERIES[key] = (plan, q)
         return q
+
+    def _normalised(self, stages: list[list[pl.Expr | str]], columns: tuple[str, ...],
+                    finish: tuple[pl.Expr, ...], present: list[str]) -> list[pl.Expr]:
+        """The ledger table's columns and `source_line` from what `stages` give: normalised by
+        `finish`, nulls for the columns the file has not, and cast only where the type is not
+        already the table's (found on an empty frame of the raw columns)."""
+        t = TABLES[self.table]
+        made = {e.meta.output_name(): e for e in finish}
+        exprs = {c: made.get(c, pl.col(c)) if c in present else pl.lit(None, dtype=ty).alias(c)
+                 for c, ty in t.columns.items()}
+        empty = pl.DataFrame(schema={c: pl.Int64 if c == "source_line" else pl.String for c in columns})
+        got = _run(empty.lazy(), stages).select(list(exprs.values())).collect_schema()
+        return [e if got[c] == t.columns[c] else e.cast(t.columns[c]).alias(c)
+                for c, e in exprs.items()] + [pl.col("source_line")]
 
     def _table_columns(self, present: list[str]) -> list[pl.Expr]:
         """The ledger table's columns (nulls for those the file has not) and `source_line`."""
