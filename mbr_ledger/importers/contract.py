@@ -169,7 +169,7 @@ class ContractCsv:
             finish = None
         else:
             parse.append(check)
-            finish = [self._normalised([*parse], columns, plan.finish, names)]
+            finish = [[*self._normalised(parse, columns, plan.finish, names)]]
         q = _OnePass(
             parse=parse,
             scoped=[(scope.fill_null(False), pl.any_horizontal([e.fill_null(False) for e, _, _ in checks]))
