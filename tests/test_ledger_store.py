@@ -1,5 +1,6 @@
 """The store: schema version and migrations, a busy ledger, not-a-ledger files."""
 
+import io
 import json
 import shutil
 import sqlite3
@@ -231,6 +232,50 @@ def test_identical_rows_and_a_longer_file_in_segments(book, tmp_path):
     assert led.frame("events")["amount"].to_list() == [500, 500, 500, 600]
     assert led.frame("events", filter=pl.col("amount") == 600)["source_line"].to_list() == [5]
     led.close()
+
+
+def _stored(book) -> pl.DataFrame:
+    """Every events row as stored (values, line and occurrence), in line order, and the segments."""
+    led = Ledger.open(book)
+    blobs = [data for (data,) in led.conn.execute(
+        "SELECT data FROM segments WHERE table_name = 'events' ORDER BY id")]
+    led.close()
+    rows = pl.concat([pl.read_parquet(io.BytesIO(b)) for b in blobs]).sort("source_line")
+    return rows.select("amount", "source_line", "occurrence"), len(blobs)
+
+
+def test_identical_rows_in_several_segments_of_the_first_file(book, make_book, tmp_path, monkeypatch):
+    """Rows repeated across segments are numbered across the whole file, whether the file is the
+    first into its table (numbered within each segment, then across them at the end) or not."""
+    from mbr_ledger.importers import tabular
+
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 64)  # a line or two per block
+    monkeypatch.setattr(store, "SEGMENT_ROWS", 1)  # a segment per block
+    head = "date,person,account,kind,source,amount\n"
+    a = "2026-01-02,alex,acme,contribution,after_tax,5\n"
+    b = "2026-01-03,alex,acme,contribution,after_tax,6\n"
+    f = tmp_path / "a.csv"
+    f.write_text(head + a + b + a + a + b)
+    assert run(book, "import", str(f)).exit_code == 0
+    rows, segments = _stored(book)
+    assert segments >= 3
+    assert rows.rows() == [(500, 2, 1), (600, 3, 1), (500, 4, 2), (500, 5, 3), (600, 6, 2)]
+    # The same numbers when the table already held a row before the file.
+    other = make_book(PROFILE, name="other")
+    g = tmp_path / "other.csv"
+    g.write_text(head + "2026-01-05,alex,acme,contribution,after_tax,7\n")
+    assert run(other, "import", str(g)).exit_code == 0
+    assert run(other, "import", str(f)).exit_code == 0
+    later, _ = _stored(other)
+    assert later.filter(pl.col("amount") != 700).rows() == rows.rows()
+    # Imported again, the file adds nothing; one more repeat adds one row, the fourth of its kind.
+    res = run(book, "import", "--format", "json", str(f))
+    assert json.loads(res.stdout)["files"][0]["imported"] == 0
+    f.write_text(head + a + b + a + a + b + a)
+    res = run(book, "import", "--format", "json", str(f))
+    assert json.loads(res.stdout)["files"][0]["imported"] == 1
+    rows, _ = _stored(book)
+    assert rows.filter(pl.col("source_line") == 7).rows() == [(500, 7, 4)]
 
 
 TWO = """
