@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="activity rows (default 1,000,000)")
     ap.add_argument("--year", type=int, default=LAST_YEAR, help="year for audit, worksheets and report")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each command and baseline (median)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each command and baseline (median)")
     ap.add_argument("--json", type=Path, default=OUT / "results.json", help="where to write the figures")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args(argv)
