@@ -79,9 +79,9 @@ def row_keys(t: Table, df: pl.DataFrame) -> pl.Series:
     return df.select(list(t.columns)).hash_rows(seed=_SEED).alias("k")
 
 
-def _within(key: pl.Series, distinct: int) -> pl.Series:
-    """1 + the number of earlier rows among `key`'s with the same key (`distinct` keys in all)."""
-    if distinct < key.len():
+def _within(key: pl.Series) -> pl.Series:
+    """1 + the number of earlier rows among `key`'s with the same key."""
+    if key.n_unique() < key.len():  # (counting distinct keys is the cheaper question)
         return key.to_frame().select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k")).to_series().alias(
             "occurrence")
     return pl.repeat(1, key.len(), dtype=pl.Int64, eager=True).alias("occurrence")
@@ -127,9 +127,9 @@ class FileWriter:
     same file cannot slip in between) and the new ones are written as one segment.
 
     Into a table that held no rows when the file began, nothing needs comparing: its segments are
-    written with the occurrences counted within each segment, and `finish` checks once, over the
-    whole file's keys, that no key is in two segments; only if one is are the occurrences counted
-    again and the segments that change written again.
+    written with occurrence 1 throughout, and `finish` checks once, over the whole file's keys,
+    that no key repeats; only if one does are the occurrences counted and the segments they
+    change written again.
     """
 
     def __init__(self, conn: sqlite3.Connection, file_id: int, path: str, sha256: str,
@@ -143,8 +143,8 @@ class FileWriter:
         self.format: str | None = None  # set to record another format name than the one begun with
         self.result = AppendResult(by_table={})
         self._seen: dict[str, pl.Series] = {}  # per table: the row key of each earlier row of the file
-        # per table into which the file is the first to write: its segments (id, rows, distinct keys)
-        self._first: dict[str, list[tuple[int | None, int, int]]] = {}
+        # per table into which the file is the first to write: its segments (id, rows)
+        self._first: dict[str, list[tuple[int | None, int]]] = {}
         self._first_keys: dict[str, list[pl.Series]] = {}
         self._pending: dict[str, list[pl.DataFrame]] = {}
         self._pending_rows: dict[str, int] = {}
@@ -159,7 +159,7 @@ class FileWriter:
 
     def _occurrence(self, t: Table, key: pl.Series) -> pl.Series:
         """1 + the number of earlier rows of this file with the same row key."""
-        n = _within(key, key.n_unique())
+        n = _within(key)
         seen = self._seen.get(t.name)
         if seen is None:
             self._seen[t.name] = key.clone()
@@ -220,10 +220,9 @@ class FileWriter:
         # Keyed and numbered here rather than per batch: fewer, larger steps.
         key = row_keys(t, df)
         first = t.name in self._first or (t.name not in self._seen and not self._existing(t).height)
-        if first:  # nothing to compare with; the occurrences across segments are checked by `finish`
+        if first:  # nothing to compare with; repeated rows are numbered by `finish`
             self._first_keys.setdefault(t.name, []).append(key)
-            distinct = key.n_unique()
-            df = df.with_columns(_within(key, distinct))
+            df = df.with_columns(pl.repeat(1, df.height, dtype=pl.Int64, eager=True).alias("occurrence"))
         else:
             df = self._new_rows(t, df.with_columns(key, self._occurrence(t, key))).drop("k")
         segment = None
@@ -233,7 +232,7 @@ class FileWriter:
                 "VALUES (?,?,?,?,?,?,?,?)", (self.file_id, t.name, df.height, _to_blob(df), *segment_ranges(t, df))
             ).lastrowid
         if first:
-            self._first.setdefault(t.name, []).append((segment, df.height, distinct))
+            self._first.setdefault(t.name, []).append((segment, df.height))
         assert self.result.by_table is not None
         self.result.by_table[t.name] = self.result.by_table.get(t.name, 0) + df.height
         self.result.imported += df.height
@@ -245,22 +244,19 @@ class FileWriter:
         for name, segments in self._first.items():
             self._renumber(segments, self._first_keys[name])
 
-    def _renumber(self, segments: list[tuple[int | None, int, int]], keys: list[pl.Series]) -> None:
-        """The occurrences of a table the file was the first to write into, counted across its
-        segments (each was written with those counted within it): the segments where that changes
-        something are written again. Usually no key is in two segments, and nothing changes."""
-        if len(segments) < 2:
-            return
+    def _renumber(self, segments: list[tuple[int | None, int]], keys: list[pl.Series]) -> None:
+        """The occurrences of a table the file was the first to write into (its segments were
+        written with occurrence 1 throughout): when a key repeats, the occurrences are counted over
+        the whole file and the segments they change are written again. Usually none repeats."""
         every = pl.concat(keys)
-        if every.n_unique() == sum(distinct for _, _, distinct in segments):
+        if every.n_unique() == every.len():
             return
-        seg = pl.concat([pl.repeat(i, n, dtype=pl.Int64, eager=True) for i, (_, n, _) in enumerate(segments)])
-        n = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+        seg = pl.concat([pl.repeat(i, n, dtype=pl.Int64, eager=True) for i, (_, n) in enumerate(segments)])
         frame = pl.DataFrame([every, seg.alias("seg")]).with_columns(
-            n.over("k").alias("occurrence"), n.over("seg", "k").alias("within"))
-        changed = set(frame.filter(pl.col("occurrence") != pl.col("within"))["seg"].to_list())
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k").alias("occurrence"))
+        changed = set(frame.filter(pl.col("occurrence") > 1)["seg"].to_list())
         start = 0
-        for i, (segment, rows, _) in enumerate(segments):
+        for i, (segment, rows) in enumerate(segments):
             if i in changed and segment is not None:
                 (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (segment,)).fetchone()
                 df = _from_blob(data).with_columns(frame["occurrence"].slice(start, rows))
