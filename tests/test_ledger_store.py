@@ -251,6 +251,7 @@ def test_identical_rows_in_several_segments_of_the_first_file(book, make_book, t
 
     monkeypatch.setattr(tabular, "BLOCK_BYTES", 64)  # a line or two per block
     monkeypatch.setattr(store, "SEGMENT_ROWS", 1)  # a segment per block
+    monkeypatch.setattr(store, "SEGMENT_ROWS_COMPARED", 1)
     head = "date,person,account,kind,source,amount\n"
     a = "2026-01-02,alex,acme,contribution,after_tax,5\n"
     b = "2026-01-03,alex,acme,contribution,after_tax,6\n"

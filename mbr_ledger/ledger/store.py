@@ -55,9 +55,13 @@ from .schema import (
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 # Rows of one table and file are written as a segment once this many have gathered: a segment is one
-# batch of the importer or a few (so a batch is never copied just to be cut), and the file's last
-# segment may have fewer.
-SEGMENT_ROWS = 40_000
+# batch of the importer (a 2 MiB block of a statement holds about 20,000-40,000 rows) or, for smaller
+# batches, a few (a batch is never copied just to be cut); the file's last segment may have fewer.
+# Into an empty table, one block per segment keeps the writer's work even from block to block, with
+# less waiting in memory. Into a table that holds rows, every segment is compared with all of them
+# (a cost that grows with the table), so there segments gather twice as many rows.
+SEGMENT_ROWS = 20_000
+SEGMENT_ROWS_COMPARED = 40_000
 
 
 class LedgerBusy(MbrError):
@@ -121,10 +125,11 @@ def segment_schema(t: Table) -> dict[str, Any]:
 class FileWriter:
     """Adds one file's rows to the open transaction, batch after batch, in the file's line order.
 
-    Rows wait in memory until a table has `SEGMENT_ROWS` of them (or the file ends); they are then
-    compared with the rows the table holds (an anti-join on the values and the occurrence; the
-    ledger's row keys are read once per file, inside the transaction, so a concurrent import of the
-    same file cannot slip in between) and the new ones are written as one segment.
+    Rows wait in memory until a table has `SEGMENT_ROWS` of them (`SEGMENT_ROWS_COMPARED` into a
+    table that holds rows) or the file ends; they are then compared with the rows the table holds
+    (an anti-join on the values and the occurrence; the ledger's row keys are read once per file,
+    inside the transaction, so a concurrent import of the same file cannot slip in between) and the
+    new ones are written as one segment.
 
     Into a table that held no rows when the file began, nothing needs comparing: its segments are
     written with occurrence 1 throughout, and `finish` checks once, over the whole file's keys,
@@ -179,10 +184,14 @@ class FileWriter:
         self._pending.setdefault(t.name, []).append(df)
         self._pending_rows[t.name] = self._pending_rows.get(t.name, 0) + df.height
         self.rows += df.height
-        if self._pending_rows[t.name] >= SEGMENT_ROWS:
+        if self._pending_rows[t.name] >= (SEGMENT_ROWS if self._is_first(t) else SEGMENT_ROWS_COMPARED):
             self._flush(t)
         if self.progress:
             self.progress(df.height)
+
+    def _is_first(self, t: Table) -> bool:
+        """Whether the table held no rows when this file began (nothing to compare its rows with)."""
+        return t.name in self._first or (t.name not in self._seen and not self._existing(t).height)
 
     def _existing(self, t: Table) -> pl.DataFrame:
         """(k, occurrence, segment id) of every row the table held when this file began."""
@@ -219,7 +228,7 @@ class FileWriter:
         df = pl.concat(parts)
         # Keyed and numbered here rather than per batch: fewer, larger steps.
         key = row_keys(t, df)
-        first = t.name in self._first or (t.name not in self._seen and not self._existing(t).height)
+        first = self._is_first(t)
         if first:  # nothing to compare with; repeated rows are numbered by `finish`
             self._first_keys.setdefault(t.name, []).append(key)
             df = df.with_columns(pl.repeat(1, df.height, dtype=pl.Int64, eager=True).alias("occurrence"))
