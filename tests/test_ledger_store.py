@@ -234,7 +234,7 @@ def test_identical_rows_and_a_longer_file_in_segments(book, tmp_path):
     led.close()
 
 
-def _stored(book) -> pl.DataFrame:
+def _stored(book) -> tuple[pl.DataFrame, int]:
     """Every events row as stored (values, line and occurrence), in line order, and the segments."""
     led = Ledger.open(book)
     blobs = [data for (data,) in led.conn.execute(

@@ -180,23 +180,28 @@ class ContractCsv:
 
     def _normalised(self, stages: list[list[pl.Expr | str]], columns: tuple[str, ...],
                     finish: tuple[pl.Expr, ...], present: list[str]) -> list[pl.Expr]:
-        """The ledger table's columns and `source_line` from what `stages` give: normalised by
-        `finish`, nulls for the columns the file has not, and cast only where the type is not
-        already the table's (found on an empty frame of the raw columns)."""
+        """`_table_columns` of what `stages` give, normalised by `finish`, cast only where the type
+        is not already the table's (found on an empty frame of the raw columns)."""
+        empty = pl.DataFrame(schema={c: pl.Int64 if c == "source_line" else pl.String for c in columns})
+        got = _run(empty.lazy(), stages).select(self._table_columns(present, finish)).collect_schema()
+        return self._table_columns(present, finish, got)
+
+    def _table_columns(self, present: list[str], finish: tuple[pl.Expr, ...] = (),
+                       types: pl.Schema | None = None) -> list[pl.Expr]:
+        """The ledger table's columns (nulls for those the file has not; `finish` replaces those it
+        makes), each cast to the table's type unless `types` says it has it already, and
+        `source_line`."""
         t = TABLES[self.table]
         made = {e.meta.output_name(): e for e in finish}
-        exprs = {c: made.get(c, pl.col(c)) if c in present else pl.lit(None, dtype=ty).alias(c)
-                 for c, ty in t.columns.items()}
-        empty = pl.DataFrame(schema={c: pl.Int64 if c == "source_line" else pl.String for c in columns})
-        got = _run(empty.lazy(), stages).select(list(exprs.values())).collect_schema()
-        return [e if got[c] == t.columns[c] else e.cast(t.columns[c]).alias(c)
-                for c, e in exprs.items()] + [pl.col("source_line")]
-
-    def _table_columns(self, present: list[str]) -> list[pl.Expr]:
-        """The ledger table's columns (nulls for those the file has not) and `source_line`."""
-        t = TABLES[self.table]
-        return [pl.col(c).cast(ty) if c in present else pl.lit(None, dtype=ty).alias(c)
-                for c, ty in t.columns.items()] + [pl.col("source_line")]
+        out = []
+        for c, ty in t.columns.items():
+            if c not in present:
+                out.append(pl.lit(None, dtype=ty).alias(c))
+            elif types is not None and types[c] == ty:
+                out.append(made.get(c, pl.col(c)))
+            else:
+                out.append(made.get(c, pl.col(c)).cast(ty).alias(c))
+        return [*out, pl.col("source_line")]
 
     def _batch(self, path: Path, ctx: ImportContext, raw: pl.DataFrame, problems: list[InputProblem]) -> Extracted:
         parsed, more = parse_frame(raw, self.cols, path)

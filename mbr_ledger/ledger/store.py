@@ -260,15 +260,13 @@ class FileWriter:
         every = pl.concat(keys)
         if every.n_unique() == every.len():
             return
-        seg = pl.concat([pl.repeat(i, n, dtype=pl.Int64, eager=True) for i, (_, n) in enumerate(segments)])
-        frame = pl.DataFrame([every, seg.alias("seg")]).with_columns(
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("k").alias("occurrence"))
-        changed = set(frame.filter(pl.col("occurrence") > 1)["seg"].to_list())
+        occurrence = _within(every)
         start = 0
-        for i, (segment, rows) in enumerate(segments):
-            if i in changed and segment is not None:
+        for segment, rows in segments:
+            counted = occurrence.slice(start, rows)
+            if segment is not None and (counted > 1).any():
                 (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (segment,)).fetchone()
-                df = _from_blob(data).with_columns(frame["occurrence"].slice(start, rows))
+                df = _from_blob(data).with_columns(counted)
                 self.conn.execute("UPDATE segments SET data = ? WHERE id = ?", (_to_blob(df), segment))
             start += rows
 
