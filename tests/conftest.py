@@ -75,3 +75,8 @@ def sample_book(make_book: Callable[..., Path]) -> Path:
     res = run(b, "import", *sorted(str(p) for p in SAMPLE.glob("*.csv")))
     assert res.exit_code == 0, res.output
     return b
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden files of tests/test_golden.py (read the diff before committing)")
