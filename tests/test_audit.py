@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from mbr_ledger.core.money import to_cents
-from mbr_ledger.ledger.schema import TABLES
+from mbr_ledger.core.schema import TABLES
 from mbr_ledger.limits import limits_for
 from mbr_ledger.profile import Profile, parse_profile
 from mbr_ledger.rules import audit as A

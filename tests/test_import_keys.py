@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from mbr_ledger.core.schema import DESTINATIONS, EVENT_KINDS
 from mbr_ledger.importers.validate import check_plan
-from mbr_ledger.ledger.schema import DESTINATIONS, EVENT_KINDS
 from mbr_ledger.profile import IRA_SOURCES, PLAN_SOURCES, load_profile
 
 from conftest import SAMPLE

@@ -98,7 +98,8 @@ def _v1_fingerprint(t, row) -> bytes:
 
 def _v1_copy(ref: Ledger, path) -> None:
     """A version-1 ledger (one SQLite row per ledger row) holding exactly the rows of `ref`."""
-    from mbr_ledger.ledger.schema import TABLES, v1_statements
+    from mbr_ledger.core.schema import TABLES
+    from mbr_ledger.ledger.schema import v1_statements
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
@@ -123,7 +124,7 @@ def _v1_copy(ref: Ledger, path) -> None:
 
 
 def test_a_version_1_ledger_is_migrated_with_every_row(make_book, tmp_path):
-    from mbr_ledger.ledger.schema import TABLES
+    from mbr_ledger.core.schema import TABLES
 
     ref_book = make_book(name="ref")
     files = sorted(str(p) for p in SAMPLE.glob("*.csv"))
@@ -182,7 +183,8 @@ def test_a_failed_migration_leaves_the_version_1_ledger_as_it_was(make_book, tmp
 def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_book, tmp_path):
     """Version 2 segments also hold a `fingerprint` column: version 3 reads them as they are, and a
     re-import of the same files adds nothing; a new row still goes in."""
-    from mbr_ledger.ledger.schema import SEGMENT_RANGES, TABLES
+    from mbr_ledger.core.schema import TABLES
+    from mbr_ledger.ledger.schema import SEGMENT_RANGES
 
     book = make_book(name="v2")
     files = sorted(str(p) for p in SAMPLE.glob("*.csv"))

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from mbr_ledger.book.importing import import_files
 from mbr_ledger.core.errors import MbrError
 from mbr_ledger.importers import ImportContext, tabular
 from mbr_ledger.importers.contract import ACTIVITY
 from mbr_ledger.importers.tabular import CsvFile, read_csv_table, to_frame
-from mbr_ledger.ledger.importing import import_files
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
 

@@ -69,9 +69,9 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
         return hashed().get(path) or file_sha256(path)
 
     hashes = {path: functools.partial(sha_of, path) for path in dict.fromkeys(files)}
+    from ..book.importing import import_files
     from ..core.errors import MbrError
     from ..importers import ImportContext
-    from ..ledger.importing import import_files
     from ..render.terminal import table
 
     profile, ledger = open_book(ctx)

@@ -11,7 +11,7 @@ import polars as pl
 
 from ..core.ahead import read_ahead
 from ..core.errors import InputProblem, MbrError
-from ..ledger.schema import TABLES
+from ..core.schema import TABLES
 from .base import Extracted, ImportContext, Sniff
 from .tabular import Col, CsvFile, check_columns, column_exprs, parse_frame
 from .validate import VALIDATORS, CheckPlan, check_plan

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.errors import InputProblem
-from ..ledger.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS
+from ..core.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS
 from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
 from .tabular import MAX_PROBLEMS
 

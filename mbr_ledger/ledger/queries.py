@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from .schema import EVENTS, PROVENANCE
-from .store import Ledger, sort_rows
+from ..core.schema import EVENTS, PROVENANCE, sort_rows
+from .store import Ledger
 
 T = TypeVar("T")
 

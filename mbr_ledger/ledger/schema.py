@@ -1,71 +1,11 @@
-"""The ledger's tables: one column list per table, used by importers, the store and queries.
-
-Money columns hold integer cents; dates are `pl.Date`. Every row also carries where it came from:
-`source_file`, `source_sha256`, `source_line`.
-"""
+"""How the store keeps the tables of `core.schema` in SQLite: the schema version, the segment
+columns, the statements that create the tables and the migrations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: dict[str, type[pl.DataType] | pl.DataType]  # value columns, in order
-    date_column: str | None
-    year_column: str
-    order: tuple[str, ...]  # the one sort order of this table
-
-    @property
-    def money(self) -> list[str]:
-        return [c for c, t in self.columns.items() if t == pl.Int64 and c not in ("for_year", "tax_year")]
-
-
-EVENT_KINDS = ("contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance")
-OUT_KINDS = ("fee", "conversion", "rollover", "distribution")  # money leaving the account
-DESTINATIONS = ("roth_ira", "traditional_ira")
-
-EVENTS = Table(
-    "events",
-    {"date": pl.Date, "person": pl.String, "account": pl.String, "kind": pl.String, "source": pl.String,
-     "amount": pl.Int64, "basis": pl.Int64, "taxable": pl.Int64, "destination": pl.String,
-     "for_year": pl.Int64, "memo": pl.String, "fund": pl.String, "shares": pl.String},
-    "date", "date",
-    ("date", "person", "account", "kind_order", "source", "destination", "amount", "source_file", "source_line"),
-)
-
-PAYROLL = Table(
-    "payroll",
-    {"pay_date": pl.Date, "person": pl.String, "plan": pl.String, "gross_pay": pl.Int64,
-     "plan_compensation": pl.Int64, "fica_wages": pl.Int64, "pretax_401k": pl.Int64, "roth_401k": pl.Int64,
-     "after_tax_401k": pl.Int64, "employer_match": pl.Int64, "employer_nonelective": pl.Int64},
-    "pay_date", "pay_date",
-    ("pay_date", "person", "plan", "source_file", "source_line"),
-)
-
-FORM_1099R = Table(
-    "form_1099r",
-    {"tax_year": pl.Int64, "person": pl.String, "payer_account": pl.String, "box1": pl.Int64,
-     "box2a": pl.Int64, "box5": pl.Int64, "box7": pl.String, "box2b_not_determined": pl.Boolean,
-     "box2b_total": pl.Boolean, "box4": pl.Int64, "ira_sep_simple": pl.Boolean, "form_id": pl.String},
-    None, "tax_year",
-    ("tax_year", "person", "payer_account", "box7", "source_file", "source_line"),
-)
-
-W2 = Table(
-    "w2",
-    {"tax_year": pl.Int64, "person": pl.String, "plan": pl.String, "box1": pl.Int64, "box3": pl.Int64,
-     "box12_d": pl.Int64, "box12_aa": pl.Int64},
-    None, "tax_year",
-    ("tax_year", "person", "plan", "source_file", "source_line"),
-)
-
-TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, PAYROLL, FORM_1099R, W2)}
-
-PROVENANCE = {"source_file": pl.String, "source_sha256": pl.String, "source_line": pl.Int64}
+from ..core.schema import TABLES
 
 SCHEMA_VERSION = 4
 

@@ -41,16 +41,8 @@ import polars as pl
 
 from ..core.errors import MbrError
 from ..core.filehash import file_sha256  # noqa: F401  (part of this module's interface)
-from .schema import (
-    MIGRATIONS,
-    PROVENANCE,
-    SCHEMA_VERSION,
-    SEGMENT_EXTRA,
-    SEGMENT_RANGES,
-    TABLES,
-    Table,
-    create_statements,
-)
+from ..core.schema import PROVENANCE, TABLES, Table, sort_rows
+from .schema import MIGRATIONS, SCHEMA_VERSION, SEGMENT_EXTRA, SEGMENT_RANGES, create_statements
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
@@ -536,19 +528,3 @@ class _DryRun(Exception):
     def __init__(self, result: AppendResult):
         super().__init__("dry run")
         self.result = result
-
-
-KIND_ORDER = {"contribution": 0, "earnings": 1, "fee": 2, "balance": 3, "conversion": 4, "rollover": 5,
-              "distribution": 6, "payroll": 7}
-
-
-def sort_rows(table: str, df: pl.DataFrame) -> pl.DataFrame:
-    """The one sort order of a table; output is byte-for-byte stable for the same inputs."""
-    t = TABLES[table]
-    if df.is_empty():
-        return df
-    if "kind_order" in t.order:
-        df = df.with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9, return_dtype=pl.Int64)
-                             .alias("kind_order"))
-        return df.sort(list(t.order), nulls_last=False).drop("kind_order")
-    return df.sort(list(t.order), nulls_last=False)

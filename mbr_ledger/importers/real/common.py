@@ -22,7 +22,7 @@ import polars as pl
 
 from ...core.errors import InputProblem, MbrError
 from ...core.money import from_cents
-from ...ledger.schema import EVENTS, PAYROLL
+from ...core.schema import EVENTS, PAYROLL
 from ...profile import PLAN_SOURCES, Plan
 from ..base import Extracted, ImportContext
 from ..tabular import MAX_PROBLEMS, Col, CsvTable, parse_frame, read_csv_table

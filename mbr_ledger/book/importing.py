@@ -18,7 +18,7 @@ from ..core.errors import InputProblem, MbrError
 from ..core.filehash import file_sha256
 from ..importers import Extracted, ImportContext, Importer, detect
 from ..importers.tabular import MAX_PROBLEMS
-from .store import Ledger
+from ..ledger.store import Ledger
 
 
 @dataclass
