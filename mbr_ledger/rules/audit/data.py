@@ -1,0 +1,143 @@
+"""What every audit check reads (`AuditData`: one person's frames, the year's limits, the profile) and
+the small helpers they share; money is integer cents inside the checks and `Decimal` on the findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ...core.dates import age_at_year_end
+from ...core.money import fmt_table, from_cents, round_cents
+from ...limits import YearLimits
+from ...profile import Person, Plan, Profile
+
+EMPLOYEE_SOURCES = ("pretax", "roth", "after_tax")
+EMPLOYER_SOURCES = ("match", "nonelective")
+
+
+@dataclass(frozen=True)
+class AuditData:
+    """What every check reads: one person's frames around one year, the limits and the profile.
+
+    `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
+    `year - 1` through `year + 1`, earnings rows left out (deposits of a December paycheck land in January; IRA
+    contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
+    results of `rules.lots.audit_lots` (the year's view of `rules.lots.after_tax_history`: plan id ->
+    `PlanYearLots`) and `forms.f8606.backdoor_details` (or the error text when Form 8606 cannot be
+    computed), computed by `book.audit.load_audit_data`.
+    """
+
+    profile: Profile
+    person: Person
+    year: int
+    limits: YearLimits
+    payroll: pl.DataFrame
+    events: pl.DataFrame
+    w2: pl.DataFrame
+    prior_limits: YearLimits | None = None
+    lots: Any = None
+    backdoor: Any = None
+    notes: list[str] = field(default_factory=list)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    @property
+    def payroll_rows(self) -> list[dict[str, Any]]:
+        return self.cached("payroll", lambda: _dicts(self.payroll))  # type: ignore[no-any-return]
+
+    @property
+    def w2_rows(self) -> list[dict[str, Any]]:
+        return self.cached("w2", lambda: _dicts(self.w2))  # type: ignore[no-any-return]
+
+    @property
+    def contribution_rows(self) -> list[dict[str, Any]]:
+        """The `contribution` events (deposits to plans, IRA contributions), as dicts."""
+        return self.cached("contributions", lambda: _dicts(  # type: ignore[no-any-return]
+            self.events.filter(pl.col("kind") == "contribution") if self.events.height else self.events))
+
+    def accounts_with_rows(self, year: int) -> set[str]:
+        """Accounts with any event row dated in `year`."""
+        def make() -> set[str]:
+            if not self.events.height:
+                return set()
+            df = self.events.filter(pl.col("date").dt.year() == year)
+            return set(df["account"].unique().to_list())
+        return self.cached(("accounts", year), make)  # type: ignore[no-any-return]
+
+    @property
+    def age(self) -> int:
+        return age_at_year_end(self.person.born, self.year)
+
+    @property
+    def plans(self) -> list[Plan]:
+        return self.profile.plans_of(self.person.id)
+
+
+def ref(row: dict[str, Any]) -> str:
+    return f"{row['source_file']}:{row['source_line']}"
+
+
+def refs(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """file:line of each row, in the ledger's order, without repeats."""
+    seen: dict[str, None] = {}
+    for r in rows:
+        seen.setdefault(ref(r), None)
+    return list(seen)
+
+
+def money(cents: int) -> Decimal:
+    return from_cents(cents)
+
+
+def show(cents: int | Decimal) -> str:
+    return fmt_table(cents)
+
+
+def _dicts(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return [] if df.is_empty() else list(df.iter_rows(named=True))
+
+
+def as_cents(v: Any) -> int:
+    return int(v or 0)
+
+
+def per_pay_date_max(rows: list[dict[str, Any]], col: str, key: Callable[[dict[str, Any]], Any]) -> int:
+    """Sum over pay dates of the largest `col` among rows of that date and key: two plans of one
+    employer repeat the same paycheck's pay, which must count once."""
+    best: dict[tuple[Any, dt.date], int] = {}
+    for r in rows:
+        k = (key(r), r["pay_date"])
+        best[k] = max(best.get(k, 0), as_cents(r[col]))
+    return sum(best.values())
+
+
+def by_employer(plans: Iterable[Plan]) -> dict[str, list[Plan]]:
+    out: dict[str, list[Plan]] = {}
+    for p in plans:
+        out.setdefault(p.employer, []).append(p)
+    return out
+
+
+def scope_of(plans: list[Plan]) -> str:
+    return plans[0].id if len(plans) == 1 else plans[0].employer
+
+
+def tax_at_rate(data: AuditData, earnings: Decimal) -> Decimal | None:
+    rate = data.person.marginal_rate
+    return None if rate is None else round_cents(earnings * rate)
+
+
+def rate_text(data: AuditData, earnings: Decimal) -> str:
+    tax = tax_at_rate(data, earnings)
+    if tax is None:
+        return " (set marginal_rate for this person in mbr.toml to see the tax on them)"
+    return f"; at your {data.person.marginal_rate} marginal rate that is {show(tax)} of tax"
