@@ -1,8 +1,8 @@
 """Worksheets are data before they are pictures.
 
-A `Worksheet` is a list of `Line`s (official line ids with label, value and the inputs they came
-from) plus named `Grid`s for the parts that are lists (expected forms, lots). The terminal table,
-JSON, the Excel workbook and the PDF are views of the same object, so they cannot disagree.
+A `Worksheet` is a list of `Line`s (official line ids with label, value, the inputs they came
+from and, for a computed line, its expression) plus named `Grid`s for the parts that are lists
+(expected forms, lots). The terminal table, JSON, the Excel workbook and the PDF are views of the same object, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class Line:
     inputs: list[str] = field(default_factory=list)  # other line ids and ledger rows ("file:line")
     formula: str = ""             # how it is computed, in the form's words: "line 5 / line 9"
     kind: str = "money"           # money | ratio | text | count
+    expr: str = ""                # a computed line's expression (`core.formula`); "" for a line from a source
 
     def json_value(self) -> Any:
         if isinstance(self.value, Decimal) and self.kind == "money":
