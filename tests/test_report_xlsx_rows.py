@@ -1,5 +1,5 @@
-"""The Ledger sheet's rows are written as XML text (`_Rows`), not cell by cell through openpyxl: the
-workbook must read back exactly as if every value had gone through `_Writer.put` and `_Writer.finish`
+"""The Ledger sheet's rows are written as XML text (`XmlRows`), not cell by cell through openpyxl: the
+workbook must read back exactly as if every value had gone through `Writer.put` and `Writer.finish`
 (values, types, number formats, quote prefix, wrapping, row heights, column widths)."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import openpyxl
 from openpyxl import Workbook
 
 from mbr_ledger.forms.packet import LedgerRow, Packet
-from mbr_ledger.render.xlsx import LEDGER_HEADS, _Rows, _splice, _Writer, render_xlsx
+from mbr_ledger.render.xlsx import LEDGER_HEADS, render_xlsx
+from mbr_ledger.render.xlsx.cells import Writer
+from mbr_ledger.render.xlsx.sheet_xml import XmlRows, splice
 
 D = Decimal
 
@@ -44,7 +46,7 @@ def _dump(data: bytes) -> list[Any]:
 
 def _by_cell(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
-    w = _Writer(wb.active)  # type: ignore[arg-type]
+    w = Writer(wb.active)  # type: ignore[arg-type]
     w.header(1, [f"h{j}" for j in range(len(rows[0]))])
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
@@ -59,16 +61,16 @@ def _by_cell(rows: list[list[Any]]) -> bytes:
 def _as_xml(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
-    w = _Writer(ws)  # type: ignore[arg-type]
+    w = Writer(ws)  # type: ignore[arg-type]
     w.header(1, [f"h{j}" for j in range(len(rows[0]))])
     w.put(2 + len(rows), 2, "Total", bold=True)
-    body = _Rows(w, 2, rows)
+    body = XmlRows(w, 2, rows)
     body.measure()
     xml = body.xml()
     w.finish(freeze="A2")
     buf = io.BytesIO()
     wb.save(buf)
-    return _splice(buf.getvalue(), {ws.path.lstrip("/"): xml})  # type: ignore[union-attr]
+    return splice(buf.getvalue(), {ws.path.lstrip("/"): xml})  # type: ignore[union-attr]
 
 
 def test_rows_as_xml_read_back_as_cell_by_cell() -> None:

@@ -93,10 +93,10 @@ def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["=A1", "+A1", "-A1", "@A1", "\tx", "\rx", "plain"])
 def test_quote_prefix_only_where_a_spreadsheet_would_compute(text: str) -> None:
-    from mbr_ledger.render.xlsx import _text
+    from mbr_ledger.render.xlsx.cells import put_text
 
     ws = openpyxl.Workbook().active
     assert ws is not None
-    c = _text(ws["A1"], text)
+    c = put_text(ws["A1"], text)
     assert (c.value, c.data_type) == (text, "s")
     assert c.quotePrefix == (text != "plain")

@@ -1,0 +1,331 @@
+"""The workbook's sheets: one method each, reading only the `Packet`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet as Sheet
+
+from ...forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
+from .blocks import Placed, form_lines, ordered, put_grid, put_notes
+from .cells import (
+    BOLD,
+    CHART_CM,
+    CHART_ROWS,
+    LEDGER_HEADS,
+    MAX_WIDTH,
+    SHEETS,
+    STATUS_FILL,
+    Writer,
+    cell_ref,
+    column_after,
+    put_text,
+    serial,
+    show,
+)
+from .sheet_xml import XmlRows
+
+
+class Book:
+    def __init__(self, packet: Packet):
+        self.p = packet
+        self.wb = Workbook()
+        self.sheets: dict[str, Sheet] = {}
+        for i, name in enumerate(SHEETS):
+            ws = self.wb.active if i == 0 else self.wb.create_sheet()
+            assert ws is not None
+            ws.title = name
+            self.sheets[name] = ws
+        self.line_cells: dict[tuple[str, str], str] = {}   # (worksheet id, line id) -> cell reference
+        self.capacity_cells: dict[str, str] = {}
+        self.header = f"mbr year-end packet: {packet.title}"
+        self.bodies: dict[Sheet, str] = {}  # rows written as XML (`XmlRows`), spliced in after saving
+
+    def build(self) -> Workbook:
+        self.form_8606()  # before 1099-R: Form 1040 line 4b refers to it
+        self.form_1099r()
+        self.audit()
+        self.lots()
+        self.capacity()
+        self.limits()
+        self.ledger()
+        self.summary()
+        props = self.wb.properties
+        props.creator = "mbr_ledger"
+        props.title = f"mbr {self.p.year} {self.p.person}"
+        props.subject = "Mega backdoor Roth year-end packet. Not tax advice."
+        props.created = dt.datetime(self.p.year, 12, 31)
+        return self.wb
+
+    # -- Summary
+    def summary(self) -> None:
+        p = self.p
+        w = Writer(self.sheets["Summary"])
+        w.title(1, "Mega backdoor Roth year-end packet", 14)
+        w.put(2, 1, "Person", bold=True)
+        # header values overflow into the empty cells beside them rather than widen column B
+        put_text(w.ws.cell(row=2, column=2), f"{p.person_name} ({p.person})" if p.person_name != p.person else p.person)
+        w.put(3, 1, "Tax year", bold=True)
+        w.put(3, 2, p.year)
+        w.put(4, 1, "Verdict", bold=True)
+        verdict = put_text(w.ws.cell(row=4, column=2), p.verdict_text())
+        verdict.font = BOLD
+        verdict.fill = STATUS_FILL.get(p.verdict, STATUS_FILL["ok"])
+        put_text(w.ws.cell(row=5, column=1), p.note).font = Font(italic=True)
+        r = 7
+        w.title(r, "Every fail and warning")
+        r += 1
+        w.header(r, ["Status", "Check", "Scope", "Amount", "Excess", "Message", "Fix", "Deadline"])
+        probs = p.problems()
+        for i, pr in enumerate(probs):
+            row = r + 1 + i
+            w.put(row, 1, pr.status).fill = STATUS_FILL[pr.status]
+            for j, v in enumerate([pr.check, pr.scope, pr.amount, pr.excess, pr.message, pr.fix, pr.deadline]):
+                w.put(row, 2 + j, v)
+        if not probs:
+            put_text(w.ws.cell(row=r + 1, column=1), "No check fails or warns, and the 1099-R forms match the ledger.")
+        r = r + max(len(probs), 1) + 2
+
+        figures: list[tuple[str, str, str]] = []  # (figure, cell it links to, description)
+        for form, ws_id, ids in (("Form 1040", "1099r", None), ("Form 8606", "8606", ("18", "14"))):
+            ws = p.worksheet(ws_id)
+            for ln in ws.lines if ws else []:
+                if (ids is None or ln.id in ids) and (ws_id, ln.id) in self.line_cells:
+                    figures.append((f"{form} line {ln.id}", self.line_cells[(ws_id, ln.id)],
+                                    form_label(form, ln).split(": ", 1)[-1]))
+        figures += [(f"After-tax room, {label}", ref, "capacity plan: after-tax contributions still possible")
+                    for label, ref in self.capacity_cells.items()]
+        if figures:
+            w.title(r, "Key figures (live links to the sheets)")
+            w.header(r + 1, ["Figure", "Amount", "What it is"])
+            for i, (label, ref, what) in enumerate(figures):
+                w.put(r + 2 + i, 1, label)
+                w.formula(r + 2 + i, 2, f"={ref}")
+                w.put(r + 2 + i, 3, what)
+            r += len(figures) + 3
+
+        bars = p.charts.limits
+        if bars:
+            w.title(r, "Contributions against each limit")
+            w.header(r + 1, ["Limit", "Limit amount", "Contributed", "Status"])
+            for i, b in enumerate(bars):
+                w.put(r + 2 + i, 1, b.label)
+                w.put(r + 2 + i, 2, b.limit)
+                w.put(r + 2 + i, 3, b.amount)
+                w.put(r + 2 + i, 4, b.status).fill = STATUS_FILL.get(b.status, STATUS_FILL["ok"])
+            chart = BarChart()
+            chart.type = "bar"
+            chart.title = "Contributions against each limit"
+            chart.y_axis.title = "USD"
+            chart.y_axis.numFmt = "#,##0"
+            chart.height, chart.width = CHART_CM  # float-ok: chart size in cm
+            data = Reference(w.ws, min_col=2, max_col=3, min_row=r + 1, max_row=r + 1 + len(bars))
+            cats = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(bars))
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(cats)
+            r += len(bars) + 3
+            w.ws.add_chart(chart, f"A{r}")
+            r += CHART_ROWS
+        notes = [BEST_KNOWLEDGE] if any(f.best_knowledge for f in p.findings) else []
+        put_notes(w, r, notes)
+        w.finish(note=self.header)
+
+    # -- Audit
+    def audit(self) -> None:
+        w = Writer(self.sheets["Audit"])
+        heads = ["Status", "Check", "Scope", "Limit", "Amount", "Excess", "Message", "Fix", "Deadline",
+                 "Best knowledge", "Ledger rows", "Details"]
+        w.header(1, heads)
+        for i, f in enumerate(self.p.findings):
+            r = 2 + i
+            w.put(r, 1, f.status).fill = STATUS_FILL.get(f.status, STATUS_FILL["ok"])
+            vals = [f.id, f.scope, f.limit, f.amount, f.excess, f.message, f.fix, f.deadline, f.best_knowledge,
+                    compact_refs(f.rows), show(flat_details(f.details))]
+            for j, v in enumerate(vals):
+                w.put(r, 2 + j, v)
+        last = 1 + len(self.p.findings)
+        w.ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(last, 2)}"
+        if not self.p.findings:
+            w.put(2, 1, "(no findings)")
+        w.finish(freeze="A2", note=self.header)
+
+    # -- 1099-R
+    def form_1099r(self) -> None:
+        w = Writer(self.sheets["1099-R reconciliation"])
+        ws = self.p.worksheet("1099r")
+        w.title(1, f"Form 1099-R reconciliation, {self.p.title}")
+        if ws is None:
+            w.put(3, 1, "(no worksheet)")
+            w.finish(freeze="A2", note=self.header)
+            return
+        # Form 1040 on top, over the forms it adds up; the notes, then the grids below
+        top = 3
+        r = top + 2 + len(ws.lines) + 1
+        if ws.notes:
+            r = put_notes(w, r, ws.notes)
+        titles = {"expected": "Expected from the ledger", "actual": "Forms received",
+                  "differences": "Differences"}
+        placed: dict[str, Placed] = {}
+        for name, grid in ordered(ws.grids, ["expected", "actual", "differences"]):
+            r, placed[name] = put_grid(w, r, grid, titles.get(name, grid.title or name))
+        w.title(top, "Form 1040")
+        f8606 = self.p.worksheet("8606")
+        linked = f8606 is not None and f8606.person == ws.person  # line 4b's Form 8606 is on the next sheet
+
+        def outside(name: str) -> str | None:
+            """Another form's line (`F8606.L18`) or a grid's column (`expected.box1`) as cells."""
+            head, _, rest = name.partition(".")
+            if head.startswith("F") and rest.startswith("L"):
+                return self.line_cells.get((head[1:], rest[1:])) if linked else None
+            where, grid = placed.get(head), ws.grids.get(head)
+            return where.column(rest) if where and grid and grid.rows and rest in where.letters else None
+
+        _, cells = form_lines(w, top + 1, ws, outside)
+        self.line_cells.update({("1099r", k): v for k, v in cells.items()})
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Form 8606
+    def form_8606(self) -> None:
+        w = Writer(self.sheets["Form 8606"])
+        ws = self.p.worksheet("8606")
+        w.title(1, f"Form 8606, {self.p.title}")
+        if ws is None:
+            w.put(3, 1, "(no worksheet)")
+            w.finish(freeze="A2", note=self.header)
+            return
+        r, cells = form_lines(w, 2, ws)
+        self.line_cells.update({("8606", k): v for k, v in cells.items()})
+        r = put_notes(w, r, ws.notes)
+        for name, grid in ws.grids.items():
+            r, _ = put_grid(w, r, grid, grid.title or name)
+        w.finish(freeze="A3", landscape=False, note=self.header)
+
+    # -- Lots and conversions, with the after-tax charts
+    def lots(self) -> None:
+        w = Writer(self.sheets["After-tax lots and conversions"])
+        ws = self.p.worksheet("lots")
+        w.title(1, f"After-tax lots and conversions, {self.p.title}")
+        balances = self.p.charts.balances
+        earnings = [s for s in self.p.charts.earnings if s.points]
+        r = 3 + (CHART_ROWS if balances or earnings else 0)  # the charts go on top, their data at the end
+        if ws is None:
+            w.put(r, 1, "(no worksheet)")
+            r += 2
+        else:
+            top, width = r, 1
+            for name, grid in ordered(ws.grids, ["lots", "conversions"]):
+                r, _ = put_grid(w, r, grid, grid.title or name)
+                width = max(width, len(grid.columns))
+            if ws.lines:  # beside the grids, so that its long labels do not widen their columns
+                w.title(top, "Per plan", col=width + 2)
+                form_lines(w, top + 1, ws, col=width + 2)
+                r = max(r, top + len(ws.lines) + 3)
+            r = put_notes(w, r, ws.notes)
+        charts: list[BarChart | ScatterChart] = []
+        if balances:
+            dates = sorted({d for s in balances for d, _ in s.points})
+            w.title(r, "After-tax balance (chart data)")
+            w.header(r + 1, ["Date", *[s.name for s in balances]])
+            by_day = {s.name: dict(s.points) for s in balances}
+            carry: dict[str, Decimal | None] = {s.name: None for s in balances}
+            for i, d in enumerate(dates):
+                w.put(r + 2 + i, 1, d)
+                for j, s in enumerate(balances):
+                    if d in by_day[s.name]:
+                        carry[s.name] = by_day[s.name][d]
+                    w.put(r + 2 + i, 2 + j, carry[s.name])
+            sc = ScatterChart()
+            sc.title = "After-tax balance over the year"
+            sc.y_axis.title = "USD"
+            sc.y_axis.numFmt = "#,##0"
+            sc.x_axis.number_format = "mmm"
+            sc.x_axis.scaling.min = serial(dt.date(self.p.year, 1, 1))
+            sc.x_axis.scaling.max = serial(dt.date(self.p.year, 12, 31))
+            sc.x_axis.majorUnit = 61  # about two months
+            xs = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(dates))
+            for j in range(len(balances)):
+                ys = Reference(w.ws, min_col=2 + j, min_row=r + 1, max_row=r + 1 + len(dates))
+                series = Series(ys, xs, title_from_data=True)
+                series.marker.symbol = "none"
+                series.smooth = False
+                sc.series.append(series)
+            charts.append(sc)
+            r += len(dates) + 3
+        if earnings:
+            days = sorted({d for s in earnings for d, _ in s.points})
+            w.title(r, "Earnings in each conversion or rollover (chart data)")
+            w.header(r + 1, ["Date", *[s.name for s in earnings]])
+            for i, d in enumerate(days):
+                w.put(r + 2 + i, 1, d)
+                for j, s in enumerate(earnings):
+                    w.put(r + 2 + i, 2 + j, dict(s.points).get(d))
+            bc = BarChart()
+            bc.title = "Earnings in each conversion (Dec 31: still unconverted)"
+            bc.y_axis.title = "USD"
+            bc.y_axis.numFmt = "#,##0.00"
+            bc.x_axis.number_format = "mm-dd"
+            bc.add_data(Reference(w.ws, min_col=2, max_col=1 + len(earnings), min_row=r + 1,
+                                  max_row=r + 1 + len(days)), titles_from_data=True)
+            bc.set_categories(Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(days)))
+            charts.append(bc)
+        col = 1
+        for chart in charts:
+            chart.height, chart.width = CHART_CM  # float-ok: chart size in cm
+            w.ws.add_chart(chart, f"{get_column_letter(col)}3")
+            col = column_after(w, col, CHART_CM[1] + 0.5)  # float-ok: cm
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Capacity plan
+    def capacity(self) -> None:
+        w = Writer(self.sheets["Capacity plan"])
+        plans = self.p.capacity
+        w.header(1, ["Figure", *[c.label for c in plans]])
+        if not plans:
+            w.put(2, 1, "(no plan for this year)")
+        table = capacity_table(plans)
+        for i, (key, label, kind, values) in enumerate(table):
+            w.put(2 + i, 1, label)
+            for j, v in enumerate(values):
+                cell = w.put(2 + i, 2 + j, v, kind)
+                if key == "after_tax_capacity" and cell.value is not None:
+                    self.capacity_cells[plans[j].label] = cell_ref(w.ws.title, 2 + j, 2 + i)
+        notes = [f"{c.label}: {n}" for c in plans for n in c.notes]
+        put_notes(w, len(table) + 3, notes)
+        w.widths[1] = min(w.widths.get(1, 8), MAX_WIDTH)
+        w.wrapped.discard(1)
+        w.finish(freeze="B2", landscape=False, note=self.header)
+
+    # -- Limits
+    def limits(self) -> None:
+        w = Writer(self.sheets["Limits"])
+        heads = ["Id", "Limit", "Code section", "Value", "Source", "Note"]
+        w.header(1, heads)
+        for i, lim in enumerate(self.p.limits):
+            vals = [lim.id, lim.label, lim.code_section, lim.value if lim.value is not None else "n/a",
+                    lim.source, lim.note]
+            for j, v in enumerate(vals):
+                w.put(2 + i, 1 + j, v)
+        w.ws.auto_filter.ref = f"A1:F{max(1 + len(self.p.limits), 2)}"
+        w.finish(freeze="A2", note=self.header)
+
+    # -- Ledger
+    def ledger(self) -> None:
+        w = Writer(self.sheets["Ledger"])
+        w.header(1, LEDGER_HEADS)
+        rows = [(lr.date, lr.account, lr.kind, lr.source, lr.amount, lr.basis, lr.taxable, lr.destination,
+                 lr.for_year, lr.memo, lr.fund, lr.source_file, lr.source_line) for lr in self.p.ledger]
+        last = 1 + len(rows)
+        w.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADS))}{max(last, 2)}"
+        if rows:
+            w.put(last + 1, 4, "Total shown", bold=True)
+            w.formula(last + 1, 5, f"=SUBTOTAL(9,E2:E{last})", bold=True)
+            body = XmlRows(w, 2, rows)
+            body.measure()
+            self.bodies[w.ws] = body.xml()  # every width is known now: the rows' wrapping and heights
+        w.finish(freeze="A2", note=self.header)
+
