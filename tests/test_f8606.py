@@ -14,7 +14,6 @@ import pytest
 
 from mbr_ledger.core.errors import MbrError
 from mbr_ledger.forms.f8606 import (
-    _part1_taxable,
     as_json,
     backdoor_details,
     backdoor_taxable,
@@ -22,6 +21,7 @@ from mbr_ledger.forms.f8606 import (
 )
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
+from mbr_ledger.rules.basis import _part1_taxable
 
 from conftest import run
 

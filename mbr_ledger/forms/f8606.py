@@ -17,7 +17,6 @@ from ..rules.basis import (  # noqa: F401  (names callers import from here)
     BackdoorDetails,
     Carry,
     Year8606,
-    _part1_taxable,
     compute_years,
 )
 from ..rules.basis import backdoor_details as details_of
