@@ -346,3 +346,8 @@ def line_values(values: Mapping[str, Scalar]) -> Callable[[str], Resolved]:
         return values[name[1:]]
 
     return resolve
+
+
+def excel(expr: str, cell: Callable[[str], str | None]) -> str | None:
+    """`to_excel` of an expression given as text."""
+    return to_excel(parse(expr), cell)
