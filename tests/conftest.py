@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from mbr_ledger.book.book import Book
 from mbr_ledger.cli import cli
+from mbr_ledger.rules.facts import PersonYear
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -41,6 +43,12 @@ id = "alex-roth"
 person = "alex"
 type = "roth"
 """
+
+
+def person_year(book: Path, year: int, person: str = "alex") -> PersonYear:
+    """The rules' results of `person` through `year`, from the book's ledger as the commands read it."""
+    with Book.open(book) as b:
+        return b.facts(year, person)[0]
 
 
 def run(book: Path, *args: str) -> Result:

@@ -8,20 +8,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mbr_ledger.forms.f1099r import as_json, has_differences, norm_code, worksheet_1099r
+from mbr_ledger.book.book import Book
+from mbr_ledger.forms.f1099r import as_json, has_differences, norm_code
 from mbr_ledger.forms.f8606 import as_json as f8606_json
 from mbr_ledger.forms.f8606 import worksheet_8606
-from mbr_ledger.ledger.store import Ledger
+from mbr_ledger.forms.model import Worksheet
 from mbr_ledger.profile import load_profile
 
-from conftest import run
+from conftest import person_year, run
 
 ACTIVITY = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
 FORMS = "tax_year,person,payer_account,box1,box2a,box5,box7,box2b_not_determined,ira_sep_simple,form_id\n"
 D = Decimal
 
 
-def load(book: Path, tmp_path: Path, activity: str, forms: str = "") -> tuple[Any, Ledger]:
+def worksheet(book: Path, year: int, person: str | None) -> Worksheet:
+    with Book.open(book) as b:
+        return b.worksheets("1099r", year, person)[0]
+
+
+def load(book: Path, tmp_path: Path, activity: str, forms: str = "") -> tuple[Any, Path]:
     files = []
     a = tmp_path / "activity.csv"
     a.write_text(ACTIVITY + activity.strip() + "\n", encoding="utf-8")
@@ -32,7 +38,7 @@ def load(book: Path, tmp_path: Path, activity: str, forms: str = "") -> tuple[An
         files.append(str(f))
     res = run(book, "import", *files)
     assert res.exit_code == 0, res.output
-    return load_profile(book / "mbr.toml"), Ledger.open(book)
+    return load_profile(book / "mbr.toml"), book
 
 
 def boxes(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -54,7 +60,7 @@ ROLLOVER = """
 def test_received_form_that_disagrees_with_the_ledger(book: Path, tmp_path: Path) -> None:
     # The plan's form says code G with box 2a 0.00: the 16.93 of earnings went to the Roth IRA and are taxable.
     profile, led = load(book, tmp_path, ROLLOVER, "2026,alex,beta,3016.93,0.00,3000.00,G,,,BETA-1")
-    ws = worksheet_1099r(profile, led, 2026, "alex")
+    ws = worksheet(led, 2026, "alex")
     j = as_json(ws)
     assert boxes(j["expected"]) == [("beta", "3016.93", "16.93", "3000.00", "G")]
     assert j["expected"][0]["destination"] == "roth_ira"
@@ -70,7 +76,7 @@ def test_received_form_that_disagrees_with_the_ledger(book: Path, tmp_path: Path
 
 def test_received_form_that_agrees(book: Path, tmp_path: Path) -> None:
     profile, led = load(book, tmp_path, ROLLOVER, "2026,alex,beta,3016.93,16.93,3000.00,G,,,BETA-1")
-    ws = worksheet_1099r(profile, led, 2026, "alex")
+    ws = worksheet(led, 2026, "alex")
     assert not has_differences(ws)
     assert ws.grids["expected"].rows[0][11] == "BETA-1"
 
@@ -87,7 +93,7 @@ def test_split_on_one_combined_form_reconciles(book: Path, tmp_path: Path) -> No
     # Expected: two code-G legs (6000.00 / 0 / 6000.00 to the Roth IRA, 60.00 / 0 / 0 to the traditional IRA);
     # the plan issued one form for both: 6060.00 / 0.00 / 6000.00. The sums agree and the form covers both legs.
     profile, led = load(book, tmp_path, SPLIT, "2025,alex,beta,6060.00,0.00,6000.00,G,,,BETA-ALL")
-    ws = worksheet_1099r(profile, led, 2025, "alex")
+    ws = worksheet(led, 2025, "alex")
     j = as_json(ws)
     assert boxes(j["expected"]) == [("beta", "6000.00", "0.00", "6000.00", "G"),
                                     ("beta", "60.00", "0.00", "0.00", "G")]
@@ -104,7 +110,7 @@ def test_split_on_two_forms_one_with_the_wrong_code(book: Path, tmp_path: Path) 
 2025,alex,beta,60.00,0.00,0.00,H,,,BETA-TRAD
 """
     profile, led = load(book, tmp_path, SPLIT, forms)
-    j = as_json(worksheet_1099r(profile, led, 2025, "alex"))
+    j = as_json(worksheet(led, 2025, "alex"))
     assert diffs(j) == [("beta", "form", "box7", "G", "H", None)]
 
 
@@ -129,7 +135,7 @@ def test_monthly_irrs_on_one_form_or_one_form_each(book: Path, tmp_path: Path) -
 2025,alex,acme,1001.09,1.09,1000.00,G,,,IRR-3
 """
     profile, led = load(book, tmp_path, IRRS, forms)
-    ws = worksheet_1099r(profile, led, 2025, "alex")
+    ws = worksheet(led, 2025, "alex")
     j = as_json(ws)
     assert boxes(j["expected"]) == [("acme", "3001.93", "1.93", "3000.00", "G")]
     assert j["expected"][0]["destination"] == "roth_401k"
@@ -141,7 +147,7 @@ def test_monthly_irrs_on_one_form_or_one_form_each(book: Path, tmp_path: Path) -
 
 def test_missing_form_and_form_without_an_event(book: Path, tmp_path: Path) -> None:
     profile, led = load(book, tmp_path, IRRS, "2025,alex,beta,500.00,0.00,500.00,G,,,STRAY")
-    j = as_json(worksheet_1099r(profile, led, 2025, "alex"))
+    j = as_json(worksheet(led, 2025, "alex"))
     assert diffs(j) == [
         ("acme", "plan", "box1", "3001.93", "0.00", "3001.93"),
         ("acme", "plan", "box2a", "1.93", "0.00", "1.93"),
@@ -167,7 +173,7 @@ def test_cash_distribution_and_roth_401k_rollover_codes(book: Path, tmp_path: Pa
 2025-06-02,alex,beta,distribution,after_tax,505.00,,,,,
 """
     profile, led = load(book, tmp_path, activity)
-    j = as_json(worksheet_1099r(profile, led, 2025, "alex"))
+    j = as_json(worksheet(led, 2025, "alex"))
     # acme: IRR code G 1001.00 / 1.00 / 1000.00; Roth 401(k) to Roth IRA code H: box 2a 0, box 5 = the Roth
     # contributions 5000.00 + the IRR 1001.00 = 6001.00 of investment in the contract.
     # beta: 505.00 paid out of 1010.00: basis 500.00, earnings 5.00 taxable; code 1 (alex is 50).
@@ -176,7 +182,7 @@ def test_cash_distribution_and_roth_401k_rollover_codes(book: Path, tmp_path: Pa
                                     ("acme", "6100.00", "0.00", "6001.00", "H")]
     assert j["form1040"] == {"4a": "0.00", "4b": "0.00", "5a": "7606.00", "5b": "6.00"}
     # Roth 401(k) money rolled into the Roth IRA is contribution basis (line 22), not line 24.
-    cf = f8606_json(worksheet_8606(profile, led, 2025, "alex"))["carry_forward"]
+    cf = f8606_json(worksheet_8606(person_year(led, 2025, "alex")))["carry_forward"]
     assert (cf["roth_contribution_basis"], cf["roth_conversion_basis"]) == ("6001.00", "0.00")
 
 
@@ -212,7 +218,7 @@ def test_ira_conversion_code_2_before_59_and_a_half_7_from_that_day(
 """
     book = make_book(OLDER, name="pat")
     profile, led = load(book, tmp_path, activity, forms)
-    ws = worksheet_1099r(profile, led, 2026, None)
+    ws = worksheet(led, 2026, None)
     j = as_json(ws)
     assert boxes(j["expected"]) == [("pat-trad", "100.00", "100.00", "0.00", "2"),
                                     ("pat-trad", "200.00", "200.00", "0.00", "7")]
@@ -237,14 +243,14 @@ def test_partial_roth_401k_rollover_and_pretax_rollovers(book: Path, tmp_path: P
 2026-09-01,alex,beta,rollover,match,1200.00,,,roth_ira,,
 """
     profile, led = load(book, tmp_path, activity)
-    j = as_json(worksheet_1099r(profile, led, 2026, "alex"))
+    j = as_json(worksheet(led, 2026, "alex"))
     # Roth 401(k): 2550.00 of 5100.00 carries 2550.00 x 5000.00 / 5100.00 = 2500.00 of contributions; code H.
     # Pre-tax money to a traditional IRA: code G, nothing taxable; employer match to a Roth IRA: all taxable.
     assert boxes(j["expected"]) == [("acme", "2550.00", "0.00", "2500.00", "H"),
                                     ("beta", "10000.00", "0.00", "0.00", "G"),
                                     ("beta", "1200.00", "1200.00", "0.00", "G")]
     assert j["form1040"] == {"4a": "0.00", "4b": "0.00", "5a": "13750.00", "5b": "1200.00"}
-    cf = f8606_json(worksheet_8606(profile, led, 2026, "alex"))
+    cf = f8606_json(worksheet_8606(person_year(led, 2026, "alex")))
     # Line 6 estimate: the 10000.00 of pre-tax money now sits in alex-trad (no balance row: a warning).
     assert cf["line6"] == [{"account": "alex-trad", "value": "10000.00", "from": "estimated from the ledger",
                             "row": ""}]

@@ -13,32 +13,32 @@ from typing import Any
 import pytest
 
 from mbr_ledger.core.errors import MbrError
-from mbr_ledger.forms.f8606 import (
-    as_json,
-    backdoor_details,
-    backdoor_taxable,
-    worksheet_8606,
-)
-from mbr_ledger.ledger.store import Ledger
+from mbr_ledger.forms.f8606 import as_json, worksheet_8606
 from mbr_ledger.profile import load_profile
-from mbr_ledger.rules.basis import _part1_taxable
+from mbr_ledger.rules.basis import Year8606, _part1_taxable, backdoor_details
 
-from conftest import run
+from conftest import person_year, run
 
 HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
 D = Decimal
 
 
-def load(book: Path, tmp_path: Path, activity: str) -> tuple[Any, Ledger]:
+def load(book: Path, tmp_path: Path, activity: str) -> tuple[Any, Path]:
     path = tmp_path / "activity.csv"
     path.write_text(HEADER + activity.strip() + "\n", encoding="utf-8")
     res = run(book, "import", str(path))
     assert res.exit_code == 0, res.output
-    return load_profile(book / "mbr.toml"), Ledger.open(book)
+    return load_profile(book / "mbr.toml"), book
 
 
-def lines(profile: Any, led: Ledger, year: int, person: str = "alex") -> dict[str, Any]:
-    return dict(as_json(worksheet_8606(profile, led, year, person))["lines"])
+def lines(profile: Any, led: Path, year: int, person: str = "alex") -> dict[str, Any]:
+    return dict(as_json(worksheet_8606(person_year(led, year, person)))["lines"])
+
+
+def backdoor_taxable(facts: Any) -> tuple[Decimal, list[str]]:
+    """Line 18 and the traditional IRAs whose Dec 31 money made part of it taxable."""
+    r: Year8606 = facts.f8606
+    return r.money("18"), list(r.responsible)
 
 
 def blank(*ids: str) -> dict[str, None]:
@@ -74,14 +74,14 @@ def test_split_rollover_makes_the_next_backdoor_conversion_partly_taxable(book: 
         **ALL_BLANK, "1": "7500.00", "2": "0.00", "3": "7500.00", "4": "0.00", "5": "7500.00", "6": "61.00",
         "7": "0.00", "8": "7500.00", "9": "7561.00", "10": "0.99193", "11": "7439.48", "12": "0.00",
         "13": "7439.48", "14": "60.52", "16": "7500.00", "17": "7439.48", "18": "60.52"}
-    taxable, accounts = backdoor_taxable(profile, led, 2026, "alex")
+    taxable, accounts = backdoor_taxable(person_year(led, 2026, "alex"))
     assert (taxable, accounts) == (D("60.52"), ["alex-trad"])
-    det = backdoor_details(profile, led, 2026, "alex")
+    det = backdoor_details(person_year(led, 2026, "alex").f8606)
     # Without the 61.00 the whole 7500.00 would be basis: all 60.52 is due to the pro-rata rule.
     assert (det.converted, det.taxable, det.pro_rata_taxable, det.dec31_value) == (
         D("7500.00"), D("60.52"), D("60.52"), D("61.00"))
     assert det.sources == [f"beta 2025-06-02 {tmp_path / 'activity.csv'}:4"]
-    ws = worksheet_8606(profile, led, 2026, "alex")
+    ws = worksheet_8606(person_year(led, 2026, "alex"))
     assert not any("no balance row" in n for n in ws.notes)
     assert any("60.52 of the conversion is taxable only because of the IRA pro-rata rule" in n for n in ws.notes)
     assert as_json(ws)["carry_forward"]["traditional_ira_basis"] == "60.52"
@@ -92,7 +92,7 @@ def test_missing_dec31_balance_warns_naming_the_account(book: Path, tmp_path: Pa
     got = lines(profile, led, 2026)
     # Estimated from the rows: 60.50 + 7500.00 - 7500.00 + 0.50 = 61.00; same figures as with the row.
     assert (got["6"], got["10"], got["18"]) == ("61.00", "0.99193", "60.52")
-    ws = worksheet_8606(profile, led, 2026, "alex")
+    ws = worksheet_8606(person_year(led, 2026, "alex"))
     assert any(n.startswith("alex-trad: no balance row dated 2026-12-31") for n in ws.notes)
     assert any("Line 6 is incomplete: no Dec 31 balance row for alex-trad" in n for n in ws.notes)
     assert ws.grids["line6"].rows == [["alex-trad", D("61.00"), "estimated from the ledger", ""]]
@@ -106,7 +106,7 @@ def test_backdoor_with_an_empty_traditional_ira_is_clean(book: Path, tmp_path: P
 """)
     got = lines(profile, led, 2026)
     assert (got["9"], got["10"], got["11"], got["14"], got["18"]) == ("7500.00", "1.000", "7500.00", "0.00", "0.00")
-    assert backdoor_taxable(profile, led, 2026, "alex") == (D("0.00"), [])
+    assert backdoor_taxable(person_year(led, 2026, "alex")) == (D("0.00"), [])
 
 
 # ---------------------------------------------------------------- carry-forward across years
@@ -163,7 +163,7 @@ def test_line_14_carries_two_years_with_prior_basis_and_next_year_contribution(
     # 2027: nothing happens: line 2 = 2026 line 14, line 14 = line 3, lines 4-13 blank.
     assert lines(profile, led, 2027) == {**ALL_BLANK, "1": "0.00", "2": "11859.88", "3": "11859.88",
                                          "14": "11859.88"}
-    cf = as_json(worksheet_8606(profile, led, 2026, "alex"))["carry_forward"]
+    cf = as_json(worksheet_8606(person_year(led, 2026, "alex")))["carry_forward"]
     assert (cf["traditional_ira_basis"], cf["roth_contribution_basis"], cf["roth_conversion_basis"]) == (
         "11859.88", "0.00", "5000.00")
     assert [(x["year"], x["amount"], x["taxable"], x["clock_end"]) for x in cf["roth_layers"]] == [
@@ -174,7 +174,7 @@ def test_a_year_before_first_year_is_refused(make_book: Callable[..., Path], tmp
     book = make_book(FIRST_YEAR, name="carry")
     profile, led = load(book, tmp_path, CARRY)
     with pytest.raises(MbrError, match="2024 is before alex's first year 2025"):
-        worksheet_8606(profile, led, 2024, "alex")
+        worksheet_8606(person_year(led, 2024, "alex"))
 
 
 # ---------------------------------------------------------------- Part III: Roth IRA distributions
@@ -226,7 +226,7 @@ def test_roth_ira_distributions_follow_the_ordering_rules_across_years(
     assert lines(profile, led, 2026) == {
         **ALL_BLANK, "1": "0.00", "2": "0.00", "3": "0.00", "14": "0.00", "19": "13000.00", "21": "13000.00",
         "22": "5000.00", "23": "8000.00", "24": "9020.00", "25a": "0.00", "25c": "0.00"}
-    ws26 = worksheet_8606(profile, led, 2026, "alex")
+    ws26 = worksheet_8606(person_year(led, 2026, "alex"))
     # The ordering used 5000.00 of contributions, all 7000.00 of the conversion, then the 2025 rollover:
     # its 20.00 taxable part (within its 5-year clock, alex is 46: 10% recapture) and 980.00 of basis.
     assert any("20.00 of this distribution is conversion or rollover money" in n for n in ws26.notes)

@@ -15,21 +15,15 @@ from typing import Any
 import pytest
 
 from mbr_ledger.core.errors import MbrError
-from mbr_ledger.core.money import fmt
+from mbr_ledger.core.money import allocate, fmt
+from mbr_ledger.forms.lots import lots_worksheet
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
-from mbr_ledger.rules.lots import (
-    RothLayer,
-    after_tax_history,
-    age_59_half_date,
-    allocate,
-    consume_roth,
-    ira_year,
-    lots_worksheet,
-    refs_text,
-)
+from mbr_ledger.rules.lots import after_tax_history, refs_text
+from mbr_ledger.rules.roth import RothLayer, age_59_half_date, consume_roth
+from mbr_ledger.rules.rows import PersonRows, empty_events
 
-from conftest import run
+from conftest import person_year, run
 
 HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
 CASES: list[dict[str, Any]] = tomllib.loads(
@@ -48,7 +42,7 @@ def load_book(book: Path, tmp_path: Path, activity: str, name: str = "activity.c
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_lots_case(case: dict[str, Any], book: Path, tmp_path: Path) -> None:
     profile, led = load_book(book, tmp_path, case["activity"])
-    hist = after_tax_history(profile, led, "alex", case["through_year"])
+    hist = person_year(book, case["through_year"]).history
     ph = hist.plans[case["plan"]]
     got_moves = [[m.date.isoformat(), m.destination, fmt(m.amount), fmt(m.basis), fmt(m.earnings), fmt(m.taxable),
                   m.landing or ""] for m in ph.moves]
@@ -80,7 +74,7 @@ def test_lots_case(case: dict[str, Any], book: Path, tmp_path: Path) -> None:
 def test_lot_earnings_add_up_to_the_source(book: Path, tmp_path: Path) -> None:
     """Deposits + earnings = moved out + left at Dec 31, and the lots hold every cent of earnings."""
     profile, led = load_book(book, tmp_path, CASES[1]["activity"])
-    ph = after_tax_history(profile, led, "alex", 2026).plans["acme"]
+    ph = person_year(book, 2026).history.plans["acme"]
     deposits = sum((lot.amount for lot in ph.lots), D("0"))
     earned = sum(ph.earned.values(), D("0"))
     assert (deposits, earned) == (D("6000.00"), D("133.45"))
@@ -90,7 +84,7 @@ def test_lot_earnings_add_up_to_the_source(book: Path, tmp_path: Path) -> None:
 
 def test_lots_worksheet_grids_and_lines(book: Path, tmp_path: Path) -> None:
     profile, led = load_book(book, tmp_path, CASES[1]["activity"])
-    ws = lots_worksheet(profile, led, 2025, "alex")
+    ws = lots_worksheet(person_year(book, 2025).history, 2025)
     assert ws.value("acme.contributed") == D("5000.00")
     assert ws.value("acme.earnings") == D("123.45")
     assert ws.value("acme.moved") == D("2000.00")
@@ -106,7 +100,7 @@ def test_lots_worksheet_grids_and_lines(book: Path, tmp_path: Path) -> None:
     assert conv == [{"plan": "acme", "date": "2025-07-01", "kind": "conversion", "destination": "roth_401k",
                      "landing": "", "amount": "2000.00", "basis": "1951.81", "earnings": "48.19",
                      "taxable": "48.19", "split_group": "", "rows": f"{tmp_path / 'activity.csv'}:4"}]
-    ws26 = lots_worksheet(profile, led, 2026, "alex")
+    ws26 = lots_worksheet(person_year(book, 2026).history, 2026)
     # The 2025 lot is still open on Jan 1, 2026, so it is listed in 2026 too, now converted.
     assert [r[1] for r in ws26.grids["lots"].rows] == [dt.date(2025, 1, 10), dt.date(2026, 1, 5)]
     assert [r[7] for r in ws26.grids["lots"].rows] == ["converted", "converted"]
@@ -120,15 +114,15 @@ def test_statement_balance_is_checked_against_the_lots(book: Path, tmp_path: Pat
 2025-02-28,alex,acme,balance,after_tax,1005.00,,,,,
 """
     profile, led = load_book(book, tmp_path, activity)
-    notes = after_tax_history(profile, led, "alex", 2025).all_notes()
+    notes = person_year(book, 2025).history.all_notes()
     assert len(notes) == 1
     assert "the statement shows 1,005.00" in notes[0] and "add up to 1,002.00" in notes[0]
 
 
 def test_unknown_person_is_an_error(book: Path) -> None:
-    profile, led = load_profile(book / "mbr.toml"), Ledger.open(book)
+    profile = load_profile(book / "mbr.toml")
     with pytest.raises(MbrError, match="unknown person 'sam'"):
-        after_tax_history(profile, led, "sam", 2025)
+        after_tax_history(profile, PersonRows("sam", empty_events()), 2025)
 
 
 NO_IRA_PROFILE = """
@@ -147,13 +141,13 @@ def test_rollover_without_an_ira_in_the_profile_warns_and_still_counts(
         make_book: Callable[..., Path], tmp_path: Path) -> None:
     book = make_book(NO_IRA_PROFILE, name="noira")
     profile, led = load_book(book, tmp_path, CASES[4]["activity"])
-    hist = after_tax_history(profile, led, "alex", 2026)
+    hist = person_year(book, 2026).history
     assert [(m.destination, m.landing, fmt(m.amount)) for m in hist.moves()] == [
         ("roth_ira", None, "3000.00"), ("traditional_ira", None, "50.00")]
     notes = hist.all_notes()
     assert any("no Roth IRA in mbr.toml" in n for n in notes)
     assert any("no traditional IRA in mbr.toml" in n for n in notes)
-    ira = ira_year(profile, led, "alex", 2026, hist)
+    ira = person_year(book, 2026).ira_year()
     # The 50.00 earnings leg still counts as traditional IRA money on Dec 31 (Form 8606 line 6).
     assert [(v.account, v.value) for v in ira.dec31] == [("(no traditional IRA in mbr.toml)", D("50.00"))]
 
@@ -164,7 +158,7 @@ def test_rollover_lands_in_the_ira_and_the_ira_year_sees_it(book: Path, tmp_path
 2026-12-31,alex,alex-trad,balance,,100.20,,,,,
 """
     profile, led = load_book(book, tmp_path, activity)
-    ira = ira_year(profile, led, "alex", 2026)
+    ira = person_year(book, 2026).ira_year()
     assert ira.trad_rollover_basis == D("50.00")
     assert [(m.destination, m.landing) for m in ira.rollovers_in] == [
         ("roth_ira", "alex-roth"), ("traditional_ira", "alex-trad")]
@@ -175,7 +169,7 @@ def test_rollover_lands_in_the_ira_and_the_ira_year_sees_it(book: Path, tmp_path
 def test_missing_dec31_balance_is_estimated_and_named(book: Path, tmp_path: Path) -> None:
     activity = CASES[4]["activity"] + "2026-06-30,alex,alex-trad,earnings,,0.15,,,,,\n"
     profile, led = load_book(book, tmp_path, activity)
-    ira = ira_year(profile, led, "alex", 2026)
+    ira = person_year(book, 2026).ira_year()
     assert [(v.account, v.value, v.estimated) for v in ira.dec31] == [("alex-trad", D("50.15"), True)]
     assert len(ira.notes) == 1 and ira.notes[0].startswith("alex-trad: no balance row dated 2026-12-31")
 

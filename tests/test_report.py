@@ -17,14 +17,12 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 from pypdf import PdfReader
 
+from mbr_ledger.book.book import Book as MbrBook
 from mbr_ledger.commands import report as report_cmd
 from mbr_ledger.core.money import fmt_table
-from mbr_ledger.forms.packet import Packet, build_packet, compact_refs
-from mbr_ledger.ledger.store import Ledger
-from mbr_ledger.profile import load_profile
+from mbr_ledger.forms.packet import Packet, compact_refs
 from mbr_ledger.render.pdf import render_pdf
 from mbr_ledger.render.xlsx import SHEETS, render_xlsx
-from mbr_ledger.rules.capacity import capacity_for_person
 from mbr_ledger.rules.findings import Finding
 
 from conftest import run
@@ -163,12 +161,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     audit = run(book, "audit", "--year", "2026", "--person", "alex", "--format", "json")
     ledger = run(book, "ledger", "--year", "2026", "--person", "alex", "--format", "json")
     limits = run(book, "limits", "--year", "2026", "--format", "json")
-    profile = load_profile(book / "mbr.toml")
-    led = Ledger.open(book)
-    try:
-        capacity = [c.as_json() for c in capacity_for_person(profile, led, 2026, "alex")]
-    finally:
-        led.close()
+    with MbrBook.open(book) as b:
+        capacity = [c.as_json() for c in b.capacity(2026, "alex")]
     return {"book": book, "out": out, "stdout": res.stdout, "stderr": res.stderr,
             "xlsx": out / "mbr-2026-alex.xlsx", "pdf": out / "mbr-2026-alex.pdf",
             "8606": json.loads(w8606.stdout), "1099r": json.loads(w1099.stdout),
@@ -379,22 +373,14 @@ def test_pdf_is_the_same_bytes_every_time(sample: dict[str, Any], tmp_path: Path
     res = run(sample["book"], "report", "--year", "2026", "--out", str(tmp_path))
     assert res.exit_code == 0, res.output
     assert (tmp_path / "mbr-2026-alex.pdf").read_bytes() == sample["pdf"].read_bytes()
-    profile = load_profile(sample["book"] / "mbr.toml")
-    led = Ledger.open(sample["book"])
-    try:
-        packet = build_packet(profile, led, 2026, "alex")
-    finally:
-        led.close()
+    with MbrBook.open(sample["book"]) as b:
+        packet = b.packet(2026, "alex")
     assert render_pdf(packet) == render_pdf(packet) == sample["pdf"].read_bytes()
 
 
 def test_packet_charts_from_the_ledger_and_the_lots(sample: dict[str, Any]) -> None:
-    profile = load_profile(sample["book"] / "mbr.toml")
-    led = Ledger.open(sample["book"])
-    try:
-        packet = build_packet(profile, led, 2026, "alex")
-    finally:
-        led.close()
+    with MbrBook.open(sample["book"]) as b:
+        packet = b.packet(2026, "alex")
     bars = {b.label: (b.limit, b.amount, b.status) for b in packet.charts.limits}
     assert bars["402(g) deferrals, alex"] == (D("32500.00"), D("38000.00"), "fail")
     assert bars["after-tax cap, beta"] == (D("12000.00"), D("12000.00"), "ok")

@@ -1,7 +1,7 @@
 """The rows the rules read, the fast way, against the plain way they stand for.
 
-`rules.lots._person_rows` reads every person's rows in one filtered scan (`ledger.queries.rules_rows`)
-and places each run of after-tax earnings among the other plan rows by its day; the plain way reads
+`book.frames.person_rows` reads the persons' rows in one filtered scan and `rules.rows.plan_rows`
+places each run of after-tax earnings among the other plan rows by its day; the plain way reads
 one person's rows in the ledger's order and adds up each run of consecutive earnings and fee rows.
 Random books (fixed seeds) with earnings, fees and contributions on the same days as moves, across
 year ends, on two persons, must give the same rows.
@@ -17,10 +17,12 @@ from typing import Any
 import polars as pl
 import pytest
 
-from mbr_ledger.ledger.queries import NO_CACHE_ENV, rules_rows
+from mbr_ledger.book.frames import person_rows
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
-from mbr_ledger.rules.lots import MOVE_KINDS, _person_rows, _tuples, first_year_in_ledger
+from mbr_ledger.rules.ira import ira_rows
+from mbr_ledger.rules.rows import MOVE_KINDS, PersonRows, plan_rows
+from mbr_ledger.rules.rows import tuples as _tuples
 
 from conftest import PROFILE as SHARED_PROFILE
 from conftest import run
@@ -109,14 +111,15 @@ def plain_rows(led: Ledger, person: str, through: dt.date) -> tuple[list[tuple[A
     return out, ira
 
 
-def fast_rows(profile: Any, led: Ledger, person: str, through: dt.date
+def fast_rows(profile: Any, rows: PersonRows, person: str, through: dt.date
               ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    by_plan, ira = _person_rows(profile, led, person, through)
+    df = rows.events.filter(pl.col("date") <= through)
+    walked = _tuples(plan_rows(df.filter(pl.col("account").is_in(PLANS[person]))))
     out = [(t[0], t[1], "ef", t[3], t[4]) if t[2] in ("earnings", "fee") else t
-           for p in PLANS[person] for t in by_plan[p]]
+           for p in PLANS[person] for t in walked if t[1] == p]
     ira_t = [(r.date.isoformat(), r.account, r.kind, r.source, int(r.amount * 100),
               None if r.basis is None else int(r.basis * 100), None if r.taxable is None else int(r.taxable * 100),
-              r.destination, r.for_year, r.memo, r.ref) for r in ira]
+              r.destination, r.for_year, r.memo, r.ref) for r in ira_rows(profile, rows, through)]
     return out, ira_t
 
 
@@ -133,35 +136,33 @@ def plain_first_year(led: Ledger, person: str, through: dt.date) -> int | None:
 @pytest.mark.parametrize("seed", range(8))
 def test_rows_the_rules_read_match_the_plain_reading(seed: int, make_book: Any, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(NO_CACHE_ENV, "1")  # compute every time (kept results are tested in test_speed_cache)
     book = make_book(PROFILE)
     path = tmp_path / f"activity-{seed}.csv"
     path.write_text(activity(seed), encoding="utf-8")
     res = run(book, "import", str(path))
     assert res.exit_code == 0, res.output
     profile = load_profile(book / "mbr.toml")
-    # The first person asked for is read alone, the second with everyone: both orders.
-    for order in (("alex", "blair"), ("blair", "alex")):
-        led = Ledger.open(book)
-        for person in order:
+    led = Ledger.open(book)
+    # One person read alone, or both in one read: the same rows.
+    for persons in (["alex"], ["blair"], ["alex", "blair"]):
+        got = person_rows(led, profile, persons)
+        for person in persons:
+            rows = got[person]
             for year in (2024, 2025, 2026):
                 through = dt.date(year, 12, 31)
                 plain_plan, plain_ira = plain_rows(led, person, through)
-                got_plan, got_ira = fast_rows(profile, led, person, through)
+                got_plan, got_ira = fast_rows(profile, rows, person, through)
                 assert got_plan == plain_plan, (person, year)
                 assert got_ira == plain_ira, (person, year)
-                assert first_year_in_ledger(led, person, through) == plain_first_year(led, person, through)
-    # The audit's frame of a year is the plain one.
-    for person in ("alex", "blair"):
-        plain = led.frame("events", person=person, filter=pl.col("kind") != "earnings")
-        assert rules_rows(led, ["alex-trad", "alex-roth", "blair-trad"]).events(person).filter(
-            pl.col("kind") != "earnings").equals(plain)
+                assert rows.first_year(through) == plain_first_year(led, person, through)
+            # The audit's frame (no earnings rows) is the plain one.
+            plain = led.frame("events", person=person, filter=pl.col("kind") != "earnings")
+            assert rows.events.filter(pl.col("kind") != "earnings").equals(plain)
 
 
 def test_first_year_sees_the_earnings_rows_the_rules_leave_out(make_book: Any, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """alex's first row is a pre-tax earnings row (not among the rows the rules read); blair has only such rows."""
-    monkeypatch.setenv(NO_CACHE_ENV, "1")
     book = make_book(PROFILE)
     path = tmp_path / "activity.csv"
     path.write_text(HEADER + "2023-12-29,alex,acme,earnings,pretax,1.00,,,,,\n"
@@ -173,4 +174,5 @@ def test_first_year_sees_the_earnings_rows_the_rules_leave_out(make_book: Any, t
     for person, through, want in [("alex", dt.date(2024, 12, 31), 2023), ("alex", dt.date(2023, 12, 31), 2023),
                                   ("alex", dt.date(2022, 12, 31), None), ("blair", dt.date(2024, 12, 31), 2022),
                                   ("blair", dt.date(2021, 12, 31), None)]:
-        assert first_year_in_ledger(led, person, through) == want == plain_first_year(led, person, through)
+        rows = person_rows(led, load_profile(book / "mbr.toml"), [person])[person]
+        assert rows.first_year(through) == want == plain_first_year(led, person, through)

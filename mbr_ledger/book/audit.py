@@ -1,5 +1,5 @@
-"""The audit's reading of the book: one person-year's frames (and the after-tax lots and Form 8606
-figures other rules compute) loaded from the ledger into an `AuditData`, then every check run over it."""
+"""The audit's frames of one person-year: the payroll and W-2 rows from the ledger, the events and
+the after-tax lots and Form 8606 figures from the person's rule results, in one `AuditData`."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ import polars as pl
 
 from ..core.errors import MbrError
 from ..limits import limits_for
-from ..profile import Profile
-from ..rules.audit import AuditData, run_checks
-from ..rules.findings import Finding
+from ..rules.audit import AuditData
 
 if TYPE_CHECKING:
     from ..ledger.store import Ledger
+    from ..profile import Profile
+    from ..rules.facts import PersonYear
 
 
-def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
-                    with_lots: bool = True) -> AuditData:
-    """The frames and limits one person's audit reads (the only ledger access of the audit), and the
-    after-tax lots of `rules.lots` (`with_lots`)."""
-    from ..ledger.queries import year_events
+def audit_data(ledger: Ledger, profile: Profile, facts: PersonYear, *, with_lots: bool = True) -> AuditData:
+    """What one person's audit of `facts.year` reads; the lots and Form 8606 figures with `with_lots`."""
+    from ..rules.basis import backdoor_details
 
+    year, person = facts.year, facts.person
     limits = limits_for(year)
     try:
         prior = limits_for(year - 1)
@@ -35,31 +34,14 @@ def load_audit_data(profile: Profile, ledger: Ledger, year: int, person: str, *,
     lots = None
     backdoor: Any = None
     if with_lots:
-        from ..forms.f8606 import backdoor_details
-        from ..rules.lots import audit_lots
-
-        lots = audit_lots(profile, ledger, person, year)
+        lots = facts.audit_lots
         if profile.iras_of(person):
             try:
-                backdoor = backdoor_details(profile, ledger, year, person)
+                backdoor = backdoor_details(facts.f8606)
             except MbrError as exc:
                 backdoor = str(exc)
-    # Every check reads contributions, and which accounts had rows in a year; the daily earnings rows
-    # (the bulk of a ledger) are left out. Read after the lots: the rows the lots engine read (when it
-    # computed anything) hold these too.
-    events = year_events(ledger, person, year - 1, year + 1)
+    # Every check reads contributions, and which accounts had rows in a year; earnings rows are left out.
+    when = pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)) & (pl.col("kind") != "earnings")
+    events = facts.rows.events.filter(when)
     return AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
                      lots=lots, backdoor=backdoor)
-
-
-def run_audit(profile: Profile, ledger: Ledger, year: int, person: str | None) -> list[Finding]:
-    """The year-end audit of one person (or of everyone in the book): every check, as values."""
-    from ..ledger.queries import reading_many
-
-    persons = [person] if person else profile.person_ids()
-    reading_many(ledger, persons)
-    found: list[Finding] = []
-    for pid in persons:
-        data = load_audit_data(profile, ledger, year, pid)
-        found += run_checks(data)
-    return found

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from ..book.book import Book
     from ..ledger.store import Ledger
     from ..profile import Profile
 
@@ -26,6 +27,13 @@ def open_book(ctx: click.Context) -> tuple[Profile, Ledger]:
     book = book_dir(ctx)
     profile = load_profile(book / PROFILE_FILE)
     return profile, Ledger.open(book)
+
+
+def open_the_book(ctx: click.Context) -> Book:
+    """The book of `--book` (the current folder by default), opened."""
+    from ..book.book import Book
+
+    return Book.open(book_dir(ctx))
 
 
 def format_option(*choices: str) -> Any:

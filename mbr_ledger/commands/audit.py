@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import check_person, echo_json, format_option, open_book
+from ._common import echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.findings import Finding
@@ -117,14 +117,11 @@ def audit(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr audit --year 2026
       mbr audit --year 2026 --person alex --format json | jq '.checks[] | select(.status=="fail")'
     """
-    from ..rules.audit import exit_code, run_audit
+    from ..rules.audit import exit_code
 
-    profile, ledger = open_book(ctx)
-    try:
-        persons = check_person(profile, person)
-        findings = run_audit(profile, ledger, year, person)
-    finally:
-        ledger.close()
+    with open_the_book(ctx) as book:
+        persons = book.persons(person)
+        findings = book.audit(year, person)
     shown = person or (persons[0] if len(persons) == 1 else None)
     if fmt == "json":
         echo_json(audit_json(year, shown, findings))

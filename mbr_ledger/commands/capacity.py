@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._common import check_person, echo_json, format_option, open_book
+from ._common import echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.capacity import CapacityPlan
@@ -95,7 +95,7 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
     """
     from ..core.dates import DateError, parse_date
     from ..core.errors import MbrError
-    from ..rules.capacity import age_for, capacity_for_person, standalone
+    from ..rules.capacity import age_for, standalone
 
     if match_pct is not None and employer_amount is not None:
         raise MbrError("give --match-pct or --employer-amount, not both")
@@ -115,13 +115,10 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
     cap = _money("--after-tax-cap", after_tax_cap)
 
     if person is not None:
-        profile, ledger = open_book(ctx)
-        try:
-            check_person(profile, person)
-            plans = capacity_for_person(profile, ledger, year, person, paychecks=paychecks, salary=sal,
-                                        deferral=dfr, match_pct=mpct, employer_amount=emp)
-        finally:
-            ledger.close()
+        with open_the_book(ctx) as book:
+            book.persons(person)
+            plans = book.capacity(year, person, paychecks=paychecks, salary=sal, deferral=dfr, match_pct=mpct,
+                                  employer_amount=emp)
         if fmt == "json":
             echo_json({"year": year, "person": person, "plans": [p.as_json() for p in plans]})
             return

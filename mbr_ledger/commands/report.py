@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ._common import check_person, open_book
+from ._common import open_the_book
 
 
 def packet_paths(out: Path, year: int, person: str) -> tuple[Path, Path]:
@@ -56,14 +56,13 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
       mbr report --year 2026 --person alex --out ~/taxes/2026
     """
     from ..core.errors import MbrError
-    from ..forms.packet import build_packet
     from ..limits import limits_for
     from ..render.pdf import render_pdf
     from ..render.xlsx import render_xlsx
 
-    profile, ledger = open_book(ctx)
+    book = open_the_book(ctx)
     try:
-        persons = check_person(profile, person)
+        persons = book.persons(person)
         limits_for(year)  # a year without limits data is an error before anything is written
         if out.exists() and not out.is_dir():
             raise MbrError(f"--out {out}: not a folder")
@@ -73,7 +72,7 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
             raise MbrError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
         renderers: list[tuple[int, Callable[..., bytes]]] = [(0, render_xlsx), (1, render_pdf)]
         for pid in persons:
-            packet = build_packet(profile, ledger, year, pid)
+            packet = book.packet(year, pid)
             paths = packet_paths(out, year, pid)
             for i, render in renderers:
                 try:
@@ -83,4 +82,4 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
                 click.echo(str(paths[i]))
             click.echo(f"{pid} {year}: {packet.verdict_text()}", err=True)
     finally:
-        ledger.close()
+        book.close()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import check_person, echo_json, format_option, open_book
+from ._common import echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..forms.model import Grid, Worksheet
@@ -69,16 +69,6 @@ def render_notes(ws: Worksheet) -> str:
     return "Notes:\n" + "\n".join(f"- {n}" for n in notes)
 
 
-def _persons(ctx: click.Context, person: str | None) -> tuple[Any, Any, list[str]]:
-    profile, ledger = open_book(ctx)
-    try:
-        persons = check_person(profile, person)
-    except Exception:
-        ledger.close()
-        raise
-    return profile, ledger, persons
-
-
 @click.group()
 def worksheet() -> None:
     """Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots.
@@ -113,13 +103,10 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet 1099r --year 2026
       mbr worksheet 1099r --year 2026 --person alex --format json
     """
-    from ..forms.f1099r import as_json, has_differences, worksheet_1099r
+    from ..forms.f1099r import as_json, has_differences
 
-    profile, ledger, _ = _persons(ctx, person)
-    try:
-        ws = worksheet_1099r(profile, ledger, year, person)
-    finally:
-        ledger.close()
+    with open_the_book(ctx) as book:
+        ws = book.worksheets("1099r", year, person)[0]
     if fmt == "json":
         echo_json(as_json(ws))
     else:
@@ -144,18 +131,11 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
         ctx.exit(1)
 
 
-def _per_person(ctx: click.Context, year: int, person: str | None, fmt: str,
-                build: Callable[[Any, Any, int, str], Worksheet], to_json: Callable[[Worksheet], Any],
-                parts: Callable[[Worksheet], list[str]]) -> None:
+def _per_person(ctx: click.Context, kind: str, year: int, person: str | None, fmt: str,
+                to_json: Callable[[Worksheet], Any], parts: Callable[[Worksheet], list[str]]) -> None:
     """One worksheet per person: a JSON object (a list for several persons) or text tables."""
-    from ..ledger.queries import reading_many
-
-    profile, ledger, persons = _persons(ctx, person)
-    try:
-        reading_many(ledger, persons)
-        sheets = [build(profile, ledger, year, pid) for pid in persons]
-    finally:
-        ledger.close()
+    with open_the_book(ctx) as book:
+        sheets = book.worksheets(kind, year, person)
     if fmt == "json":
         out = [to_json(ws) for ws in sheets]
         echo_json(out[0] if len(out) == 1 else out)
@@ -183,9 +163,9 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet 8606 --year 2026
       mbr worksheet 8606 --year 2026 --person alex --format json
     """
-    from ..forms.f8606 import as_json, worksheet_8606
+    from ..forms.f8606 import as_json
 
-    _per_person(ctx, year, person, fmt, worksheet_8606, as_json,
+    _per_person(ctx, "8606", year, person, fmt, as_json,
                 lambda ws: [render_lines(ws), render_grid(ws.grids["line6"]),
                             render_grid(ws.grids["carry_forward"], ["key", "value"]),
                             render_grid(ws.grids["roth_layers"]), render_notes(ws)])
@@ -207,9 +187,7 @@ def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet lots --year 2026
       mbr worksheet lots --year 2026 --person alex --format json
     """
-    from ..rules.lots import lots_worksheet
-
-    _per_person(ctx, year, person, fmt, lots_worksheet, lots_json,
+    _per_person(ctx, "lots", year, person, fmt, lots_json,
                 lambda ws: [render_lines(ws), render_grid(ws.grids["lots"]),
                             render_grid(ws.grids["conversions"]), render_notes(ws)])
 

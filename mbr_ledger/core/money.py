@@ -93,3 +93,22 @@ def fmt_table(value: Decimal | int | None) -> str:
 def dec(text: str | int | Decimal) -> Decimal:
     """A Decimal from a literal such as "0.24" (profile rates, limits data)."""
     return Decimal(str(text))
+
+
+def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal] | None:
+    """Split `total` over `weights` in proportion, cents exact (largest remainder, ties to the first).
+
+    None when there is nothing to weigh by (no weights or all zero)."""
+    wc = [int(w * 100) for w in weights]
+    denom = sum(wc)
+    if not wc or denom <= 0:
+        return None
+    tc = int(total * 100)
+    sign = -1 if tc < 0 else 1
+    tc = abs(tc)
+    shares = [tc * w // denom for w in wc]
+    rema = sorted(range(len(wc)), key=lambda i: (-(tc * wc[i] % denom), i))
+    left = tc - sum(shares)
+    for i in rema[:left]:
+        shares[i] += 1
+    return [from_cents(sign * s) for s in shares]

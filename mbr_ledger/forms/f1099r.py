@@ -35,19 +35,18 @@ from ..rules.lots import (
     ROTH_IRA,
     Move,
     fmt_m,
-    ira_moves,
-    ira_year,
     ref_of,
     refs_text,
     under_59_half,
-    year_moves,
 )
-from .f8606 import form_8606_year
-from .model import Grid, Line, Worksheet
+from .f1040 import form_1040_lines
+from .model import Grid, Worksheet
 
 if TYPE_CHECKING:
-    from ..ledger.store import Ledger
+    import polars as pl
+
     from ..profile import Person, Profile
+    from ..rules.facts import PersonYear
 
 BOXES = ("box1", "box2a", "box5")
 MAX_SUBSET = 12
@@ -149,10 +148,11 @@ def _explain_move_group(moves: list[Move]) -> str:
     return text
 
 
-def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> tuple[list[Expected], list[str]]:
-    """The Forms 1099-R the person's plans and IRAs should issue for `year`, and notes."""
+def expected_forms(profile: Profile, facts: PersonYear) -> tuple[list[Expected], list[str]]:
+    """The Forms 1099-R the person's plans and IRAs should issue for the year of `facts`, and notes."""
+    person, year = facts.person, facts.year
     p = profile.person(person)
-    got = year_moves(profile, ledger, person, year)
+    got = facts.year_moves
     notes = list(got.notes)
     out: list[Expected] = []
     moves = list(got.items)
@@ -175,7 +175,7 @@ def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> 
             notes.append(f"{label}: box 7 code {code} is best knowledge (by age 59 1/2 on the date; separation "
                          f"from service at 55 or later gives code 2)")
 
-    ira = ira_year(profile, ledger, person, year, ira_moves(profile, ledger, person, year))
+    ira = facts.ira_year()
     notes += [n for n in ira.notes if n not in notes]
     roth_ids = {i.id for i in profile.iras_of(person, "roth")}
     buckets: dict[tuple[str, str, str], list[Any]] = {}
@@ -191,7 +191,7 @@ def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> 
             code = "J"
         else:
             if f8606 is None:
-                f8606 = form_8606_year(profile, ledger, year, person)
+                f8606 = facts.f8606
             code = "T" if f8606.money("19") else "Q"
         buckets.setdefault((e.account, "roth_distribution", code), []).append(e)
     for (acct, kind, code), evs in buckets.items():
@@ -216,8 +216,8 @@ def expected_forms(profile: Profile, ledger: Ledger, year: int, person: str) -> 
     return out, notes
 
 
-def actual_forms(ledger: Ledger, year: int, person: str) -> list[Actual]:
-    df = ledger.frame("form_1099r", year=year, person=person)
+def actual_forms(df: pl.DataFrame) -> list[Actual]:
+    """The Forms 1099-R received, from their ledger rows."""
     out = []
     for r in df.iter_rows(named=True):
         ref = ref_of(r)
@@ -341,13 +341,12 @@ def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -
     return out
 
 
-def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | None) -> Worksheet:
-    """Expected against received Forms 1099-R for `year` (one person, or everyone when None), the
-    differences, and Form 1040 lines 4a, 4b, 5a, 5b. Grids `expected`, `actual`, `differences`."""
-    from ..ledger.queries import reading_many
-
-    persons = [person] if person else profile.person_ids()
-    reading_many(ledger, persons)
+def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], received: dict[str, pl.DataFrame],
+                    person: str | None) -> Worksheet:
+    """Expected against received Forms 1099-R for `year` (`facts` of one person, or of everyone when
+    `person` is None; `received`: each person's Form 1099-R rows of the year), the differences, and
+    Form 1040 lines 4a, 4b, 5a, 5b. Grids `expected`, `actual`, `differences`."""
+    persons = [f.person for f in facts]
     ws = Worksheet(id="1099r", title=f"Form 1099-R reconciliation {year}", year=year,
                    person=person or ",".join(persons))
     g_exp = Grid("Forms 1099-R expected from the ledger",
@@ -362,14 +361,15 @@ def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | N
     g_diff = Grid("Differences", ["person", "payer_account", "level", "form", "box", "expected", "actual",
                                   "difference", "explanation", "rows"],
                   ["text", "text", "text", "text", "text", "money", "money", "money", "text", "text"])
-    l4a = l4b = l5a = l5b = ZERO
     l5b_forms = ZERO
     in4a: list[str] = []
     in4b: list[str] = []
     in5: list[str] = []
-    for pid in persons:
-        exp, notes = expected_forms(profile, ledger, year, pid)
-        act = actual_forms(ledger, year, pid)
+    forms_8606: list[dict[str, Any]] = []
+    for py in facts:
+        pid = py.person
+        exp, notes = expected_forms(profile, py)
+        act = actual_forms(received[pid])
         seen = set(ws.notes)
         ws.notes += [n for n in notes if n not in seen]
         payers = list(dict.fromkeys([x.payer_account for x in exp] + [a.payer_account for a in act]))
@@ -383,11 +383,8 @@ def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | N
                                x.box2b_not_determined, x.box5, x.box7, x.ira_sep_simple, ", ".join(x.matched),
                                refs_text(x.refs), x.explanation])
             if x.is_ira:
-                l4a += x.box1
                 in4a += x.refs
             else:
-                l5a += x.box1
-                l5b += x.box2a
                 in5 += x.refs
         for a in act:
             g_act.rows.append([pid, a.payer_account, a.form_id, a.box1, a.box2a, a.box2b_not_determined, a.box5,
@@ -397,22 +394,14 @@ def worksheet_1099r(profile: Profile, ledger: Ledger, year: int, person: str | N
         for d in diffs:
             g_diff.rows.append([pid, d.payer_account, d.level, d.form, d.box, d.expected, d.actual, d.difference,
                                 d.explanation, refs_text(d.refs)])
-        f = form_8606_year(profile, ledger, year, pid)
-        part = f.money("15c") + f.money("18") + f.money("25c")
-        l4b += part
+        forms_8606.append(py.f8606.lines)
         in4b += [f"8606 {pid} line 15c", f"8606 {pid} line 18", f"8606 {pid} line 25c"]
     ws.grids["expected"] = g_exp
     ws.grids["actual"] = g_act
     ws.grids["differences"] = g_diff
-    ws.lines = [
-        Line("4a", "Form 1040 line 4a: IRA distributions, including conversions to a Roth IRA", l4a, in4a,
-             "box 1 of the expected IRA forms"),
-        Line("4b", "Form 1040 line 4b: taxable amount", l4b, in4b, "Form 8606 lines 15c + 18 + 25c"),
-        Line("5a", "Form 1040 line 5a: pensions and annuities, including rollovers and IRRs", l5a, in5,
-             "box 1 of the expected plan forms"),
-        Line("5b", "Form 1040 line 5b: taxable amount", l5b, in5,
-             "box 2a of the Roth-bound and paid-out amounts; 0 for pre-tax money rolled to a traditional IRA"),
-    ]
+    ws.lines = form_1040_lines(g_exp, forms_8606, {"4a": in4a, "4b": in4b, "5a": in5, "5b": in5})
+    l5b = ws.lines[3].value
+    assert isinstance(l5b, Decimal)
     if l5b != l5b_forms:
         ws.notes.append(f"Taking the plans' forms at their word would give line 5b = {fmt_m(l5b_forms)}; the ledger "
                         f"gives {fmt_m(l5b)}")

@@ -9,23 +9,15 @@ are None.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import fmt
-from ..rules.basis import (  # noqa: F401  (names callers import from here)
-    BackdoorDetails,
-    Carry,
-    Year8606,
-    compute_years,
-)
-from ..rules.basis import backdoor_details as details_of
-from ..rules.form8606 import LABELS, LINE_IDS, LINES  # noqa: F401
+from ..rules.basis import Year8606
+from ..rules.form8606 import LINES
 from ..rules.lots import refs_text
 from .model import Grid, Line, Worksheet
 
 if TYPE_CHECKING:
-    from ..profile import Profile
     from ..rules.facts import PersonYear
 
 
@@ -67,13 +59,9 @@ def worksheet_of(r: Year8606) -> Worksheet:
     return ws
 
 
-def worksheet_8606(facts: PersonYear | Profile, ledger: Any = None, year: int | None = None,
-                   person: str | None = None) -> Worksheet:
-    """Form 8606 of the person and year of `facts`; also under the old call shape
-    `(profile, ledger, year, person)` until every caller hands a `PersonYear`."""
-    if ledger is None:
-        return worksheet_of(facts.f8606)  # type: ignore[union-attr]
-    return worksheet_of(form_8606_year(facts, ledger, year, person))  # type: ignore[arg-type]
+def worksheet_8606(facts: PersonYear) -> Worksheet:
+    """Form 8606 of the person and year of `facts`."""
+    return worksheet_of(facts.f8606)
 
 
 def as_json(ws: Worksheet) -> dict[str, Any]:
@@ -88,31 +76,3 @@ def as_json(ws: Worksheet) -> dict[str, Any]:
         "line6": ws.grids["line6"].as_json(),
         "notes": ws.notes,
     }
-
-
-# ------------------------------------------------------------------ the old call shape (reads the ledger)
-# Thin wrappers for callers that still hold the store rather than a `PersonYear`; they go when those
-# callers are handed the frames (`book.frames.person_years`).
-
-
-def _facts(profile: Profile, ledger: Any, year: int, person: str) -> PersonYear:
-    from ..book.frames import person_years
-
-    return person_years(ledger, profile, [person], year)[person]
-
-
-def form_8606_year(profile: Profile, ledger: Any, year: int, person: str) -> Year8606:
-    """Form 8606 figures of `person` for `year`, with the carry-forward from earlier years applied."""
-    return _facts(profile, ledger, year, person).f8606
-
-
-def backdoor_taxable(profile: Profile, ledger: Any, year: int, person: str) -> tuple[Decimal, list[str]]:
-    """The taxable part of the year's traditional-to-Roth IRA conversions (line 18; 0 when there is
-    none) and the traditional IRAs whose Dec 31 money made part of it taxable (the pro-rata rule)."""
-    r = form_8606_year(profile, ledger, year, person)
-    return r.money("18"), list(r.responsible)
-
-
-def backdoor_details(profile: Profile, ledger: Any, year: int, person: str) -> BackdoorDetails:
-    """`rules.basis.backdoor_details` for `person` and `year`, read from the ledger."""
-    return details_of(form_8606_year(profile, ledger, year, person))

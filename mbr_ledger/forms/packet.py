@@ -1,8 +1,8 @@
 """The year-end packet: everything `mbr report` shows for one person and year, as one value.
 
-This is the only place that calls the audit, the worksheets, the capacity planner, the limits
-and the ledger queries for the report. The Excel and PDF renderers read only the `Packet`, so
-the two files cannot disagree with each other or with `mbr audit` / `mbr worksheet`.
+`assemble_packet` puts together what the audit, the worksheets and the capacity planner made (the
+orchestration layer, `book.report`, runs them). The Excel and PDF renderers read only the `Packet`,
+so the two files cannot disagree with each other or with `mbr audit` / `mbr worksheet`.
 
 Chart series are gathered here too (running sums of ledger rows, no tax rule): the renderers
 only draw them.
@@ -22,7 +22,6 @@ from ..rules.findings import Finding
 from .model import Grid, Line, Worksheet
 
 if TYPE_CHECKING:
-    from ..ledger.store import Ledger
     from ..profile import Profile
 
 BEST_KNOWLEDGE = ("Marked best knowledge: the rule is our reading where official guidance is thin; "
@@ -273,31 +272,18 @@ def compact_refs(refs: list[str]) -> str:
 # ---------------------------------------------------------------- building the packet
 
 
-def build_packet(profile: Profile, ledger: Ledger, year: int, person: str) -> Packet:
-    from ..ledger.queries import ledger_rows
-    from ..rules.audit import run_audit
-    from ..rules.capacity import capacity_for_person
-    from ..rules.lots import lots_worksheet
-    from .f1099r import worksheet_1099r
-    from .f8606 import worksheet_8606
-
+def assemble_packet(profile: Profile, year: int, person: str, findings: list[Finding],
+                    worksheets: dict[str, Worksheet], capacity: list[Any], rows: Any,
+                    openings: dict[str, Decimal]) -> Packet:
+    """The packet from what the rules and forms made: the audit's `findings`, the `worksheets`
+    ("1099r", "8606", "lots"), the capacity plans, the year's ledger rows (`rows`, a frame as
+    `mbr ledger --year` lists it) and each plan's after-tax balance at Jan 1 (`openings`)."""
     p = profile.person(person)
     packet = Packet(year=year, person=person, person_name=p.name or person, limits=limits_for(year).rows())
-    packet.findings = list(run_audit(profile, ledger, year, person))
-    packet.worksheets = {"1099r": worksheet_1099r(profile, ledger, year, person),
-                         "8606": worksheet_8606(profile, ledger, year, person),
-                         "lots": lots_worksheet(profile, ledger, year, person)}
-    packet.capacity = [capacity_view(c) for c in capacity_for_person(profile, ledger, year, person)]
-    import polars
-
-    # The year's rows as `mbr ledger --year` lists them; before the year only the after-tax sources'
-    # opening balances are needed (`_after_tax`), from the events alone (pay stubs are kind `payroll`).
-    packet.ledger = ledger_table(ledger_rows(ledger, year=year, person=person))
-    before = ((polars.col("date") < dt.date(year, 1, 1)) & (polars.col("source") == "after_tax")
-              & ~polars.col("kind").fill_null("").is_in(["payroll", "balance"]))
-    early = ledger.frame("events", person=person, filter=before, ordered=False)
-    sums = early.group_by(polars.col("account").fill_null("")).agg(polars.col("amount").fill_null(0).sum())
-    openings: dict[str, Decimal] = {a: from_cents(int(c)) for a, c in sums.iter_rows()}
+    packet.findings = list(findings)
+    packet.worksheets = dict(worksheets)
+    packet.capacity = [capacity_view(c) for c in capacity]
+    packet.ledger = ledger_table(rows)
     plans = [pl.id for pl in profile.plans_of(person)]
     packet.charts = Charts(limits=limit_bars(packet.findings),
                            balances=after_tax_balances(openings, packet.ledger, plans, year),

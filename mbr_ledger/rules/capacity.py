@@ -13,9 +13,9 @@ planner), the pay and paychecks left, and the elections for the rest of the year
 figures and the percentage-of-pay election that reaches the after-tax room. The after-tax room is
 also held to the pay that is left after the deferrals (money has to come from a paycheck).
 
-`capacity_for_person` is the book-aware planner: it reads what the ledger holds for the year
-(through `rules.audit`'s plan totals, so the audit and the planner count the same money) and plans
-the rest of the year for each plan the person has in that year.
+`capacity_for_person` is the book-aware planner: from the audit's frames of the year (through
+`rules.audit`'s plan totals, so the audit and the planner count the same money) it plans the rest
+of the year for each plan the person has in that year.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from ..core.money import fmt, fmt_table, from_cents, round_cents, to_cents
 from ..limits import YearLimits, limits_for
 
 if TYPE_CHECKING:
-    from ..ledger.store import Ledger
-    from ..profile import Profile
+    from .audit import AuditData
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -345,8 +344,7 @@ def paychecks_left(last: dt.date, freq: str, year: int) -> int:
     return sum(1 for d in nominal if after < d <= dec31)
 
 
-def capacity_for_person(profile: Profile, ledger: Ledger, year: int, person: str, *,
-                        paychecks: int | None = None, salary: Decimal | None = None,
+def capacity_for_person(data: AuditData, *, paychecks: int | None = None, salary: Decimal | None = None,
                         deferral: Decimal | None = None, match_pct: Decimal | None = None,
                         employer_amount: Decimal | None = None) -> list[CapacityPlan]:
     """For each plan `person` has in `year`: the room left after what the ledger already holds,
@@ -358,9 +356,9 @@ def capacity_for_person(profile: Profile, ledger: Ledger, year: int, person: str
     last paycheck's, within the person's room (or `deferral`, the plan's total for the year).
     Employer money for the rest: the plan's `match_pct` of pay, else the last paycheck's employer
     contribution as a share of its pay (or `employer_amount`, the plan's total for the year)."""
-    from .audit import load_audit_data, plan_years, split_deferrals
+    from .audit import plan_years, split_deferrals
 
-    data = load_audit_data(profile, ledger, year, person, with_lots=False)
+    year, person = data.year, data.person.id
     pys = plan_years(data)
     split = split_deferrals(data, pys)
     age = data.age

@@ -1,0 +1,159 @@
+"""The ledger rows the rules read, as the orchestration layer hands them down: one person's frames.
+
+The rules never see the store. `PersonRows` holds what they read of one person: the event rows
+in the ledger's order except the bulk of a ledger (the daily earnings rows of the pre-tax, Roth,
+match and nonelective sources of plans, which change no basis), the Roth sources' earnings
+summed per day (a Roth rollover takes its share of them), and the first day of any of the
+person's rows (Form 8606 starts there).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..core.money import from_cents
+from ..core.schema import EVENTS, PROVENANCE
+
+# Earnings rows of these plan sources are left out of `PersonRows.events` (see the module's text).
+BULK_EARNINGS = ("pretax", "roth", "match", "nonelective")
+MOVE_KINDS = ("conversion", "rollover", "distribution")
+
+
+def bulk_earnings(ira_accounts: list[str]) -> pl.Expr:
+    """The rows `PersonRows.events` leaves out: plan earnings of the `BULK_EARNINGS` sources without a
+    `for_year` (rows on an IRA are always kept)."""
+    kind, src = pl.col("kind"), pl.col("source")
+    bulk = (kind == "earnings") & src.is_in(BULK_EARNINGS) & ~pl.col("account").is_in(ira_accounts)
+    return bulk.fill_null(False) & pl.col("for_year").is_null()
+
+
+def empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema={**EVENTS.columns, **PROVENANCE})
+
+
+@dataclass(frozen=True)
+class PersonRows:
+    """One person's rows as the rules read them.
+
+    - `events`: every event row of the person but `bulk_earnings`, in the ledger's sort order.
+    - `roth_earnings`: columns `account`, `date`, `cents`: the earnings and fees of each plan's Roth
+      source summed per day, in date order (only for plans with a Roth rollover or distribution).
+    - `first_day`: the earliest date of any event row of the person (None without rows).
+    """
+
+    person: str
+    events: pl.DataFrame
+    roth_earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"account": pl.String, "date": pl.Date, "cents": pl.Int64}))
+    first_day: dt.date | None = None
+
+    def accounts(self, ids: list[str]) -> pl.DataFrame:
+        """The events on the accounts `ids`, in the ledger's order."""
+        return self.events.filter(pl.col("account").is_in(ids))
+
+    def roth_earned(self, plan: str) -> tuple[list[str], list[int]]:
+        """A plan's Roth earnings: the days (ISO text) and the running total (cents) through each."""
+        df = self.roth_earnings.filter(pl.col("account") == plan)
+        return df["date"].dt.to_string("%Y-%m-%d").to_list(), df["cents"].cum_sum().to_list()
+
+    def first_year(self, through: dt.date) -> int | None:
+        """The first tax year the rows up to `through` hold: the first row's year or an earlier
+        `for_year` of a row dated by then."""
+        years = []
+        if self.first_day is not None and self.first_day <= through:
+            years.append(self.first_day.year)
+        fy = self.events.filter(pl.col("for_year").is_not_null() & (pl.col("date") <= through))["for_year"].min()
+        if fy is not None:
+            years.append(int(fy))  # type: ignore[arg-type]
+        return min(years) if years else None
+
+
+def roth_earnings_through(days: list[str], totals: list[int], day: str) -> int:
+    """Cents of Roth earnings booked up to `day` (ISO text), from `PersonRows.roth_earned`."""
+    i = bisect.bisect_right(days, day)
+    return int(totals[i - 1]) if i else 0
+
+
+@dataclass
+class Row:
+    """One event row as the rules read it, amounts as Decimal, `ref` its place `file:line`."""
+
+    date: dt.date
+    account: str
+    kind: str
+    source: str | None
+    amount: Decimal            # signed money into the account
+    basis: Decimal | None
+    taxable: Decimal | None
+    destination: str | None
+    for_year: int | None
+    memo: str | None
+    ref: str
+
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.amount)
+
+
+# The columns of the raw event tuples the rules read, in this order: the date as ISO text, these, and
+# the row's place `file:line`.
+COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destination", "for_year", "memo")
+
+
+def tuples(df: pl.DataFrame, *extra: str) -> list[tuple[Any, ...]]:
+    """Raw event tuples of a frame of events (already in the ledger's sort order), then the `extra` columns."""
+    ref = pl.format("{}:{}", "source_file", "source_line")
+    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *COLUMNS, ref, *extra).rows()
+
+
+def _money(v: int | None) -> Decimal | None:
+    return None if v is None else from_cents(int(v))
+
+
+def row_of(t: tuple[Any, ...]) -> Row:
+    return Row(dt.date.fromisoformat(t[0]), t[1], t[2], t[3], from_cents(int(t[4])), _money(t[5]), _money(t[6]),
+               t[7], t[8], t[9], t[10])
+
+
+def plan_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """The plan rows the lots engine reads, in the ledger's order: the after-tax rows, every move and
+    the Roth contributions of `df` (rows of one person's plans in the ledger's order), with every run
+    of after-tax earnings and fee rows that are consecutive in the ledger's order within one account
+    and one year replaced by one row: the run's first date, kind `earnings`, the run's amount.
+
+    The engine only adds such rows up (in cents) until the next other row or year end, so the figures
+    are the same with far fewer rows to walk. In the ledger's order (date, then kind) a day's
+    contributions come before its earnings and fees, every other kind after them: a run's place among
+    the other rows follows from the day and whether the other row is a contribution."""
+    src, kind = pl.col("source"), pl.col("kind")
+    df = df.filter((src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution")))
+    ef = kind.is_in(["earnings", "fee"])
+    acct = ["person", "account"]
+    day = pl.col("date").cast(pl.Int64) * 4
+    other = (df.filter(~ef)
+             .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(acct).alias("_slot"),
+                           (day + pl.when(kind == "contribution").then(0).otherwise(2)).alias("_pos")))
+    flows = df.filter(ef).select(*acct, "date", "amount")
+    if not flows.height:
+        return other.drop("_slot", "_pos")
+    daily = (flows.group_by(*acct, "date").agg(pl.col("amount").sum())
+             .with_columns((day + 1).alias("_pos")).sort("_pos"))
+    # Each day of earnings belongs before the first other row of its account that comes after it.
+    placed = daily.join_asof(other.select(*acct, "_pos", "_slot").sort("_pos"), on="_pos", by=acct,
+                             strategy="backward", check_sortedness=False)
+    runs = (placed.with_columns((pl.col("_slot").fill_null(-1) + 1).alias("_slot"),
+                                pl.col("date").dt.year().alias("_year"))
+            .group_by(*acct, "_slot", "_year")
+            .agg(pl.col("date").min(), pl.col("amount").sum())
+            .with_columns(pl.lit("earnings").alias("kind"), pl.lit("after_tax").alias("source"),
+                          pl.lit(0, dtype=pl.Int64).alias("_sub")))
+    other = other.with_columns(pl.col("date").dt.year().alias("_year"), pl.lit(1, dtype=pl.Int64).alias("_sub"))
+    return (pl.concat([other, runs], how="diagonal_relaxed")
+            .sort(*acct, "_slot", "_sub", "_year")
+            .drop("_slot", "_sub", "_year", "_pos"))
