@@ -4,13 +4,15 @@ imported only when it runs (or when help lists it), so `mbr --help` starts fast.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
 from typing import Any
 
 import click
+
+from .tuning.process import at_exit
+from .tuning.startup import terminal_columns
 
 # name -> ("module:function" under mbr_ledger.commands, the first line of its help).
 # The help lines are kept here so `mbr --help` lists the commands without importing them;
@@ -31,27 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _columns() -> int:
-    """The terminal's width as `shutil.get_terminal_size` finds it ($COLUMNS, then the terminal,
-    then 80), without importing shutil (and with it bz2, lzma and zlib): `mbr --help` starts
-    faster."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 80
-    return columns or 80
-
-
 class _Context(click.Context):
     def make_formatter(self) -> click.HelpFormatter:
         width = self.terminal_width
         if width is None:  # click's own rule, from the same figure
-            width = max(min(_columns(), self.max_content_width or 80) - 2, 50)
+            width = max(min(terminal_columns(), self.max_content_width or 80) - 2, 50)
         return self.formatter_class(width=width, max_width=self.max_content_width)
 
 
@@ -122,10 +108,7 @@ def main(argv: list[str] | None = None) -> Any:
     except BrokenPipeError:  # `mbr ledger | head`
         sys.exit(0)
     finally:
-        # The process ends here: what is still alive is freed as the interpreter exits, and having
-        # its garbage collector walk it all for cycles first only costs time (50-70 ms after a large
-        # import). Frozen objects are skipped by the collector; everything else happens as usual.
-        gc.freeze()
+        at_exit()
 
 
 if __name__ == "__main__":  # pragma: no cover

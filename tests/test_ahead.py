@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mbr_ledger.core.ahead import in_thread, read_ahead
+from mbr_ledger.tuning.threads import in_thread, read_ahead
 
 
 def test_items_come_in_order_and_an_error_at_its_item() -> None:

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from mbr_ledger.core.schema import DESTINATIONS, EVENT_KINDS
+from mbr_ledger.importers.onepass import keyed
 from mbr_ledger.importers.validate import check_plan
 from mbr_ledger.profile import IRA_SOURCES, PLAN_SOURCES, load_profile
 
@@ -34,7 +35,7 @@ def test_valid_combinations_of_the_sample_profile(profile) -> None:  # type: ign
     Always with the account's owner, alex, as the person. (Combinations with no person, account or
     kind pass the checks too: those are required values, and a row without one never reaches the
     checks.)"""
-    valid = check_plan("events", profile).keyed().valid
+    valid = keyed(check_plan("events", profile)).valid
     assert valid is not None
     df = valid.struct.unnest().drop_nulls(["person", "account", "kind"])
     assert df["person"].unique().to_list() == ["alex"]
@@ -58,7 +59,7 @@ def _row_by_row(plan, df: pl.DataFrame) -> pl.Series:  # type: ignore[no-untyped
 
 def test_keyed_verdict_equals_the_row_by_row_checks_on_every_combination(profile) -> None:  # type: ignore[no-untyped-def]
     plan = check_plan("events", profile)
-    keyed = plan.keyed()
+    kp = keyed(plan)
     off = "zz"  # a value on no list
     values: dict[str, list[str | None]] = {
         "person": ["alex", off, None],
@@ -74,7 +75,7 @@ def test_keyed_verdict_equals_the_row_by_row_checks_on_every_combination(profile
         pl.lit(None, dtype=pl.Int64).alias("basis"), pl.lit(None, dtype=pl.Int64).alias("taxable"),
         pl.lit(None, dtype=pl.Int64).alias("for_year"))
     want = _row_by_row(plan, df)
-    got = df.with_columns(*keyed.prepare).select(keyed.bad()).to_series()
+    got = df.with_columns(*kp.prepare).select(kp.bad()).to_series()
     # Never a pass where a check fails; and the same verdict on every row that can reach the checks
     # (person, account and kind are required). Without an account, a source off the lists is
     # turned down though no check reads it: such a row only goes the step-by-step way.
@@ -82,14 +83,14 @@ def test_keyed_verdict_equals_the_row_by_row_checks_on_every_combination(profile
     required = df.select(pl.all_horizontal(pl.col("person", "account", "kind").is_not_null())).to_series()
     assert got.filter(required).to_list() == want.filter(required).to_list()
     # The checks left to run row by row read other columns than the keys.
-    assert not keyed.general and len(keyed.scoped) == 2
+    assert not kp.general and len(kp.scoped) == 2
     passing = df.filter(~want).drop_nulls(["person", "account", "kind"])
     assert passing.height == 98
 
 
 @pytest.mark.parametrize(("table", "col"), [("payroll", "plan"), ("w2", "plan"), ("form_1099r", "payer_account")])
 def test_person_and_account_pairs_of_the_other_tables(profile, table: str, col: str) -> None:  # type: ignore[no-untyped-def]
-    valid = check_plan(table, profile).keyed().valid
+    valid = keyed(check_plan(table, profile)).valid
     assert valid is not None
     pairs = sorted(valid.struct.unnest().drop_nulls().rows())
     accounts = ["acme", "beta"] if col == "plan" else ["acme", "alex-roth", "alex-trad", "beta"]
@@ -105,7 +106,9 @@ def test_a_scoped_check_reading_what_the_normalising_changes_sees_the_rows_as_wr
     from dataclasses import replace
 
     from mbr_ledger.importers import ImportContext, validate
-    from mbr_ledger.importers.contract import ACTIVITY, CsvFile
+    from mbr_ledger.importers.blocks import CsvFile
+    from mbr_ledger.importers.contract import ACTIVITY
+    from mbr_ledger.tuning import paths
 
     def with_fee_check(p):  # type: ignore[no-untyped-def]
         plan = validate._events_plan(p)
@@ -120,9 +123,10 @@ def test_a_scoped_check_reading_what_the_normalising_changes_sees_the_rows_as_wr
                  "2026-01-31,alex,acme,fee,after_tax,2.50\n", encoding="utf-8")
     query = ACTIVITY._query(ctx, ("date", "person", "account", "kind", "source", "amount", "source_line"), True)
     assert query.finish is not None  # normalised after the scoped checks, not with them
-    block = next(CsvFile(f).blocks())
-    one = ACTIVITY._one_pass(f, ctx, block.frame)
-    step = ACTIVITY._batch(f, ctx, block.frame, [])
-    assert one is not None and not step.problems
+    assert ACTIVITY._one_pass(f, ctx, next(CsvFile(f).blocks()).frame) is not None  # not declined
+    one = ACTIVITY.extract(f, ctx)
+    monkeypatch.setattr(paths, "FAST_IMPORT", False)
+    step = ACTIVITY.extract(f, ctx)
+    assert not one.problems and not step.problems
     assert one.tables["events"].equals(step.tables["events"])
     assert one.tables["events"]["amount"].to_list() == [10000, -250]

@@ -249,11 +249,11 @@ def _stored(book) -> tuple[pl.DataFrame, int]:
 def test_identical_rows_in_several_segments_of_the_first_file(book, make_book, tmp_path, monkeypatch):
     """Rows repeated across segments are numbered across the whole file, whether the file is the
     first into its table (numbered within each segment, then across them at the end) or not."""
-    from mbr_ledger.importers import tabular
+    from mbr_ledger.tuning import sizes
 
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 64)  # a line or two per block
-    monkeypatch.setattr(store, "SEGMENT_ROWS", 1)  # a segment per block
-    monkeypatch.setattr(store, "SEGMENT_ROWS_COMPARED", 1)
+    monkeypatch.setattr(sizes, "BLOCK_BYTES", 64)  # a line or two per block
+    monkeypatch.setattr(sizes, "SEGMENT_ROWS", 1)  # a segment per block
+    monkeypatch.setattr(sizes, "SEGMENT_ROWS_COMPARED", 1)
     head = "date,person,account,kind,source,amount\n"
     a = "2026-01-02,alex,acme,contribution,after_tax,5\n"
     b = "2026-01-03,alex,acme,contribution,after_tax,6\n"

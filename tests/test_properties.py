@@ -1,6 +1,8 @@
 """Properties over the importers, the ledger and the audit, on generated input (hypothesis).
 
-- The block reader (Polars where it is safe) gives exactly what the csv module gives.
+- The fast path (`tuning.paths.FAST_IMPORT`) gives exactly what the plain path gives: the block
+  reader (Polars where it is safe) the csv module's rows, checked columns stripped only on a
+  problem the rows stripped as read, the one-pass query the step-by-step checks.
 - Random CSV text never crashes an import: it is imported or refused with an MbrError.
 - Importing the same rows twice equals importing them once; a longer file adds only its new
   rows; identical rows in one file are all kept.
@@ -23,10 +25,12 @@ from hypothesis import strategies as st
 from mbr_ledger.book.importing import import_files
 from mbr_ledger.core.errors import MbrError
 from mbr_ledger.importers import ImportContext, tabular
+from mbr_ledger.importers.blocks import CsvFile
 from mbr_ledger.importers.contract import ACTIVITY
-from mbr_ledger.importers.tabular import CsvFile, read_csv_table, to_frame
+from mbr_ledger.importers.tabular import read_csv_table, to_frame
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
+from mbr_ledger.tuning import paths, sizes
 
 from conftest import PROFILE, SAMPLE
 
@@ -89,9 +93,9 @@ def _reference(path: Path, data: bytes) -> tuple[list[tuple], list[str]] | str:
     return sorted(frame.rows()), sorted(str(p) for p in problems)
 
 
-def _blocks(path: Path, block_bytes: int) -> tuple[list[tuple], list[str]] | str:
+def _blocks(path: Path, block_bytes: int, fast: bool = True) -> tuple[list[tuple], list[str]] | str:
     try:
-        f = CsvFile(path, block_bytes=block_bytes)
+        f = CsvFile(path, block_bytes=block_bytes, fast=fast)
         frames, problems = [], []
         for b in f.blocks():
             frames.append(b.frame)
@@ -106,10 +110,11 @@ def _blocks(path: Path, block_bytes: int) -> tuple[list[tuple], list[str]] | str
 @given(data=csv_bodies(), block=st.sampled_from([8, 32, 1 << 20]))
 def test_block_reader_gives_the_csv_modules_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  data: bytes, block: int) -> None:
+    """The fast path's reader and the plain one (`fast=False`) give the csv module's rows."""
     monkeypatch.setattr(tabular, "MAX_FIELD", 4)  # so that "field too long" comes up too
     path = tmp_path / "t.csv"
     path.write_bytes(data)
-    assert _blocks(path, block) == _reference(path, data)
+    assert _blocks(path, block) == _blocks(path, block, fast=False) == _reference(path, data)
 
 
 def test_block_reader_uses_polars_for_a_plain_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -315,7 +320,7 @@ def test_extract_whole_equals_extract_in_batches(tmp_path: Path, monkeypatch: py
     ctx = ImportContext(_profile(tmp_path))
     f = _write(tmp_path, "b.csv", rows)
     whole = ACTIVITY.extract(f, ctx).tables["events"]
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 160)
+    monkeypatch.setattr(sizes, "BLOCK_BYTES", 160)
     parts = list(ACTIVITY.extract_batches(f, ctx))
     if f.stat().st_size > 4 * 160:
         assert len(parts) > 1
@@ -366,14 +371,9 @@ def test_checked_columns_stripped_only_on_a_problem_give_the_same_rows(
     gives the same rows and messages as stripping every field as it is read."""
     ctx = ImportContext(_profile(tmp_path))
     f = _write(tmp_path, "padded.csv", rows)
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", block)
+    monkeypatch.setattr(sizes, "BLOCK_BYTES", block)
     got = _extracted(f, ctx)
-    original = CsvFile.__init__
-
-    def strip_all(self, path, **kw):  # type: ignore[no-untyped-def]
-        original(self, path, **{**kw, "strip": None})
-
-    monkeypatch.setattr(CsvFile, "__init__", strip_all)
+    monkeypatch.setattr(paths, "FAST_IMPORT", False)  # every field stripped as it is read
     want = _extracted(f, ctx)
     if isinstance(want, str) or isinstance(got, str):
         assert got == want
@@ -384,23 +384,21 @@ def test_checked_columns_stripped_only_on_a_problem_give_the_same_rows(
 
 @settings(SETTINGS, max_examples=60)
 @given(rows=st.one_of(activity_rows(), padded_rows()))
-def test_the_one_pass_batch_equals_the_step_by_step_batch(tmp_path: Path, rows: list[str]) -> None:
-    """A block without problems is parsed, checked and normalised in one Polars query; it gives
-    exactly the frame of the step-by-step path, and it declines every block that path finds a
-    problem in."""
+def test_the_one_pass_batch_equals_the_step_by_step_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          rows: list[str]) -> None:
+    """A block without problems is parsed, checked and normalised in one Polars query; the file's
+    batches are exactly those of the plain path (the csv module, step by step), so the one-pass
+    query declines every block that path finds a problem in."""
     ctx = ImportContext(_profile(tmp_path))
     f = _write(tmp_path, "one.csv", rows)
-    reader = CsvFile(f)
-    for block in reader.blocks():
-        if block.problems:  # rows of the wrong width: the step-by-step path words them
-            continue
-        step = ACTIVITY._batch(f, ctx, block.frame, block.problems)
-        one = ACTIVITY._one_pass(f, ctx, block.frame)
-        if step.problems:
-            assert one is None
-        else:
-            assert one is not None
-            assert one.tables["events"].equals(step.tables["events"])
+    one = _extracted(f, ctx)
+    monkeypatch.setattr(paths, "FAST_IMPORT", False)
+    step = _extracted(f, ctx)
+    if isinstance(one, str) or isinstance(step, str):
+        assert one == step
+        return
+    assert one[1] == step[1]
+    assert pl.concat(one[0]).equals(pl.concat(step[0]))
 
 
 # ---------------------------------------------------------------- the audit
@@ -414,15 +412,15 @@ def _shuffled_copy(src: Path, dst: Path, rng: random.Random) -> Path:
 
 
 def _verdicts(led: Ledger, profile, year: int) -> list[tuple]:  # type: ignore[no-untyped-def]
-    audit = pytest.importorskip("mbr_ledger.rules.audit")
-    found = audit.run_audit(profile, led, year, None)
+    from mbr_ledger.book.book import Book
+
+    found = Book(led.book, profile, led).audit(year)
     return sorted((f.id, f.scope, f.status, f.limit, f.amount, f.excess) for f in found)
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_audit_verdicts_do_not_depend_on_row_order(tmp_path: Path, seed: int) -> None:
-    pytest.importorskip("mbr_ledger.rules.audit")
     rng = random.Random(seed)
     profile = load_profile(SAMPLE / "mbr.toml")
     files = sorted(SAMPLE.glob("*.csv"))

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.ahead import in_thread, read_ahead
 from ..core.errors import InputProblem, MbrError
 from ..core.filehash import file_sha256
 from ..importers import Extracted, ImportContext, Importer, detect
 from ..importers.tabular import MAX_PROBLEMS
 from ..ledger.store import Ledger
+from ..tuning import sizes
+from ..tuning.threads import in_thread, read_ahead
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _check(importer: Importer, path: Path, ctx: ImportContext) -> None:
 def _lines(path: Path) -> int:
     n = 0
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
+        for block in iter(lambda: fh.read(sizes.COUNT_BYTES), b""):
             n += block.count(b"\n")
     return max(n - 1, 0)
 
@@ -85,7 +86,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
                  hashes: Mapping[Path, Callable[[], str]] | None = None) -> list[FileResult]:
     """Import `paths`. Any bad file stops the whole command before anything is written.
 
-    `hashes` may give, per path, a function that returns its SHA-256 (see `hash_ahead`)."""
+    `hashes` may give, per path, a function that returns its SHA-256 (hashed while the file is read)."""
     importers: list[tuple[Path, Importer]] = []
     for path in paths:
         importer = detect(path, fmt, ctx)

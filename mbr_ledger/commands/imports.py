@@ -41,18 +41,13 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
       mbr import --dry-run --format json statements/*.csv
     """
     import functools
-    import gc
-    import os
 
-    # Polars' allocator (jemalloc) with one arena: threads then share freed memory instead of each
-    # keeping its own, which keeps a large import's peak about 30 MB lower. Read when Polars loads,
-    # so only if nothing has loaded it yet; a value the user set is kept.
-    if "polars" not in sys.modules:
-        os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
-    _big_buffers_unmapped()
+    from ..tuning.process import collector_off, for_import
+
+    for_import()  # before Polars loads
     # The files are hashed (for the ledger's record of them) while Python loads the rest.
-    from ..core.ahead import in_thread
     from ..core.filehash import file_sha256
+    from ..tuning.threads import in_thread
 
     def hash_all(paths: list[Path]) -> dict[Path, str]:
         got = {}
@@ -112,15 +107,12 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
         if bar is not None:
             bar.update(n)
 
-    # The import makes few Python objects that could form cycles, and many short-lived ones (Polars'
-    # wrappers) that would set off collections over every module loaded: none is needed meanwhile.
-    gc.disable()
     try:
-        results = import_files(ledger, list(files), ictx, fmt=fmt_name, dry_run=dry_run,
-                               on_file=on_file if show_progress else None,
-                               on_rows=on_rows, hashes=hashes)
+        with collector_off():
+            results = import_files(ledger, list(files), ictx, fmt=fmt_name, dry_run=dry_run,
+                                   on_file=on_file if show_progress else None,
+                                   on_rows=on_rows, hashes=hashes)
     finally:
-        gc.enable()
         if bar is not None:
             bar.render_finish()
         ledger.close()
@@ -154,22 +146,3 @@ def formats(fmt: str) -> None:
         return
     click.echo(table(["name", "file", "identified by"], items))
 
-
-def _big_buffers_unmapped() -> None:
-    """Fix glibc's malloc threshold for giving a buffer its own mapping at 4 MiB
-    (`mallopt(M_MMAP_THRESHOLD)`), twice a block of the file (`tabular.BLOCK_BYTES`).
-
-    Left alone, glibc raises that threshold (and the one for giving memory back) after the first
-    big buffer is freed, and the blocks read as Python bytes pile up in a heap that never shrinks:
-    about 15 MB more at the peak of a large import. Below 1 MiB, every block's buffers would be
-    mapped and unmapped anew, and each page faulted in again: some 70,000 page faults and about
-    0.15 s more on the bench file. At 4 MiB, the freed buffers of one block are reused by the next,
-    and the heap still gives back what it does not need. Nothing happens without glibc."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD, from the C library in use
-    except (OSError, AttributeError):
-        pass

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.errors import InputProblem
-from ..core.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS
+from ..core.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS, TABLES
 from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
 from .tabular import MAX_PROBLEMS
 
@@ -71,8 +71,8 @@ class CheckPlan:
 
     `keys` names the columns whose values come from short lists (persons, accounts, kinds,
     sources, ...), each with every value that can pass the checks (null included): any other value
-    fails one of them. The checks that read nothing but those columns can then be decided once per
-    combination of values, not once per row (`keyed`)."""
+    fails one of them. The fast path decides the checks that read nothing but those columns once
+    per combination of values, not once per row (`onepass.keyed`)."""
 
     prepare: tuple[pl.Expr, ...]
     general: tuple[Check, ...]
@@ -80,10 +80,6 @@ class CheckPlan:
     finish: tuple[pl.Expr, ...]
     helpers: tuple[str, ...]  # the names `prepare` adds
     keys: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
-
-    def bad(self) -> pl.Expr:
-        """True on a row any general check fails (nulls count as passing, as in `collect_problems`)."""
-        return pl.any_horizontal([e.fill_null(False) for e, _, _ in self.general])
 
     def run(self, df: pl.DataFrame, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
         work = df.with_columns(*self.prepare) if self.prepare else df
@@ -96,75 +92,6 @@ class CheckPlan:
         problems.sort(key=lambda p: (p.line, p.column or ""))
         out = work.drop(list(self.helpers)) if self.helpers else work
         return (out.with_columns(*self.finish) if self.finish else out), problems
-
-    def keyed(self) -> KeyedPlan:
-        """The same checks, with those that read only key columns (and helpers made from them) turned
-        into the list of key combinations that pass them all."""
-        names = [k for k, _ in self.keys]
-        assert not {e.meta.output_name() for e in self.prepare} & set(names), "a key column is made by prepare"
-        made = {e.meta.output_name(): set(e.meta.root_names()) for e in self.prepare}
-        from_keys = set(names) | {h for h, roots in made.items() if roots <= set(names)}
-
-        def reads(*exprs: pl.Expr) -> set[str]:
-            return {r for e in exprs for r in e.meta.root_names()}
-
-        on_keys = [reads(c[0]) <= from_keys for c in self.general]
-        scope_on_keys = [reads(sc, *[e for e, _, _ in ch]) <= from_keys for sc, ch in self.scoped]
-        general = [c for c, k in zip(self.general, on_keys, strict=True) if k]
-        scoped = [x for x, k in zip(self.scoped, scope_on_keys, strict=True) if k]
-        rest_general = tuple(c for c, k in zip(self.general, on_keys, strict=True) if not k)
-        rest_scoped = tuple(x for x, k in zip(self.scoped, scope_on_keys, strict=True) if not k)
-        valid = self._valid_keys(general, scoped) if names else None
-        needed = reads(*[e for e, _, _ in rest_general], *[e for sc, ch in rest_scoped for e in (sc, *[c[0] for c in ch])],
-                       *self.finish)
-        prepare = tuple(e for e in self.prepare if e.meta.output_name() in needed)
-        helpers = tuple(h for h in self.helpers if h in {e.meta.output_name() for e in prepare})
-        return KeyedPlan(names, valid, prepare, helpers, rest_general, rest_scoped)
-
-    def _valid_keys(self, general: list[Check], scoped: list[tuple[pl.Expr, tuple[Check, ...]]]) -> pl.Series:
-        """Every combination of key values that passes the keyed checks, as a struct series. The
-        combinations are built one key at a time, and a combination a check already fails on is
-        dropped as soon as the check can be read (it fails whatever the other keys are)."""
-        done: set[str] = set()
-        frame = pl.DataFrame()
-        pending = [(e.fill_null(False), {*e.meta.root_names()}) for e, _, _ in general]
-        pending += [(sc.fill_null(False) & pl.any_horizontal([e.fill_null(False) for e, _, _ in ch]),
-                     {r for x in (sc, *[c[0] for c in ch]) for r in x.meta.root_names()}) for sc, ch in scoped]
-        made = {e.meta.output_name(): e for e in self.prepare}
-        for name, values in self.keys:
-            col = pl.DataFrame({name: list(values)}, schema={name: pl.String})
-            frame = col if frame.width == 0 else frame.join(col, how="cross")
-            done.add(name)
-            helpers = [h for h, e in made.items() if set(e.meta.root_names()) <= done and h not in frame.columns]
-            if helpers:
-                frame = frame.with_columns(made[h] for h in helpers)
-                done.update(helpers)
-            ready = [e for e, roots in pending if roots <= done]
-            pending = [(e, roots) for e, roots in pending if not roots <= done]
-            if ready:
-                frame = frame.filter(~pl.any_horizontal(ready))
-        return frame.select(pl.struct([k for k, _ in self.keys]).alias("key")).to_series()
-
-
-@dataclass(frozen=True)
-class KeyedPlan:
-    """`CheckPlan.keyed()`: a row passes the keyed checks when its key columns, as a struct, are
-    one of `valid`; `prepare` makes only the helpers (`helpers`, the columns it adds) and the
-    columns the other checks (`general`, `scoped`) and the plan's `finish` read."""
-
-    keys: list[str]
-    valid: pl.Series | None
-    prepare: tuple[pl.Expr, ...]
-    helpers: tuple[str, ...]
-    general: tuple[Check, ...]
-    scoped: tuple[tuple[pl.Expr, tuple[Check, ...]], ...]
-
-    def bad(self) -> pl.Expr:
-        """True on a row a keyed check or a general one fails."""
-        parts = [e.fill_null(False) for e, _, _ in self.general]
-        if self.valid is not None:
-            parts.append(~pl.struct(self.keys).is_in(self.valid.implode(), nulls_equal=True))
-        return pl.any_horizontal(parts) if parts else pl.lit(False)
 
 
 def _events_plan(profile: Profile) -> CheckPlan:
@@ -286,6 +213,23 @@ def validate_1099r(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.D
 
 def validate_w2(df: pl.DataFrame, profile: Profile, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
     return check_plan("w2", profile).run(df, path)
+
+
+def table_columns(table: str, present: list[str], finish: tuple[pl.Expr, ...] = (),
+                  types: pl.Schema | None = None) -> list[pl.Expr]:
+    """The ledger table's columns (nulls for those not `present`; `finish` replaces those it
+    makes), each cast to the table's type unless `types` says it has it already, and
+    `source_line`."""
+    made = {e.meta.output_name(): e for e in finish}
+    out = []
+    for c, ty in TABLES[table].columns.items():
+        if c not in present:
+            out.append(pl.lit(None, dtype=ty).alias(c))
+        elif types is not None and types[c] == ty:
+            out.append(made.get(c, pl.col(c)))
+        else:
+            out.append(made.get(c, pl.col(c)).cast(ty).alias(c))
+    return [*out, pl.col("source_line")]
 
 
 VALIDATORS = {"events": validate_events, "payroll": validate_payroll, "form_1099r": validate_1099r,

@@ -2,8 +2,8 @@
 
 - One SQLite file, rollback journal, `synchronous=FULL`: a killed import leaves all or none of a file.
 - Rows are stored in columnar segments (schema version 2): a table `segments` holds, per imported
-  file and ledger table, blobs of about `SEGMENT_ROWS` rows each, a Polars frame written as
-  Parquet (the table's value columns, `source_line`, `occurrence`). The file's path
+  file and ledger table, blobs of about `tuning.sizes.SEGMENT_ROWS` rows each, a Polars frame
+  written as Parquet (the table's value columns, `source_line`, `occurrence`). The file's path
   and SHA-256 are in `files`. Reading loads a table's segments once per `Ledger` object and
   ledger state (`data_version`) and filters in Polars. Since schema version 4 each segment's
   range of persons and dates is kept beside it (`SEGMENT_RANGES`), so a read for one person or
@@ -42,19 +42,11 @@ import polars as pl
 from ..core.errors import MbrError
 from ..core.filehash import file_sha256  # noqa: F401  (part of this module's interface)
 from ..core.schema import PROVENANCE, TABLES, Table, sort_rows
+from ..tuning import sizes
 from .schema import MIGRATIONS, SCHEMA_VERSION, SEGMENT_EXTRA, SEGMENT_RANGES, create_statements
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
-# Rows of one table and file are written as a segment once this many have gathered: a segment is one
-# batch of the importer (a 2 MiB block of a statement holds about 20,000-40,000 rows) or, for smaller
-# batches, a few (a batch is never copied just to be cut); the file's last segment may have fewer.
-# Into an empty table, one block per segment keeps the writer's work even from block to block, with
-# less waiting in memory. Into a table that holds rows, every segment is compared with all of them
-# (a cost that grows with the table), so there segments gather twice as many rows.
-SEGMENT_ROWS = 20_000
-SEGMENT_ROWS_COMPARED = 40_000
-
 
 class LedgerBusy(MbrError):
     pass
@@ -84,9 +76,8 @@ def _within(key: pl.Series) -> pl.Series:
 
 
 def _to_blob(df: pl.DataFrame, statistics: bool = False) -> bytes:
-    """A segment's Parquet blob. Without column statistics by default: a segment's persons and dates
-    are kept beside it (`segment_ranges`), which is what reads skip segments by, and computing the
-    statistics of every column costs about 5 % of a large import."""
+    """A segment's Parquet blob, without column statistics by default: reads skip segments by the
+    ranges kept beside it (`segment_ranges`), and the statistics would only cost time."""
     buf = io.BytesIO()
     df.write_parquet(buf, compression="zstd", compression_level=1, statistics=statistics)
     return buf.getvalue()
@@ -117,8 +108,8 @@ def segment_schema(t: Table) -> dict[str, Any]:
 class FileWriter:
     """Adds one file's rows to the open transaction, batch after batch, in the file's line order.
 
-    Rows wait in memory until a table has `SEGMENT_ROWS` of them (`SEGMENT_ROWS_COMPARED` into a
-    table that holds rows) or the file ends; they are then compared with the rows the table holds
+    Rows wait in memory until a table has `sizes.SEGMENT_ROWS` of them (`SEGMENT_ROWS_COMPARED`
+    into a table that holds rows) or the file ends; they are then compared with the rows the table holds
     (an anti-join on the values and the occurrence; the ledger's row keys are read once per file,
     inside the transaction, so a concurrent import of the same file cannot slip in between) and the
     new ones are written as one segment.
@@ -176,7 +167,8 @@ class FileWriter:
         self._pending.setdefault(t.name, []).append(df)
         self._pending_rows[t.name] = self._pending_rows.get(t.name, 0) + df.height
         self.rows += df.height
-        if self._pending_rows[t.name] >= (SEGMENT_ROWS if self._is_first(t) else SEGMENT_ROWS_COMPARED):
+        if self._pending_rows[t.name] >= (sizes.SEGMENT_ROWS if self._is_first(t)
+                                          else sizes.SEGMENT_ROWS_COMPARED):
             self._flush(t)
         if self.progress:
             self.progress(df.height)
@@ -343,7 +335,7 @@ class Ledger:
             for file_id in files:
                 cur = self.conn.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE file_id = ? "
                                         f"ORDER BY source_line, id", (file_id,))
-                while rows := cur.fetchmany(SEGMENT_ROWS):
+                while rows := cur.fetchmany(sizes.SEGMENT_ROWS):
                     cols = [list(c) for c in zip(*rows, strict=True)]
                     df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
                     df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)

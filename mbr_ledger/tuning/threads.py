@@ -1,4 +1,4 @@
-"""Pipelining: each stage of an import runs in its own thread, one item ahead of the next."""
+"""The read-ahead pipeline: each stage of an import runs in its own thread, one item ahead of the next."""
 
 from __future__ import annotations
 
