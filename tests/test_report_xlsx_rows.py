@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import polars as pl
 from openpyxl import Workbook
 
-from mbr_ledger.forms.packet import LedgerRow, Packet
+from mbr_ledger.forms.packet import Packet, ledger_table
 from mbr_ledger.render.xlsx import LEDGER_HEADS, render_xlsx
 from mbr_ledger.render.xlsx.cells import Writer
 from mbr_ledger.render.xlsx.sheet_xml import XmlRows, splice
@@ -97,8 +98,11 @@ def test_rows_as_xml_without_wrapping() -> None:
 
 
 def test_ledger_sheet_of_a_packet(tmp_path: Path) -> None:
-    rows = [LedgerRow(dt.date(2026, 1, 2 + i % 28), "acme", "contribution", "after_tax", D(f"{i}.{i % 100:02d}"),
-                      f"f{i % 3}.csv", i, memo="=1+1" if i == 7 else "") for i in range(300)]
+    rows = ledger_table(pl.DataFrame({
+        "date": [dt.date(2026, 1, 2 + i % 28) for i in range(300)], "account": ["acme"] * 300,
+        "kind": ["contribution"] * 300, "source": ["after_tax"] * 300, "amount": [i * 100 + i % 100 for i in range(300)],
+        "source_file": [f"f{i % 3}.csv" for i in range(300)], "source_line": list(range(300)),
+        "memo": ["=1+1" if i == 7 else "" for i in range(300)]}))
     packet = Packet(year=2026, person="alex", person_name="alex", ledger=rows)
     path = tmp_path / "p.xlsx"
     path.write_bytes(render_xlsx(packet))
@@ -111,4 +115,4 @@ def test_ledger_sheet_of_a_packet(tmp_path: Path) -> None:
     assert ws["L301"].value == "f2.csv" and ws["M301"].value == 299
     assert ws["D302"].value == "Total shown" and ws["E302"].value == "=SUBTOTAL(9,E2:E301)"
     assert sum(D(str(ws.cell(row=r, column=5).value)) for r in range(2, 302)) == \
-        sum((lr.amount for lr in rows), D(0))
+        sum((D(c) / 100 for c in rows["amount"].to_list()), D(0))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from .. import NOT_TAX_ADVICE
 from ..core.money import ZERO, from_cents
 from ..limits import Limit, limits_for
@@ -58,27 +60,12 @@ CAPACITY_FIELDS: list[tuple[str, str, str]] = [
 ]
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """One ledger row (an event or a pay-stub deduction) with the file and line it came from."""
-
-    date: dt.date
-    account: str
-    kind: str
-    source: str
-    amount: Decimal
-    source_file: str
-    source_line: int
-    basis: Decimal | None = None
-    taxable: Decimal | None = None
-    destination: str = ""
-    for_year: int | None = None
-    memo: str = ""
-    fund: str = ""
-
-    @property
-    def ref(self) -> str:
-        return f"{self.source_file}:{self.source_line}"
+# The year's ledger rows as the packet holds them (`Packet.ledger`, a Polars frame in the ledger's order):
+# events and pay-stub deductions, money in integer cents, each with the file and line it came from.
+LEDGER_COLUMNS = {"date": pl.Date, "account": pl.String, "kind": pl.String, "source": pl.String,
+                  "amount": pl.Int64, "basis": pl.Int64, "taxable": pl.Int64, "destination": pl.String,
+                  "for_year": pl.Int64, "memo": pl.String, "fund": pl.String, "source_file": pl.String,
+                  "source_line": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -156,7 +143,7 @@ class Packet:
     worksheets: dict[str, Worksheet] = field(default_factory=dict)
     capacity: list[CapacityView] = field(default_factory=list)
     limits: list[Limit] = field(default_factory=list)
-    ledger: list[LedgerRow] = field(default_factory=list)
+    ledger: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEDGER_COLUMNS))
     charts: Charts = field(default_factory=Charts)
     note: str = NOT_TAX_ADVICE
 
@@ -284,36 +271,20 @@ def assemble_packet(profile: Profile, year: int, person: str, findings: list[Fin
     packet.worksheets = dict(worksheets)
     packet.capacity = [capacity_view(c) for c in capacity]
     packet.ledger = ledger_table(rows)
-    plans = [pl.id for pl in profile.plans_of(person)]
+    plans = [plan.id for plan in profile.plans_of(person)]
     packet.charts = Charts(limits=limit_bars(packet.findings),
                            balances=after_tax_balances(openings, packet.ledger, plans, year),
                            earnings=earnings_between_conversions(packet.worksheets.get("lots"), year))
     return packet
 
 
-def ledger_table(df: Any) -> list[LedgerRow]:
-    """Ledger rows (a frame with the events' columns, money in cents) as `LedgerRow`s, a column at a time."""
-    n = df.height
-    if not n:
-        return []
-
-    def col(name: str) -> list[Any]:
-        return df.get_column(name).to_list() if name in df.columns else [None] * n
-
-    def text(name: str) -> list[str]:
-        return [v or "" for v in col(name)]
-
-    def money(name: str) -> list[Decimal | None]:
-        return [None if v is None else from_cents(int(v)) for v in col(name)]
-
-    amounts = [from_cents(int(v or 0)) for v in col("amount")]
-    lines = [int(v or 0) for v in col("source_line")]
-    return [LedgerRow(date=d, account=a, kind=k, source=s, amount=am, source_file=f, source_line=ln, basis=b,
-                      taxable=t, destination=dest, for_year=fy, memo=m, fund=fu)
-            for d, a, k, s, am, f, ln, b, t, dest, fy, m, fu in zip(
-                col("date"), text("account"), text("kind"), text("source"), amounts, text("source_file"), lines,
-                money("basis"), money("taxable"), text("destination"), col("for_year"), text("memo"), text("fund"),
-                strict=True)]
+def ledger_table(df: pl.DataFrame) -> pl.DataFrame:
+    """The year's rows (a frame with the events' columns, money in cents) in `LEDGER_COLUMNS`, text
+    columns without nulls."""
+    out = df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+                     for c, t in LEDGER_COLUMNS.items()])
+    text = ["account", "kind", "source", "destination", "memo", "fund", "source_file"]
+    return out.with_columns(pl.col(text).fill_null(""), pl.col("amount", "source_line").fill_null(0))
 
 
 def capacity_view(plan: Any) -> CapacityView:
@@ -349,28 +320,27 @@ def limit_bars(findings: list[Finding]) -> list[LimitBar]:
     return out
 
 
-def _after_tax(rows: list[LedgerRow], plan: str) -> list[LedgerRow]:
-    return [r for r in rows if r.account == plan and r.source == "after_tax" and r.kind not in ("payroll", "balance")]
-
-
-def after_tax_balances(openings: dict[str, Decimal], year_rows: list[LedgerRow], plans: list[str],
+def after_tax_balances(openings: dict[str, Decimal], year_rows: pl.DataFrame, plans: list[str],
                        year: int) -> list[Series]:
-    """Each plan's after-tax balance through the year, from its opening balance (the sum of the
-    `_after_tax` rows before the year) and the year's rows."""
+    """Each plan's after-tax balance through the year, from its opening balance (the sum of its
+    after-tax rows before the year) and the year's rows: one point at Jan 1, one at the end of each
+    day with a row, and one at Dec 31."""
+    rows = year_rows.filter((pl.col("source") == "after_tax") & ~pl.col("kind").is_in(["payroll", "balance"]))
     out = []
     for plan in plans:
-        rows = _after_tax(year_rows, plan)
+        days = (rows.filter(pl.col("account") == plan).group_by("date", maintain_order=True)
+                .agg(pl.col("amount").sum()).with_columns(pl.col("amount").cum_sum()))
         opening = openings.get(plan, ZERO)
-        if not rows and opening == ZERO:
+        if not days.height and opening == ZERO:
             continue
         points = [(dt.date(year, 1, 1), opening)]
-        balance = opening
-        for r in rows:
-            balance += r.amount
-            if points[-1][0] == r.date:
-                points[-1] = (r.date, balance)
+        for d, cents in days.iter_rows():
+            balance = opening + from_cents(int(cents))
+            if points[-1][0] == d:
+                points[-1] = (d, balance)
             else:
-                points.append((r.date, balance))
+                points.append((d, balance))
+        balance = points[-1][1]
         if points[-1][0] != dt.date(year, 12, 31):
             points.append((dt.date(year, 12, 31), balance))
         out.append(Series(plan, points))

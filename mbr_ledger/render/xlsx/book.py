@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
+from ...core.money import from_cents
 from ...forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
 from .blocks import Placed, form_lines, ordered, put_grid, put_notes
 from .cells import (
@@ -317,8 +318,8 @@ class Book:
     def ledger(self) -> None:
         w = Writer(self.sheets["Ledger"])
         w.header(1, LEDGER_HEADS)
-        rows = [(lr.date, lr.account, lr.kind, lr.source, lr.amount, lr.basis, lr.taxable, lr.destination,
-                 lr.for_year, lr.memo, lr.fund, lr.source_file, lr.source_line) for lr in self.p.ledger]
+        rows = [(d, a, k, s, from_cents(am), None if b is None else from_cents(b), None if t is None else from_cents(t),
+                 *rest) for d, a, k, s, am, b, t, *rest in self.p.ledger.iter_rows()]
         last = 1 + len(rows)
         w.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADS))}{max(last, 2)}"
         if rows:
