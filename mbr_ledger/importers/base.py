@@ -1,7 +1,7 @@
 """What every importer is: a small object with `identify` and `extract` (the beangulp shape).
 
 An importer turns one statement file into ledger tables (Polars frames with the columns of
-`mbr_ledger.ledger.schema`, money in integer cents, and a `source_line` column), or into a list of
+`mbr_ledger.core.schema`, money in integer cents, and a `source_line` column), or into a list of
 problems, each naming the file, line and column. It never writes anything.
 """
 

@@ -224,10 +224,10 @@ class CsvFile:
         # Fields are stripped of white space at both ends: all of them, or only those named in
         # `strip` (the block is then `partial`, see `CsvBlock`).
         strip = [True] * n if self.strip is None else [h in self.strip for h in self.header[:n]]
-        # Rows of the header's width end in the sentinel; only the others, and rows with a field
-        # that may be too long, are looked at one by one (with the csv module, as the slow path).
-        # Whether any row is odd (not of the header's width, or with a field that may be too long)
-        # or may be blank; usually none is, and the block is only renamed and numbered.
+        # Rows of the header's width end in the sentinel; only the others (`_odd`), and rows with a
+        # field that may be too long, are read again one by one with the csv module. Whether any row
+        # is odd or may be blank is asked first; usually none is, and the block is only renamed
+        # and numbered.
         flags = df.select((pl.col(cols[n]) != _SENT).any().alias("odd"),
                           (pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cols[:n]]) > tabular.MAX_FIELD)
                           .alias("long"),

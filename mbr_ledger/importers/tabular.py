@@ -4,7 +4,7 @@ Real exports come as UTF-8 with or without BOM, CRLF or LF, with quoted fields (
 newlines), `$` and thousands separators, `(1,234.56)` negatives, ISO or `MM/DD/YYYY` dates and
 blank trailing lines. Everything else becomes a problem naming `path:line: column`.
 Parsing is done column-wise in Polars; only the bad cells are looked at one by one, to word
-their message.
+their message. Large files are read block by block by `blocks.CsvFile`.
 """
 
 from __future__ import annotations
