@@ -229,9 +229,10 @@ def flat_details(details: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in details.items() if v is not None and not isinstance(v, dict | list | tuple)}
 
 
-def compact_refs(refs: list[str]) -> str:
+def compact_refs(refs: list[str], most: int | None = None) -> str:
     """["a.csv:2", "a.csv:3", "a.csv:4", "a.csv:7", "b.csv:9"] -> "a.csv:2-4,7; b.csv:9": the style of
-    `rules.lots.refs_text`, with runs of lines as ranges (files in first-seen order)."""
+    `rules.lots.refs_text`, with runs of lines as ranges (files in first-seen order). With `most`, only
+    the first `most` ranges, then how many rows are left out (the workbook lists them all)."""
     by_file: dict[str, list[int]] = {}
     other: list[str] = []
     for ref in refs:
@@ -241,6 +242,8 @@ def compact_refs(refs: list[str]) -> str:
         else:
             other.append(ref)
     parts = []
+    shown = 0         # ranges written so far (with `most`)
+    left = 0          # rows not written
     for path, lines in by_file.items():
         nums = sorted(set(lines))
         spans: list[str] = []
@@ -249,11 +252,22 @@ def compact_refs(refs: list[str]) -> str:
             if n is not None and n == prev + 1:
                 prev = n
                 continue
-            spans.append(str(start) if start == prev else f"{start}-{prev}")
+            if most is None or shown < most:
+                spans.append(str(start) if start == prev else f"{start}-{prev}")
+                shown += 1
+            else:
+                left += prev - start + 1
             if n is not None:
                 start = prev = n
-        parts.append(f"{path}:{','.join(spans)}")
-    return "; ".join(parts + other)
+        if spans:
+            parts.append(f"{path}:{','.join(spans)}")
+    if most is not None and len(other) > max(0, most - shown):
+        left += len(other) - max(0, most - shown)
+        other = other[:max(0, most - shown)]
+    text = "; ".join(parts + other)
+    if left:
+        text += f" and {left:,} more row{'s' if left != 1 else ''} (the workbook lists every row)"
+    return text
 
 
 # ---------------------------------------------------------------- building the packet

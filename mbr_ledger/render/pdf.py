@@ -74,6 +74,11 @@ STATUS_BG = {"fail": colors.HexColor("#FFC7CE"), "warn": colors.HexColor("#FFEB9
 HEAD_BG = colors.HexColor("#D9E1F2")
 GRID_LINE = colors.HexColor("#A6A6A6")
 NUMERIC = ("money", "ratio", "count", "date")
+# A busy year can have tens of thousands of lots and rows behind one finding: the PDF shows the first
+# ones and says how many more the workbook lists, so that every page can be laid out and read.
+PDF_GRID_ROWS = 200     # rows of a worksheet table
+PDF_REFS = 40           # ranges of ledger rows behind a finding
+PDF_CELL_CHARS = 1500   # characters of one cell
 
 
 # ---------------------------------------------------------------- cells and tables
@@ -103,6 +108,13 @@ def _show(value: Any, kind: str = "") -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_show(v) for v in value)
     return str(value)
+
+
+def _cut(text: str) -> str:
+    """A cell's text, cut at `PDF_CELL_CHARS` with a pointer to the workbook, which has all of it."""
+    if len(text) <= PDF_CELL_CHARS:
+        return text
+    return text[:PDF_CELL_CHARS].rstrip() + f" ... ({len(text) - PDF_CELL_CHARS:,} more characters in the workbook)"
 
 
 def _line_widths(text: str) -> float:  # float-ok: layout in points
@@ -150,7 +162,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence
     one line is drawn as a plain string in the table's cell font (where a paragraph would put it, at a
     fraction of the cost); a longer one is a paragraph that wraps."""
     numeric = [k in NUMERIC for k in kinds]
-    shown = [[_show(v, k) for v, k in zip(r, kinds, strict=True)] for r in rows]
+    shown = [[_cut(_show(v, k)) for v, k in zip(r, kinds, strict=True)] for r in rows]
     if total_row:
         shown.append([_show(v, k) for v, k in zip(total_row, kinds, strict=True)])
     measured = [[_line_widths(t) for t in r] for r in shown]
@@ -175,7 +187,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence
                      for j, t in enumerate(r)])
     if total_row:
         data.append([bold(t, j) for j, t in enumerate(shown[-1])])
-    t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)  # a tall row goes on the next page
     style: list[tuple[Any, ...]] = [("GRID", (0, 0), (-1, -1), 0.25, GRID_LINE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
@@ -213,7 +225,15 @@ def _grid(grid: Grid, width: float, person: str = "") -> Table:  # float-ok: lay
         label = next((j for j, c in enumerate(grid.columns) if c not in totals and kinds[j] == "text"), None)
         if label is not None:
             total_row[label] = "Total"
-    return _table([c.replace("_", " ") for c in grid.columns], grid.rows, kinds, width, total_row=total_row)
+    return _table([c.replace("_", " ") for c in grid.columns], grid.rows[:PDF_GRID_ROWS], kinds, width,
+                  total_row=total_row)
+
+
+def _more_rows(grid: Grid) -> str:
+    """What a worksheet table leaves out of the PDF (the totals row still adds up every row)."""
+    left = len(grid.rows) - PDF_GRID_ROWS
+    return (f"The first {PDF_GRID_ROWS:,} of {len(grid.rows):,} rows; the total adds up all of them and the "
+            f"workbook lists every row.") if left > 0 else ""
 
 
 def _lines(lines: list[Line], width: float) -> Table:  # float-ok: layout in points
@@ -355,7 +375,7 @@ def _audit(p: Packet, story: list[Flowable]) -> None:
         if flat:
             what += "\n" + "; ".join(f"{k}: {_show(v)}" for k, v in flat.items())
         if f.rows:
-            what += "\nLedger rows: " + compact_refs(f.rows)
+            what += "\nLedger rows: " + compact_refs(f.rows, PDF_REFS)
         if f.best_knowledge:
             what += "\nBest knowledge: see the note on the cover."
         rows.append([f.status, f.id, f.scope, f.limit, f.amount, f.excess, what])
@@ -372,6 +392,8 @@ def _worksheet_body(ws: Worksheet, story: list[Flowable], width: float, order: l
         story.append(Paragraph(escape(titles.get(name, grid.title or name)), H2))
         if grid.rows:
             story.append(_grid(grid, width, ws.person))
+            if _more_rows(grid):
+                story.append(_p(_more_rows(grid), NOTE))
         else:
             story.append(_p("(none)", BODY))
 
