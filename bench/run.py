@@ -161,6 +161,56 @@ def generate(out: Path, rows: int, seed: int = 2026) -> Book:
     return book
 
 
+SOLO = "solo"
+
+
+def solo_activity(path: Path, rows: int, year: int = LAST_YEAR) -> None:
+    """One person, one plan, one year: `rows` rows of after-tax and pre-tax money interleaved over the
+    business days: each day many after-tax and pre-tax deposits with their earnings and fees, then
+    in-plan Roth rollovers of the after-tax source, every other day one of all of it, on the days
+    between one per four deposits of part of it (pro rata)."""
+    days = _business_days(year)
+    per_day = max(1, rows // (5 * len(days)))
+    value = 0  # the after-tax source, cents
+    out = ["date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo"]
+    plan = f"{SOLO}-acme"
+    i = 0
+    while len(out) <= rows:
+        n = len(out) // (5 * per_day + 1)
+        d = days[n % len(days)].isoformat()
+        for _ in range(per_day):
+            at, pre = 10_000 + 100 * (i % 7), 20_000
+            earned, pre_earned = (i * 37) % 400 - 150, (i * 53) % 600 - 250
+            value += at + earned
+            out += [f"{d},{SOLO},{plan},contribution,after_tax,{_cents(at)},,,,,payroll",
+                    f"{d},{SOLO},{plan},contribution,pretax,{_cents(pre)},,,,,payroll",
+                    f"{d},{SOLO},{plan},earnings,after_tax,{_cents(earned)},,,,,Target 2045",
+                    f"{d},{SOLO},{plan},earnings,pretax,{_cents(pre_earned)},,,,,Target 2045",
+                    f"{d},{SOLO},{plan},fee,pretax,{_cents(1 + i % 9)},,,,,recordkeeping fee"]
+            i += 1
+        if n % 2:
+            out.append(f"{d},{SOLO},{plan},conversion,after_tax,{_cents(value)},,,,,in-plan Roth rollover")
+            value = 0
+        else:
+            for _ in range(per_day // 4):
+                value -= 20_000
+                out.append(f"{d},{SOLO},{plan},conversion,after_tax,200.00,,,,,in-plan Roth rollover")
+    path.write_text("\n".join(out[:rows + 1]) + "\n", encoding="utf-8")
+
+
+SOLO_PROFILE = f"""[[person]]
+id = "{SOLO}"
+born = "1980-05-01"
+marginal_rate = "0.32"
+
+[[plan]]
+id = "{SOLO}-acme"
+person = "{SOLO}"
+employer = "Acme {SOLO}"
+conversion = "in_plan_auto"
+"""
+
+
 def data(out: Path, rows: int) -> Book:
     """Reuse the generated files when they match `rows`, else generate them again."""
     stamp = out / "stamp.json"
@@ -294,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command and baseline (median)")
     ap.add_argument("--json", type=Path, default=OUT / "results.json", help="where to write the figures")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--no-scaling", action="store_true", help="leave out the one-person 100k/200k/400k reports")
     args = ap.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -357,10 +408,6 @@ def main(argv: list[str] | None = None) -> int:
     book_args = [*MBR, "--book", str(bookdir)]
     steps = [("audit", ["audit", "--year", y]), ("worksheet 1099r", ["worksheet", "1099r", "--year", y]),
              ("worksheet 8606", ["worksheet", "8606", "--year", y])]
-    # The first run after the import: nothing is kept yet.
-    shutil.rmtree(bookdir / ".mbr-cache", ignore_errors=True)
-    present = all(available(*words[: 2 if words[0] == "worksheet" else 1]) for _, words in steps)
-    first = sum(run_rusage([*book_args, *words]).seconds for _, words in steps) if present else None
     for who, extra in ((f"all {len(book.persons)} persons", []), (f"one person ({person})", ["--person", person])):
         together, missing = 0.0, []
         for label, words in steps:
@@ -376,18 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row(f"audit + both worksheets, {who}", f"{together:.2f} s", "< 2 s",
                         None if missing else together / 2.0, None if missing else 1.0,
                         f"{', '.join(missing)} not available" if missing else ""))
-        if first is not None and not extra:
-            rows.append(Row(f"  the same, first run after the import, {who}", f"{first:.2f} s", "", None, None,
-                            "-"))
-        if not missing:
-            # The same three with nothing kept between commands (MBR_NO_CACHE=1): each computes all
-            # it needs (the first run after an import shares the audit's work with the worksheets).
-            cold = 0.0
-            for _, words in steps:
-                t, _, _ = timed([*book_args, *words, *extra], 1, env={"MBR_NO_CACHE": "1"})
-                cold += t
-            rows.append(Row(f"  the same, nothing kept (MBR_NO_CACHE=1), {who}", f"{cold:.2f} s", "", None, None,
-                            "-"))
+
     if available("report"):
         rep_dir = OUT / "report"
         shutil.rmtree(rep_dir, ignore_errors=True)
@@ -398,7 +434,42 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows.append(Row(f"mbr report --year {y}", "not available", "< 3 s", None, None, "n/a"))
 
-    # 3. start-up
+    # 3. one person with many interleaved after-tax and pre-tax rows in one year: `mbr report` at
+    #    100k, 200k and 400k rows, each doubling at most 2.2x the time, the largest under 15 s
+    if available("report") and not args.no_scaling:
+        times: list[float] = []
+        sizes = (100_000, 200_000, 400_000)
+        for n in sizes:
+            sdir = OUT / f"solo-{n}"
+            activity_n = sdir / "activity.csv"
+            if not activity_n.exists():
+                sdir.mkdir(parents=True, exist_ok=True)
+                solo_activity(activity_n, n)
+            (sdir / "mbr.toml").write_text(SOLO_PROFILE, encoding="utf-8")
+            sbook = sdir / "book"
+            shutil.rmtree(sbook, ignore_errors=True)
+            for cmd in ([*MBR, "init", str(sbook), "--profile", str(sdir / "mbr.toml")],
+                        [*MBR, "--book", str(sbook), "import", str(activity_n)]):
+                r = run_rusage(cmd)
+                if r.rc != 0:
+                    print(f"{' '.join(cmd)} failed (exit {r.rc}):\n{r.err[-2000:]}", file=sys.stderr)
+                    return 2
+            t, rc, err = timed([*MBR, "--book", str(sbook), "report", "--year", str(LAST_YEAR), "--person", SOLO,
+                                "--out", str(sdir / "report")], max(1, args.repeat // 2))
+            if rc not in (0, 1):
+                rows.append(Row(f"mbr report, one person, {n:,} rows", f"exit {rc}", "", None, None, f"ERROR: {err}"))
+                break
+            times.append(t)
+            ratio = t / times[-2] if len(times) > 1 else None
+            rows.append(Row(f"mbr report, one person, {n:,} interleaved rows", f"{t:.2f} s",
+                            "< 15 s" if n == sizes[-1] else "", t / 15.0 if n == sizes[-1] else None,
+                            1.0 if n == sizes[-1] else None, "" if n == sizes[-1] else "-"))
+            if ratio is not None:
+                rows.append(Row(f"  time ratio {n // 2:,} -> {n:,} rows", f"{ratio:.2f}x", "<= 2.2x",
+                                ratio / 2.2, 1.0))
+        print("scaling measured", flush=True)
+
+    # 4. start-up
     click_t = best_of([sys.executable, "-c", "import click"], 15)
     help_t = best_of([*MBR, "--help"], 15)
     rows.append(Row('python -c "import click"', f"{click_t * 1000:.0f} ms", "baseline", None, None, "-"))

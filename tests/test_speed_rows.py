@@ -21,7 +21,7 @@ from mbr_ledger.book.frames import person_rows
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
 from mbr_ledger.rules.ira import ira_rows
-from mbr_ledger.rules.rows import MOVE_KINDS, PersonRows, plan_rows
+from mbr_ledger.rules.rows import MOVE_KINDS, PersonRows
 from mbr_ledger.rules.rows import tuples as _tuples
 
 from conftest import PROFILE as SHARED_PROFILE
@@ -113,8 +113,8 @@ def plain_rows(led: Ledger, person: str, through: dt.date) -> tuple[list[tuple[A
 
 def fast_rows(profile: Any, rows: PersonRows, person: str, through: dt.date
               ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    df = rows.events.filter(pl.col("date") <= through)
-    walked = _tuples(plan_rows(df.filter(pl.col("account").is_in(PLANS[person]))))
+    """The rows the lots engine walks (`PersonRows.walk`, made for every person at once) and the IRA rows."""
+    walked = [t for t in rows.walk if t[0] <= through.isoformat()]
     out = [(t[0], t[1], "ef", t[3], t[4]) if t[2] in ("earnings", "fee") else t
            for p in PLANS[person] for t in walked if t[1] == p]
     ira_t = [(r.date.isoformat(), r.account, r.kind, r.source, int(r.amount * 100),

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..core.schema import sort_rows
 from ..rules.facts import PersonYear
-from ..rules.rows import PersonRows, bulk_earnings, empty_events
+from ..rules.rows import PersonRows, bulk_earnings, split_persons
 
 if TYPE_CHECKING:
     from ..ledger.store import Ledger
@@ -26,12 +25,7 @@ def person_rows(ledger: Ledger, profile: Profile, persons: list[str]) -> dict[st
     by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
     firsts = _first_days(ledger, persons, by_person, who)
     roth = _roth_earnings(ledger, persons, by_person, iras)
-    out = {}
-    for p in persons:
-        events = by_person.get(p)
-        out[p] = PersonRows(p, sort_rows("events", events) if events is not None else empty_events(),
-                            first_day=firsts.get(p), **({"roth_earnings": roth[p]} if p in roth else {}))
-    return out
+    return split_persons(profile, persons, df, firsts, roth, iras)
 
 
 def _first_days(ledger: Ledger, persons: list[str], by_person: dict[str, pl.DataFrame], who: pl.Expr

@@ -7,8 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from ..core.money import from_cents
 from ..forms.packet import Packet, assemble_packet
 from ..ledger.queries import ledger_rows
@@ -22,17 +20,14 @@ if TYPE_CHECKING:
 
 def build_packet(book: Book, facts: PersonYear) -> Packet:
     year, person = facts.year, facts.person
-    findings = run_checks(book.audit_data(facts))
+    data = book.audit_data(facts)  # the audit and the capacity plan count the same money, once
+    findings = run_checks(data)
     worksheets = {kind: book.worksheet_of(kind, [facts], person) for kind in ("1099r", "8606", "lots")}
-    capacity = capacity_for_person(book.audit_data(facts, with_lots=False))
+    capacity = capacity_for_person(data)
     rows = ledger_rows(book.ledger, year=year, person=person)
     return assemble_packet(book.profile, year, person, findings, worksheets, capacity, rows, openings(facts))
 
 
 def openings(facts: PersonYear) -> dict[str, Decimal]:
     """Each plan's after-tax balance at Jan 1 of the year: the sum of its after-tax rows before then."""
-    before = ((pl.col("date") < dt.date(facts.year, 1, 1)) & (pl.col("source") == "after_tax")
-              & ~pl.col("kind").fill_null("").is_in(["payroll", "balance"]))
-    early = facts.rows.events.filter(before)
-    sums = early.group_by(pl.col("account").fill_null("")).agg(pl.col("amount").fill_null(0).sum())
-    return {a: from_cents(int(c)) for a, c in sums.iter_rows()}
+    return {a: from_cents(c) for a, c in facts.rows.after_tax_before(dt.date(facts.year, 1, 1)).items()}

@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from ..core.errors import MbrError
 from ..core.money import ZERO, allocate, from_cents, round_cents
 from .roth import age_59_half_date, under_59_half  # noqa: F401  (part of this module's interface)
@@ -637,6 +635,16 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
     return hist
 
 
+def _roth_earnings(rows: PersonRows, plan: str) -> Callable[[str], int]:
+    """Cents of the plan's Roth earnings booked up to a day (ISO text), read from the rows when first asked."""
+    got: list[tuple[list[str], list[int]]] = []
+
+    def through(day: str) -> int:
+        if not got:
+            got.append(rows.roth_earned(plan))
+        return roth_earnings_through(*got[0], day)
+
+    return through
 
 
 def after_tax_history(profile: Profile, rows: PersonRows, through_year: int) -> AfterTaxHistory:
@@ -645,18 +653,12 @@ def after_tax_history(profile: Profile, rows: PersonRows, through_year: int) -> 
     _known(profile, person)
     plans = profile.plans_of(person)
     last = f"{through_year:04d}-12-31"
-    df = rows.events.filter(pl.col("date") <= dt.date(through_year, 12, 31))
-    walked = plan_rows(df.filter(pl.col("account").is_in([p.id for p in plans])))
     by_plan: dict[str, list[tuple[Any, ...]]] = {p.id: [] for p in plans}
-    for t in tuples(walked):
-        by_plan[t[1]].append(t)
+    for t in rows.walk:
+        if t[0] <= last and t[1] in by_plan:
+            by_plan[t[1]].append(t)
     out = AfterTaxHistory(person=person, through_year=through_year)
     for plan in plans:
-        days, totals = rows.roth_earned(plan.id)
-
-        def roth_earnings(day: str, _days: list[str] = days, _totals: list[int] = totals) -> int:
-            return roth_earnings_through(_days, _totals, day)
-
-        out.plans[plan.id] = _plan_history(profile, person, plan.id, [t for t in by_plan[plan.id] if t[0] <= last],
-                                           through_year, out, roth_earnings)
+        out.plans[plan.id] = _plan_history(profile, person, plan.id, by_plan[plan.id], through_year, out,
+                                           _roth_earnings(rows, plan.id))
     return out

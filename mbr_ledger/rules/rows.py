@@ -13,12 +13,15 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ..core.money import from_cents
-from ..core.schema import EVENTS, PROVENANCE
+from ..core.schema import EVENTS, PROVENANCE, sort_rows
+
+if TYPE_CHECKING:
+    from ..profile import Profile
 
 # Earnings rows of these plan sources are left out of `PersonRows.events` (see the module's text).
 BULK_EARNINGS = ("pretax", "roth", "match", "nonelective")
@@ -26,11 +29,22 @@ MOVE_KINDS = ("conversion", "rollover", "distribution")
 
 
 def bulk_earnings(ira_accounts: list[str]) -> pl.Expr:
-    """The rows `PersonRows.events` leaves out: plan earnings of the `BULK_EARNINGS` sources without a
+    """The rows `PersonRows` leaves out: plan earnings of the `BULK_EARNINGS` sources without a
     `for_year` (rows on an IRA are always kept)."""
     kind, src = pl.col("kind"), pl.col("source")
     bulk = (kind == "earnings") & src.is_in(BULK_EARNINGS) & ~pl.col("account").is_in(ira_accounts)
     return bulk.fill_null(False) & pl.col("for_year").is_null()
+
+
+def after_tax_earnings(ira_accounts: list[str]) -> pl.Expr:
+    """The plans' after-tax earnings rows, which `PersonRows` keeps apart from the other rows (unsorted:
+    they are only ever added up)."""
+    kind, src = pl.col("kind"), pl.col("source")
+    return ((kind == "earnings") & (src == "after_tax") & ~pl.col("account").is_in(ira_accounts)).fill_null(False)
+
+
+EARNINGS_COLUMNS = {"person": pl.String, "account": pl.String, "date": pl.Date, "amount": pl.Int64,
+                    "for_year": pl.Int64}
 
 
 def empty_events() -> pl.DataFrame:
@@ -41,20 +55,26 @@ def empty_events() -> pl.DataFrame:
 class PersonRows:
     """One person's rows as the rules read them.
 
-    - `events`: every event row of the person but `bulk_earnings`, in the ledger's sort order.
+    - `events`: every event row of the person but `bulk_earnings` and the plans' after-tax earnings,
+      in the ledger's sort order.
+    - `earnings`: the plans' after-tax earnings rows, in no order (`EARNINGS_COLUMNS`).
     - `roth_earnings`: columns `account`, `date`, `cents`: the earnings and fees of each plan's Roth
       source summed per day, in date order (only for plans with a Roth rollover or distribution).
     - `first_day`: the earliest date of any event row of the person (None without rows).
+    - `walk`: the rows of the person's plans the lots engine walks (`plan_rows`), as raw tuples
+      (`tuples`) in its order, of every date.
     """
 
     person: str
     events: pl.DataFrame
+    earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EARNINGS_COLUMNS))
     roth_earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"account": pl.String, "date": pl.Date, "cents": pl.Int64}))
     first_day: dt.date | None = None
+    walk: list[tuple[Any, ...]] = field(default_factory=list)
 
     def accounts(self, ids: list[str]) -> pl.DataFrame:
-        """The events on the accounts `ids`, in the ledger's order."""
+        """The events on the accounts `ids`, in the ledger's order (no plan's after-tax earnings)."""
         return self.events.filter(pl.col("account").is_in(ids))
 
     def roth_earned(self, plan: str) -> tuple[list[str], list[int]]:
@@ -68,10 +88,51 @@ class PersonRows:
         years = []
         if self.first_day is not None and self.first_day <= through:
             years.append(self.first_day.year)
-        fy = self.events.filter(pl.col("for_year").is_not_null() & (pl.col("date") <= through))["for_year"].min()
-        if fy is not None:
-            years.append(int(fy))  # type: ignore[arg-type]
+        dated = (pl.col("for_year").is_not_null() & (pl.col("date") <= through))
+        for df in (self.events, self.earnings):
+            fy = df.filter(dated)["for_year"].min()
+            if fy is not None:
+                years.append(int(fy))  # type: ignore[arg-type]
         return min(years) if years else None
+
+    def after_tax_before(self, day: dt.date) -> dict[str, int]:
+        """Each account's after-tax rows dated before `day` added up (cents): contributions, earnings,
+        fees and moves, not balances."""
+        rows = self.events.filter((pl.col("date") < day) & (pl.col("source") == "after_tax")
+                                  & ~pl.col("kind").fill_null("").is_in(["payroll", "balance"]))
+        both = pl.concat([rows.select("account", "amount"),
+                          self.earnings.filter(pl.col("date") < day).select("account", "amount")])
+        sums = both.group_by(pl.col("account").fill_null("")).agg(pl.col("amount").fill_null(0).sum())
+        return {str(a): int(c) for a, c in sums.iter_rows()}
+
+
+def split_persons(profile: Profile, persons: list[str], events: pl.DataFrame, first_days: dict[str, dt.date],
+                  roth: dict[str, pl.DataFrame], ira_accounts: list[str]) -> dict[str, PersonRows]:
+    """The `PersonRows` of each of `persons` from their event rows (`events`, every person's but
+    `bulk_earnings`, in any order), each person's first day and Roth earnings: one sort of the rows
+    (the after-tax earnings left unsorted) and one walk of the plan rows for all of them."""
+    earn = after_tax_earnings(ira_accounts)
+    earnings = events.filter(earn).select(list(EARNINGS_COLUMNS))
+    events = sort_rows("events", events.filter(~earn))
+
+    def by_person(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        return {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
+
+    owner = {p.id: p.person for p in profile.plans}
+    mine = (pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String) == pl.col("person")
+            ).fill_null(False)
+    walks: dict[str, list[tuple[Any, ...]]] = {p: [] for p in persons}
+    walked = plan_rows(events.filter(mine), earnings.filter(mine))
+    for person, t in zip(walked["person"].to_list(), tuples(walked), strict=True):
+        walks[person].append(t)
+    ev, ea = by_person(events), by_person(earnings)
+    out = {}
+    for p in persons:
+        extra: dict[str, Any] = {"roth_earnings": roth[p]} if p in roth else {}
+        if p in ea:
+            extra["earnings"] = ea[p]
+        out[p] = PersonRows(p, ev.get(p, empty_events()), first_day=first_days.get(p), walk=walks[p], **extra)
+    return out
 
 
 def roth_earnings_through(days: list[str], totals: list[int], day: str) -> int:
@@ -121,11 +182,12 @@ def row_of(t: tuple[Any, ...]) -> Row:
                t[7], t[8], t[9], t[10])
 
 
-def plan_rows(df: pl.DataFrame) -> pl.DataFrame:
+def plan_rows(df: pl.DataFrame, earnings: pl.DataFrame) -> pl.DataFrame:
     """The plan rows the lots engine reads, in the ledger's order: the after-tax rows, every move and
-    the Roth contributions of `df` (rows of one person's plans in the ledger's order), with every run
-    of after-tax earnings and fee rows that are consecutive in the ledger's order within one account
-    and one year replaced by one row: the run's first date, kind `earnings`, the run's amount.
+    the Roth contributions of `df` (rows of persons' plans in the ledger's order), with every run of
+    after-tax earnings and fee rows (of `df`, and the after-tax earnings rows `earnings`, in any order)
+    that are consecutive in the ledger's order within one account and one year replaced by one row:
+    the run's first date, kind `earnings`, the run's amount.
 
     The engine only adds such rows up (in cents) until the next other row or year end, so the figures
     are the same with far fewer rows to walk. In the ledger's order (date, then kind) a day's
@@ -139,7 +201,7 @@ def plan_rows(df: pl.DataFrame) -> pl.DataFrame:
     other = (df.filter(~ef)
              .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(acct).alias("_slot"),
                            (day + pl.when(kind == "contribution").then(0).otherwise(2)).alias("_pos")))
-    flows = df.filter(ef).select(*acct, "date", "amount")
+    flows = pl.concat([df.filter(ef).select(*acct, "date", "amount"), earnings.select(*acct, "date", "amount")])
     if not flows.height:
         return other.drop("_slot", "_pos")
     daily = (flows.group_by(*acct, "date").agg(pl.col("amount").sum())
