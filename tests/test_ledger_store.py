@@ -376,7 +376,7 @@ def test_a_read_for_one_person_or_some_dates_opens_only_the_segments_that_can_ho
         make_book, tmp_path, monkeypatch):
     book = _two_person_book(make_book, tmp_path)
     led = Ledger.open(book)
-    everything = led._read("events")
+    everything = led.read("events")
     opened: list[int] = []
     scan = pl.scan_parquet
 
@@ -398,7 +398,7 @@ def test_a_read_for_one_person_or_some_dates_opens_only_the_segments_that_can_ho
     ]
     for keep, hints, segments in cases:
         opened.clear()
-        got = led._read("events", keep, **hints)
+        got = led.read("events", keep, **hints)
         assert got.equals(everything.filter(keep)), hints
         assert len(opened) == segments, hints
     led.close()
@@ -413,7 +413,7 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
 
     book = _two_person_book(make_book, tmp_path)
     led = Ledger.open(book)
-    want = led._read("events")
+    want = led.read("events")
     with led.write() as conn:
         for seg, data in conn.execute("SELECT id, data FROM segments").fetchall():
             conn.execute("UPDATE segments SET data = ? WHERE id = ?",
@@ -425,10 +425,10 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
     led = Ledger.open(book)
     assert led.schema_version() == SCHEMA_VERSION
     assert led.conn.execute("SELECT count(*) FROM segments WHERE lo_person IS NULL").fetchone()[0] == 2
-    assert led._read("events").equals(want)
+    assert led.read("events").equals(want)
     for person in ("alex", "blake"):
-        assert led._read("events", pl.col("person") == person, person=person).equals(
+        assert led.read("events", pl.col("person") == person, person=person).equals(
             want.filter(pl.col("person") == person))
     early = pl.col("date") < dt.date(2026, 1, 1)
-    assert led._read("events", early, dates=(None, dt.date(2025, 12, 31))).equals(want.filter(early))
+    assert led.read("events", early, dates=(None, dt.date(2025, 12, 31))).equals(want.filter(early))
     led.close()

@@ -21,7 +21,7 @@ def person_rows(ledger: Ledger, profile: Profile, persons: list[str]) -> dict[st
     one = persons[0] if len(persons) == 1 else None
     who = (pl.col("person") == one) if one is not None else pl.col("person").is_in(persons)
     iras = [i.id for i in profile.iras]
-    df = ledger._read("events", who & ~bulk_earnings(iras), person=one)
+    df = ledger.read("events", who & ~bulk_earnings(iras), person=one)
     by_person = {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
     firsts = _first_days(ledger, persons, by_person, who)
     roth = _roth_earnings(ledger, persons, by_person, iras)
@@ -41,11 +41,11 @@ def _first_days(ledger: Ledger, persons: list[str], by_person: dict[str, pl.Data
     parts = []
     if firsts:
         before = max(firsts.values())
-        parts.append(ledger._read("events", who & (pl.col("date") < before),
+        parts.append(ledger.read("events", who & (pl.col("date") < before),
                                   person=persons[0] if len(persons) == 1 else None,
                                   dates=(None, before - dt.timedelta(days=1))))
     if missing:
-        parts.append(ledger._read("events", pl.col("person").is_in(missing),
+        parts.append(ledger.read("events", pl.col("person").is_in(missing),
                                   person=missing[0] if len(missing) == 1 else None))
     out = dict(firsts)
     for part in parts:
@@ -65,7 +65,7 @@ def _roth_earnings(ledger: Ledger, persons: list[str], by_person: dict[str, pl.D
             if df.filter(plan_roth & kind.is_in(["rollover", "distribution"])).height]
     if not need:
         return {}
-    df = ledger._read("events", pl.col("person").is_in(need) & plan_roth & kind.is_in(["earnings", "fee"]),
+    df = ledger.read("events", pl.col("person").is_in(need) & plan_roth & kind.is_in(["earnings", "fee"]),
                      person=need[0] if len(need) == 1 else None)
     daily = (df.group_by("person", "account", "date").agg(pl.col("amount").sum().alias("cents"))
              .sort("person", "account", "date"))

@@ -421,7 +421,7 @@ class Ledger:
             self._by_person.clear()
             self._cache_version = version
 
-    def _read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
+    def read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
               dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
         """The rows of a table's segments that `keep` selects, with their file's path and SHA-256.
 
@@ -446,20 +446,20 @@ class Ledger:
         for path, sha, data in self.conn.execute(
                 "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
                 f"WHERE {' AND '.join(where)} ORDER BY s.id", args):
-            if keep is None:
-                df = _from_blob(data, cols)
-            else:
-                df = pl.scan_parquet(io.BytesIO(data)).select(cols).filter(keep).collect()
-            parts.append(df.select(*t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
+            lf = pl.scan_parquet(io.BytesIO(data)).select(cols)
+            if keep is not None:
+                lf = lf.filter(keep)
+            parts.append(lf.select(*t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
                                    pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line"))
-        return pl.concat(parts) if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
+        # One query over every segment: Polars reads and filters them together.
+        return pl.concat(parts).collect() if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
 
     def _table(self, table: str) -> pl.DataFrame:
         """Every row of a table (unsorted), read once per ledger state and kept."""
         self._fresh()
         df = self._cache.get(table)
         if df is None:
-            df = self._cache[table] = self._read(table)
+            df = self._cache[table] = self.read(table)
         return df
 
     def _person_table(self, table: str, person: str) -> pl.DataFrame:
@@ -472,7 +472,7 @@ class Ledger:
             if table in self._cache or by:
                 got = self._table(table).filter(pl.col("person") == person)
             else:
-                got = self._read(table, pl.col("person") == person, person=person)
+                got = self.read(table, pl.col("person") == person, person=person)
             by[person] = got
         return got
 
