@@ -179,7 +179,8 @@ def test_report_writes_both_files_and_prints_their_paths(sample: dict[str, Any])
 def test_workbook_sheets_formats_and_frozen_headers(sample: dict[str, Any]) -> None:
     wb = openpyxl.load_workbook(sample["xlsx"])
     assert wb.sheetnames == SHEETS == ["Summary", "Audit", "1099-R reconciliation", "Form 8606",
-                                       "After-tax lots and conversions", "Capacity plan", "Limits", "Ledger"]
+                                       "After-tax lots and conversions", "Lots", "Conversions", "Capacity plan",
+                                       "Limits", "Ledger"]
     assert wb["Audit"].freeze_panes == "A2"
     assert wb["Ledger"].freeze_panes == "A2"
     assert wb["Form 8606"].freeze_panes == "A3"
@@ -312,15 +313,17 @@ def test_workbook_audit_ledger_limits_capacity_match_the_commands(sample: dict[s
 
 def test_workbook_lots_totals_and_summary_links(sample: dict[str, Any]) -> None:
     book = Book(sample["xlsx"])
-    sheet = "After-tax lots and conversions"
+    sheet = "Lots"
     ws = book.wb[sheet]
     head = book.find(sheet, 1, "plan")
     heads = [c.value for c in ws[head]]
-    total = book.find(sheet, 1, "Total", start=head)
+    total = book.find(sheet, 1, "Total shown", start=head)
     basis = book.value(sheet, f"{_col(heads, 'basis')}{total}")
     earnings = book.value(sheet, f"{_col(heads, 'earnings')}{total}")
     # 13 Acme lots (15,750.00, 41.56 of earnings) and 11 Beta lots (11,000.00, 82.45 booked)
-    assert ws[f"{_col(heads, 'basis')}{total}"].value.startswith("=SUM(")
+    assert ws[f"{_col(heads, 'basis')}{total}"].value == f"=SUBTOTAL(9,{_col(heads, 'basis')}2:" \
+        f"{_col(heads, 'basis')}{total - 1})"
+    assert (head, ws.freeze_panes, ws.print_title_rows) == (1, "A2", "$1:$1")
     assert basis == D("26750.00")
     assert earnings == D("124.01")
     # the Summary's key figures are links into the sheets

@@ -1,118 +1,217 @@
-"""The Ledger sheet's rows are written as XML text (`XmlRows`), not cell by cell through openpyxl: the
-workbook must read back exactly as if every value had gone through `Writer.put` and `Writer.finish`
-(values, types, number formats, quote prefix, wrapping, row heights, column widths)."""
+"""The workbook's big tables (Ledger, Lots, Conversions) are written by a fast path, Polars expressions
+writing the sheet XML (`sheet_xml.FastRows`), or by the plain definition, every cell through
+`Writer.put`; the switch is `tuning.workbook.FAST_TABLES`. Both must give the same workbook: every
+cell of every sheet (value, type, number format, quote prefix, font, fill, alignment), the column
+widths, the row heights, the frozen and printed header rows, the filters."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import polars as pl
-from openpyxl import Workbook
+import pytest
 
+from mbr_ledger.book.book import Book
+from mbr_ledger.book.report import build_packet
+from mbr_ledger.forms.model import Grid, Worksheet
 from mbr_ledger.forms.packet import Packet, ledger_table
-from mbr_ledger.render.xlsx import LEDGER_HEADS, render_xlsx
-from mbr_ledger.render.xlsx.cells import Writer
-from mbr_ledger.render.xlsx.sheet_xml import XmlRows, splice
+from mbr_ledger.render.xlsx import LEDGER_HEADS, SHEETS, render_xlsx
+from mbr_ledger.render.xlsx.tables import grid_table
+from mbr_ledger.tuning import workbook
+
+from conftest import SAMPLE, run
 
 D = Decimal
 
-AWKWARD: list[list[Any]] = [
-    [dt.date(2026, 1, 2), "acme", "contribution", D("1211.54"), D("-0.00"), 2025, "x" * 150, "plain"],
-    [dt.date(2026, 12, 31), "", None, D("12345678901.23"), None, None, "one\ntwo\nthree", "=HYPERLINK(\"a\",\"b\")"],
-    [dt.date(1900, 1, 15), "-5", "@x", D("0"), D("100.00"), 0, "\t=1+1", " lead & <tag> "],
-    [dt.datetime(2026, 3, 4, 12, 0), "+FUND", "\uff1dwide", D("-7.5"), D("1E+2"), 7, "ctl\x07char", "trailing  "],
-    [dt.date(2026, 6, 30), True, False, D("0.01"), D("-99999.99"), 123456, "a\rb", "é ünïcode 中文"],
-]
 
-
-def _dump(data: bytes) -> list[Any]:
-    ws = openpyxl.load_workbook(io.BytesIO(data)).active
-    assert ws is not None
-    out: list[Any] = [ws.dimensions,
-                      sorted((k, v.width) for k, v in ws.column_dimensions.items() if v.width),
-                      sorted((k, v.height) for k, v in ws.row_dimensions.items() if v.height)]
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value is None and not c.has_style:
-                continue
-            out.append((c.coordinate, c.value, c.data_type, c.number_format, bool(c.quotePrefix), bool(c.font.b),
-                        c.fill.fill_type, bool(c.alignment.wrap_text), c.alignment.vertical))
+def dump(data: bytes) -> dict[str, list[Any]]:
+    """Everything a reader of the workbook sees, sheet by sheet."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    out: dict[str, list[Any]] = {}
+    for ws in wb.worksheets:
+        got: list[Any] = [ws.dimensions, ws.freeze_panes, ws.print_title_rows, ws.auto_filter.ref,
+                          ws.page_setup.orientation, ws.oddHeader.left.text, len(ws._charts),
+                          sorted((k, v.width) for k, v in ws.column_dimensions.items() if v.width),
+                          sorted((k, v.height) for k, v in ws.row_dimensions.items() if v.height)]
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                got.append((c.coordinate, c.value, type(c.value).__name__, c.data_type, c.number_format,
+                            bool(c.quotePrefix), bool(c.font.b), c.font.sz, c.fill.fill_type,
+                            c.fill.fgColor.rgb, bool(c.alignment.wrap_text), c.alignment.vertical))
+        out[ws.title] = got
     return out
 
 
-def _by_cell(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    w = Writer(wb.active)  # type: ignore[arg-type]
-    w.header(1, [f"h{j}" for j in range(len(rows[0]))])
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            w.put(2 + i, 1 + j, v)
-    w.put(2 + len(rows), 2, "Total", bold=True)
-    w.finish(freeze="A2")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def both_ways(packet: Packet, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, bytes]:
+    monkeypatch.setattr(workbook, "FAST_TABLES", False)
+    plain = render_xlsx(packet)
+    monkeypatch.setattr(workbook, "FAST_TABLES", True)
+    return plain, render_xlsx(packet)
 
 
-def _as_xml(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    w = Writer(ws)  # type: ignore[arg-type]
-    w.header(1, [f"h{j}" for j in range(len(rows[0]))])
-    w.put(2 + len(rows), 2, "Total", bold=True)
-    body = XmlRows(w, 2, rows)
-    body.measure()
-    xml = body.xml()
-    w.finish(freeze="A2")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return splice(buf.getvalue(), {ws.path.lstrip("/"): xml})  # type: ignore[union-attr]
+def rows_in_order(data: bytes) -> None:
+    """Each sheet's rows once each and in order (a spreadsheet refuses a file with a row twice)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                rows = [int(n) for n in re.findall(r'<row r="(\d+)"', z.read(name).decode())]
+                assert rows == sorted(set(rows)), name
 
 
-def test_rows_as_xml_read_back_as_cell_by_cell() -> None:
-    want = _dump(_by_cell(AWKWARD))
-    got = _dump(_as_xml(AWKWARD))
-    assert got == want
-    # the case is not trivial: wrapped text, a tall row, quote prefixes and a 1900 date are all in it
-    assert ("G2", "x" * 150, "s", "General", False, False, None, True, "top") in got
-    assert dict(got[1])["G"] == 60
-    # 150 characters over a 60-wide column (66 characters a line), three lines of "one\ntwo\nthree"
-    assert got[2] == [(2, 45), (3, 45)]
-    assert ("F2", 2025, "n", "General", False, False, None, False, "top") in got  # top-aligned in a tall row
-    assert ("B4", "-5", "s", "General", True, False, None, False, None) in got
-    assert ("A4", dt.datetime(1900, 1, 15), "d", "yyyy-mm-dd", False, False, None, False, None) in got
-    assert ("D3", 12345678901.23, "n", "#,##0.00", False, False, None, False, "top") in got
-    assert ("H4", " lead & <tag> ", "s", "General", False, False, None, False, None) in got
+def assert_same(packet: Packet, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    plain, fast = both_ways(packet, monkeypatch)
+    want, got = dump(plain), dump(fast)
+    assert list(got) == list(want) == SHEETS
+    for sheet in want:
+        assert got[sheet][:9] == want[sheet][:9], sheet
+        assert len(got[sheet]) == len(want[sheet]), sheet
+        for g, w in zip(got[sheet], want[sheet], strict=True):
+            assert g == w, sheet
+    rows_in_order(plain)
+    rows_in_order(fast)
+    return got
 
 
-def test_rows_as_xml_without_wrapping() -> None:
-    rows = [[r[0], r[1], r[3], r[5]] for r in AWKWARD]
-    got = _dump(_as_xml(rows))
-    assert got == _dump(_by_cell(rows))
-    assert not any(h for h in got[2])  # no tall rows
+# ---------------------------------------------------------------- awkward values, made by hand
+
+AWKWARD: list[list[Any]] = [
+    # date, text, text, money (cents), money, count, text, text
+    [dt.date(2026, 1, 2), "acme", "contribution", 121154, 0, 2025, "x" * 150, "plain"],
+    [dt.date(2026, 12, 31), "", None, 1234567890123, None, None, "one\ntwo\nthree", "=HYPERLINK(\"a\",\"b\")"],
+    [dt.date(1900, 1, 15), "-5", "@x", 0, 10000, 0, "\t=1+1", " lead & <tag> "],
+    [dt.date(1900, 3, 1), "+FUND", "\uff1dwide", -750, -5, 7, "ctl\x07char\ufffe", "trailing  "],
+    [dt.date(1899, 12, 1), "yes", "no", 1, -9999999, 123456, "a\rb", "é ünïcode 中文"],
+    [None, "   ", "a\n\nb\n", 10, 100, -3, "y" * 40 + "\n" + "z" * 70, "&amp;"],
+]
 
 
-def test_ledger_sheet_of_a_packet(tmp_path: Path) -> None:
-    rows = ledger_table(pl.DataFrame({
-        "date": [dt.date(2026, 1, 2 + i % 28) for i in range(300)], "account": ["acme"] * 300,
-        "kind": ["contribution"] * 300, "source": ["after_tax"] * 300, "amount": [i * 100 + i % 100 for i in range(300)],
-        "source_file": [f"f{i % 3}.csv" for i in range(300)], "source_line": list(range(300)),
-        "memo": ["=1+1" if i == 7 else "" for i in range(300)]}))
-    packet = Packet(year=2026, person="alex", person_name="alex", ledger=rows)
-    path = tmp_path / "p.xlsx"
-    path.write_bytes(render_xlsx(packet))
-    ws = openpyxl.load_workbook(path)["Ledger"]
-    assert [c.value for c in ws[1]] == LEDGER_HEADS
-    assert ws.max_row == 302 and ws.auto_filter.ref == "A1:M301"
-    assert ws["A2"].value == dt.datetime(2026, 1, 2) and ws["A2"].number_format == "yyyy-mm-dd"
-    assert D(str(ws["E301"].value)) == D("299.99") and ws["E301"].number_format == "#,##0.00"
-    assert (ws["J9"].value, ws["J9"].data_type, ws["J9"].quotePrefix) == ("=1+1", "s", True)
-    assert ws["L301"].value == "f2.csv" and ws["M301"].value == 299
-    assert ws["D302"].value == "Total shown" and ws["E302"].value == "=SUBTOTAL(9,E2:E301)"
-    assert sum(D(str(ws.cell(row=r, column=5).value)) for r in range(2, 302)) == \
-        sum((D(c) / 100 for c in rows["amount"].to_list()), D(0))
+def _ledger(rows: list[list[Any]]) -> pl.DataFrame:
+    cols = ["date", "account", "kind", "amount", "basis", "for_year", "memo", "fund"]
+    return ledger_table(pl.DataFrame({c: [r[i] for r in rows] for i, c in enumerate(cols)},
+                                     schema_overrides={"amount": pl.Int64, "basis": pl.Int64,
+                                                       "for_year": pl.Int64}))
+
+
+def _grid(rows: list[list[Any]]) -> Grid:
+    return Grid("After-tax lots", ["plan", "contributed_on", "basis", "days", "earnings", "memo"],
+                ["text", "date", "money", "count", "money", "text"],
+                [[r[1], r[0], None if r[3] is None else D(r[3]) / 100, r[5], None if r[4] is None else D(r[4]) / 100,
+                  r[6]] for r in rows], totals=["basis", "earnings"])
+
+
+def _packet(rows: list[list[Any]], grid: Grid | None = None) -> Packet:
+    lots = Worksheet("lots", "lots", 2026, "alex", grids={"lots": grid or _grid(rows), "conversions": Grid(
+        "Conversions", ["plan", "date", "amount", "flag"], ["text", "date", "money", "text"],
+        [["acme", dt.date(2026, 5, 1), D("5.00"), True], ["=beta", dt.date(2026, 6, 1), D("-0.50"), False]],
+        totals=["amount"])})
+    return Packet(year=2026, person="alex", person_name="alex", ledger=_ledger(rows), worksheets={"lots": lots})
+
+
+def test_awkward_values_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = assert_same(_packet(AWKWARD), monkeypatch)
+    ledger = {c[0]: c for c in got["Ledger"][9:]}
+    # the case is not trivial: wrapped text, tall rows, quote prefixes, dates around 1900, a replaced character
+    assert ledger["J2"][1:] == ("x" * 150, "str", "s", "General", False, False, 11.0, None, "00000000", True, "top")
+    assert dict(got["Ledger"][7])["J"] == 60 and dict(got["Ledger"][7])["C"] == 14
+    # 150 characters over a 60-wide column (66 a line); "one\ntwo\nthree"; "a\n\nb\n" over a 14-wide one
+    assert got["Ledger"][8] == [(2, 45.0), (3, 45.0), (7, 60.0)]
+    assert ledger["I2"][1:3] == (2025, "int") and ledger["I2"][10:] == (False, "top")  # top-aligned, a tall row
+    assert ledger["B4"][1:6] == ("-5", "str", "s", "General", True)
+    assert ledger["K3"][1:6] == ('=HYPERLINK("a","b")', "str", "s", "General", True)
+    assert ledger["A4"][1] == dt.datetime(1900, 1, 15) and ledger["A5"][1] == dt.datetime(1900, 3, 1)
+    assert ledger["E3"][1:5] == (12345678901.23, "float", "n", "#,##0.00")
+    assert ledger["K4"][1] == " lead & <tag> " and ledger["K7"][1] == "&amp;"
+    assert ledger["J5"][1] == "ctl\ufffdchar\ufffd"
+    assert ledger["B7"][1] == "   " and "A7" not in ledger
+    assert ledger["E8"][1] == "=SUBTOTAL(9,E2:E7)"
+    lots = {c[0]: c for c in got["Lots"][9:]}
+    assert lots["A8"][1] == "Total shown" and lots["C8"][1] == "=SUBTOTAL(9,C2:C7)"
+    assert got["Lots"][1:4] == ["A2", "$1:$1", "A1:F7"]
+    conversions = {c[0]: c for c in got["Conversions"][9:]}
+    assert (conversions["D2"][1], conversions["A3"][5]) == ("yes", True)
+
+
+def test_a_table_the_fast_path_cannot_write_goes_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    grid = _grid(AWKWARD)
+    grid.rows[0][2] = D("1.005")  # more than a cent's places
+    grid.rows[1][1] = dt.datetime(2026, 1, 1, 12)
+    assert grid_table(grid).frame is None
+    assert_same(_packet(AWKWARD, grid), monkeypatch)
+
+
+def test_empty_tables_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    got = assert_same(_packet([], Grid("none", ["plan"], ["text"], [])), monkeypatch)
+    assert [c[1] for c in got["Ledger"][9:]] == [*LEDGER_HEADS, "(none)"]
+    assert assert_same(Packet(year=2026, person="alex", person_name="alex"), monkeypatch)["Lots"][9][1] == \
+        "(no worksheet)"
+
+
+# ---------------------------------------------------------------- the sample household and a busy year
+
+
+def test_sample_packet_both_ways(make_book: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = make_book((SAMPLE / "mbr.toml").read_text(encoding="utf-8"), "sample")
+    assert run(book, "import", *sorted(str(p) for p in SAMPLE.glob("*.csv"))).exit_code == 0
+    with Book.open(book) as b:
+        packet = build_packet(b, b.facts(2026, "alex")[0])
+    got = assert_same(packet, monkeypatch)
+    assert len(got["Ledger"]) > 100 and len(got["Lots"]) > 100
+
+
+BUSY_PROFILE = """
+[[person]]
+id = "solo"
+born = "1980-05-01"
+marginal_rate = "0.32"
+
+[[plan]]
+id = "solo-acme"
+person = "solo"
+employer = "Acme solo"
+conversion = "in_plan_auto"
+"""
+
+MEMOS = ["payroll", '"=HYPERLINK(""http://x"",""y"")"', "+cmd", "-2+3", "@SUM(1)", "fees & <costs>",
+         '"two\nlines"', "l" * 90, " padded ", "中文 memo", ""]
+
+
+def busy_year(days: int) -> str:
+    """One person's year with after-tax and pre-tax rows interleaved, as a big book has them."""
+    out = ["date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo"]
+    day0 = dt.date(2026, 1, 1)
+    for i in range(days):
+        d = (day0 + dt.timedelta(days=i % 365)).isoformat()
+        memo = MEMOS[i % len(MEMOS)]
+        for kind, source, amount in (("contribution", "after_tax", "100.00"), ("contribution", "pretax", "200.00"),
+                                     ("earnings", "after_tax", f"{(i % 7) - 3}.{i % 100:02d}"),
+                                     ("fee", "pretax", "-0.25")):
+            out.append(f"{d},solo,solo-acme,{kind},{source},{amount},,,,,{memo}")
+        if i % 6 == 5:
+            out.append(f"{d},solo,solo-acme,conversion,after_tax,{550 + i % 3}.00,,,,,in-plan Roth rollover")
+    return "\n".join(out) + "\n"
+
+
+def test_busy_packet_both_ways(make_book: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = make_book(BUSY_PROFILE, "busy")
+    csv = tmp_path / "busy.csv"
+    csv.write_text(busy_year(600), encoding="utf-8")
+    res = run(book, "import", str(csv))
+    assert res.exit_code == 0, res.output
+    with Book.open(book) as b:
+        packet = build_packet(b, b.facts(2026, "solo")[0])
+    assert packet.ledger.height > 2000
+    got = assert_same(packet, monkeypatch)
+    ledger = {c[0]: c for c in got["Ledger"][9:]}
+    memos = {c[1] for k, c in ledger.items() if k.startswith("J")}
+    assert {"=HYPERLINK(\"http://x\",\"y\")", "two\nlines", "l" * 90, "fees & <costs>"} <= memos
+    n = len(packet.worksheets["lots"].grids["lots"].rows)
+    assert n > 100 and got["Lots"][1:4] == ["A2", "$1:$1", f"A1:J{1 + n}"]

@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
 from mbr_ledger.forms.model import Grid, Worksheet
-from mbr_ledger.forms.packet import LedgerRow, Packet
+from mbr_ledger.forms.packet import Packet, ledger_table
 from mbr_ledger.render.xlsx import render_xlsx
 from mbr_ledger.rules.findings import Finding
+from mbr_ledger.tuning import workbook
 
 from conftest import run
 
@@ -57,7 +59,10 @@ def test_memos_from_an_imported_file_stay_text(book: Path, tmp_path: Path) -> No
     assert _formulas(xlsx, wb.sheetnames.index("Ledger") + 1) == [f"SUBTOTAL(9,E2:E{1 + len(MEMOS)})"]
 
 
-def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fast", [True, False])  # the big tables' two paths (tuning.workbook.FAST_TABLES)
+def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    fast: bool) -> None:
+    monkeypatch.setattr(workbook, "FAST_TABLES", fast)
     evil = "=HYPERLINK(\"http://x\",\"y\")"
     packet = Packet(
         year=2026, person="alex", person_name="=cmd|' /C calc'!A0",
@@ -65,8 +70,10 @@ def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path) -> None:
                           limit=Decimal("1.00"), amount=Decimal("2.00"), excess=Decimal("1.00"))],
         worksheets={"lots": Worksheet("lots", "lots", 2026, "alex", grids={"lots": Grid(
             "lots", ["plan", "basis"], ["text", "money"], [["@plan", Decimal("5.00")]], totals=["basis"])})},
-        ledger=[LedgerRow(dt.date(2026, 1, 2), "acme", "contribution", "after_tax",
-                          Decimal("5.00"), "=evil.csv", 2, memo="\t=1+1", fund="+FUND\x07")])
+        ledger=ledger_table(pl.DataFrame({
+            "date": [dt.date(2026, 1, 2)], "account": ["acme"], "kind": ["contribution"], "source": ["after_tax"],
+            "amount": [500], "source_file": ["=evil.csv"], "source_line": [2], "memo": ["\t=1+1"],
+            "fund": ["+FUND\x07"], "destination": ["-x\ufffey\uffff"]})))
     data = render_xlsx(packet)
     path = tmp_path / "p.xlsx"
     path.write_bytes(data)
@@ -75,13 +82,15 @@ def test_every_kind_of_user_text_is_written_as_text(tmp_path: Path) -> None:
     assert [audit.cell(row=2, column=c).value for c in (3, 7, 8, 11)] == ["+scope", evil, "-fix", "=file.csv:3"]
     for c in (3, 7, 8, 11):
         assert audit.cell(row=2, column=c).data_type == "s"
-    lots = wb["After-tax lots and conversions"]
+    lots = wb["Lots"]
     cell = next(c for row in lots.iter_rows() for c in row if c.value == "@plan")
     assert cell.data_type == "s"
     ledger = wb["Ledger"]
     assert (ledger["J2"].value, ledger["J2"].data_type) == ("\t=1+1", "s")
     assert (ledger["K2"].value, ledger["K2"].data_type) == ("+FUND\ufffd", "s")  # a control character replaced
     assert (ledger["L2"].value, ledger["L2"].data_type) == ("=evil.csv", "s")
+    # characters XML cannot hold (U+FFFE, U+FFFF) are replaced: the file opens again
+    assert (ledger["H2"].value, ledger["H2"].quotePrefix) == ("-x\ufffdy\ufffd", True)
     summary = wb["Summary"]
     assert summary["B2"].value == "=cmd|' /C calc'!A0 (alex)" and summary["B2"].data_type == "s"
     # no sheet holds a formula that is not the report's own

@@ -6,8 +6,9 @@ formula over the cells of the lines it comes from (`core.formula.to_excel`), so 
 the worksheet's figures. Every string goes through `cells.put_text`, which writes it as a string
 cell: text from a user's file (a memo, a fund name, a file path) can never become a formula.
 
-Modules: `cells` (typed cells, widths), `blocks` (grids, notes, form lines), `book` (the sheets),
-`sheet_xml` (the Ledger sheet's rows written as XML, for speed).
+Modules: `cells` (typed cells, widths), `blocks` (grids, notes, form lines), `tables` (the big tables,
+a sheet each: Ledger, Lots, Conversions), `book` (the sheets), `sheet_xml` (speed code: the big tables'
+rows written as sheet XML by Polars, behind the switch `tuning.workbook.FAST_TABLES`).
 """
 
 from __future__ import annotations

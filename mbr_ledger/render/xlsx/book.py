@@ -11,14 +11,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
-from ...core.money import from_cents
 from ...forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
 from .blocks import Placed, form_lines, ordered, put_grid, put_notes
 from .cells import (
     BOLD,
     CHART_CM,
     CHART_ROWS,
-    LEDGER_HEADS,
+    GRID_SHEETS,
+    LOTS_SHEET,
     MAX_WIDTH,
     SHEETS,
     STATUS_FILL,
@@ -29,7 +29,8 @@ from .cells import (
     serial,
     show,
 )
-from .sheet_xml import XmlRows
+from .sheet_xml import FastRows
+from .tables import grid_table, ledger_table, put_table
 
 
 class Book:
@@ -45,7 +46,7 @@ class Book:
         self.line_cells: dict[tuple[str, str], str] = {}   # (worksheet id, line id) -> cell reference
         self.capacity_cells: dict[str, str] = {}
         self.header = f"mbr year-end packet: {packet.title}"
-        self.bodies: dict[Sheet, str] = {}  # rows written as XML (`XmlRows`), spliced in after saving
+        self.bodies: dict[Sheet, FastRows] = {}  # rows written as XML, spliced in after saving
 
     def build(self) -> Workbook:
         self.form_8606()  # before 1099-R: Form 1040 line 4b refers to it
@@ -56,6 +57,8 @@ class Book:
         self.limits()
         self.ledger()
         self.summary()
+        for body in self.bodies.values():  # every width is known: the rows' wrapping, heights and styles
+            body.prepare()
         props = self.wb.properties
         props.creator = "mbr_ledger"
         props.title = f"mbr {self.p.year} {self.p.person}"
@@ -206,40 +209,53 @@ class Book:
             r, _ = put_grid(w, r, grid, grid.title or name)
         w.finish(freeze="A3", landscape=False, note=self.header)
 
-    # -- Lots and conversions, with the after-tax charts
+    # -- Lots and conversions: the big grids on sheets of their own; the charts, the per-plan lines and notes
     def lots(self) -> None:
-        w = Writer(self.sheets["After-tax lots and conversions"])
         ws = self.p.worksheet("lots")
+        for name, sheet in GRID_SHEETS.items():
+            w = Writer(self.sheets[sheet])
+            grid = ws.grids.get(name) if ws is not None else None
+            if grid is None:
+                w.put(1, 1, "(no worksheet)" if ws is None else "(none)")
+                w.finish(note=self.header)
+                continue
+            self._table(w, put_table(w, grid_table(grid)))
+            w.finish(freeze="A2", note=f"{self.header}. {grid.title or name}")
+
+        w = Writer(self.sheets[LOTS_SHEET])
         w.title(1, f"After-tax lots and conversions, {self.p.title}")
         balances = self.p.charts.balances
         earnings = [s for s in self.p.charts.earnings if s.points]
-        r = 3 + (CHART_ROWS if balances or earnings else 0)  # the charts go on top, their data at the end
+        r = 3 + (CHART_ROWS if balances or earnings else 0)  # the charts go on top, the tables below them
+        top = r
         if ws is None:
             w.put(r, 1, "(no worksheet)")
             r += 2
         else:
-            top, width = r, 1
-            for name, grid in ordered(ws.grids, ["lots", "conversions"]):
-                r, _ = put_grid(w, r, grid, grid.title or name)
-                width = max(width, len(grid.columns))
-            if ws.lines:  # beside the grids, so that its long labels do not widen their columns
-                w.title(top, "Per plan", col=width + 2)
-                form_lines(w, top + 1, ws, col=width + 2)
-                r = max(r, top + len(ws.lines) + 3)
+            put_text(w.ws.cell(row=2, column=1), "Each lot is on the sheet Lots; each conversion, rollover and "
+                     "distribution on the sheet Conversions.")
+            for name, grid in ordered(ws.grids, []):
+                if name not in GRID_SHEETS:
+                    r, _ = put_grid(w, r, grid, grid.title or name)
+            if ws.lines:
+                w.title(r, "Per plan")
+                r, _ = form_lines(w, r + 1, ws)
             r = put_notes(w, r, ws.notes)
+        # the charts' data beside the tables above, each in columns of its own
+        col = 1 + max([5, *w.widths]) + 1
         charts: list[BarChart | ScatterChart] = []
         if balances:
             dates = sorted({d for s in balances for d, _ in s.points})
-            w.title(r, "After-tax balance (chart data)")
-            w.header(r + 1, ["Date", *[s.name for s in balances]])
+            w.title(top, "After-tax balance (chart data)", col=col)
+            w.header(top + 1, ["Date", *[s.name for s in balances]], col)
             by_day = {s.name: dict(s.points) for s in balances}
             carry: dict[str, Decimal | None] = {s.name: None for s in balances}
             for i, d in enumerate(dates):
-                w.put(r + 2 + i, 1, d)
+                w.put(top + 2 + i, col, d)
                 for j, s in enumerate(balances):
                     if d in by_day[s.name]:
                         carry[s.name] = by_day[s.name][d]
-                    w.put(r + 2 + i, 2 + j, carry[s.name])
+                    w.put(top + 2 + i, col + 1 + j, carry[s.name])
             sc = ScatterChart()
             sc.title = "After-tax balance over the year"
             sc.y_axis.title = "USD"
@@ -248,31 +264,31 @@ class Book:
             sc.x_axis.scaling.min = serial(dt.date(self.p.year, 1, 1))
             sc.x_axis.scaling.max = serial(dt.date(self.p.year, 12, 31))
             sc.x_axis.majorUnit = 61  # about two months
-            xs = Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(dates))
+            xs = Reference(w.ws, min_col=col, min_row=top + 2, max_row=top + 1 + len(dates))
             for j in range(len(balances)):
-                ys = Reference(w.ws, min_col=2 + j, min_row=r + 1, max_row=r + 1 + len(dates))
+                ys = Reference(w.ws, min_col=col + 1 + j, min_row=top + 1, max_row=top + 1 + len(dates))
                 series = Series(ys, xs, title_from_data=True)
                 series.marker.symbol = "none"
                 series.smooth = False
                 sc.series.append(series)
             charts.append(sc)
-            r += len(dates) + 3
+            col += len(balances) + 2
         if earnings:
             days = sorted({d for s in earnings for d, _ in s.points})
-            w.title(r, "Earnings in each conversion or rollover (chart data)")
-            w.header(r + 1, ["Date", *[s.name for s in earnings]])
+            w.title(top, "Earnings in each conversion or rollover (chart data)", col=col)
+            w.header(top + 1, ["Date", *[s.name for s in earnings]], col)
             for i, d in enumerate(days):
-                w.put(r + 2 + i, 1, d)
+                w.put(top + 2 + i, col, d)
                 for j, s in enumerate(earnings):
-                    w.put(r + 2 + i, 2 + j, dict(s.points).get(d))
+                    w.put(top + 2 + i, col + 1 + j, dict(s.points).get(d))
             bc = BarChart()
             bc.title = "Earnings in each conversion (Dec 31: still unconverted)"
             bc.y_axis.title = "USD"
             bc.y_axis.numFmt = "#,##0.00"
             bc.x_axis.number_format = "mm-dd"
-            bc.add_data(Reference(w.ws, min_col=2, max_col=1 + len(earnings), min_row=r + 1,
-                                  max_row=r + 1 + len(days)), titles_from_data=True)
-            bc.set_categories(Reference(w.ws, min_col=1, min_row=r + 2, max_row=r + 1 + len(days)))
+            bc.add_data(Reference(w.ws, min_col=col + 1, max_col=col + len(earnings), min_row=top + 1,
+                                  max_row=top + 1 + len(days)), titles_from_data=True)
+            bc.set_categories(Reference(w.ws, min_col=col, min_row=top + 2, max_row=top + 1 + len(days)))
             charts.append(bc)
         col = 1
         for chart in charts:
@@ -317,16 +333,9 @@ class Book:
     # -- Ledger
     def ledger(self) -> None:
         w = Writer(self.sheets["Ledger"])
-        w.header(1, LEDGER_HEADS)
-        rows = [(d, a, k, s, from_cents(am), None if b is None else from_cents(b), None if t is None else from_cents(t),
-                 *rest) for d, a, k, s, am, b, t, *rest in self.p.ledger.iter_rows()]
-        last = 1 + len(rows)
-        w.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_HEADS))}{max(last, 2)}"
-        if rows:
-            w.put(last + 1, 4, "Total shown", bold=True)
-            w.formula(last + 1, 5, f"=SUBTOTAL(9,E2:E{last})", bold=True)
-            body = XmlRows(w, 2, rows)
-            body.measure()
-            self.bodies[w.ws] = body.xml()  # every width is known now: the rows' wrapping and heights
+        self._table(w, put_table(w, ledger_table(self.p.ledger)))
         w.finish(freeze="A2", note=self.header)
 
+    def _table(self, w: Writer, body: FastRows | None) -> None:
+        if body is not None:
+            self.bodies[w.ws] = body

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from ...core.formula import BOOL_TEXT
@@ -27,6 +28,11 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 # A spreadsheet reads a cell starting with one of these as a formula (or DDE command) when it is typed
 # or imported from CSV: such text gets the quote prefix on top of being a string cell.
+# Characters an XML file cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, and U+FFFE, U+FFFF): each is
+# written as U+FFFD. One pattern for Python's re and for Polars.
+ILLEGAL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\uFFFE\uFFFF]"
+ILLEGAL = re.compile(ILLEGAL_PATTERN)
+MAX_TEXT = 32767  # characters a cell holds
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 # Before this day a spreadsheet's day numbers count the 1900-02-29 that never was (openpyxl's to_excel knows).
@@ -36,13 +42,15 @@ CHART_ROWS = 18          # rows kept free for a chart of CHART_CM (height, width
 CHART_CM = (8.0, 15.0)  # float-ok: chart size in cm
 LEDGER_HEADS = ["Date", "Account", "Kind", "Source", "Amount", "Basis", "Taxable", "Destination", "For year",
                 "Memo", "Fund", "Source file", "Line"]
-SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", "After-tax lots and conversions",
+LOTS_SHEET = "After-tax lots and conversions"  # the charts, the per-plan lines and notes
+GRID_SHEETS = {"lots": "Lots", "conversions": "Conversions"}  # the lots worksheet's big grids, a sheet each
+SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", LOTS_SHEET, *GRID_SHEETS.values(),
           "Capacity plan", "Limits", "Ledger"]
 
 
 def put_text(cell: Cell, value: str) -> Cell:
     """Write `value` as a string cell, never a formula, whatever it starts with."""
-    s = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:32767]
+    s = ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
     cell.value = s
     cell.data_type = "s"
     if s.startswith(FORMULA_START):
@@ -62,6 +70,7 @@ class Writer:
         self.ws = ws
         self.widths: dict[int, int] = {}
         self.wrapped: set[int] = set()
+        self.elsewhere: tuple[int, int] | None = None  # rows written as XML (`sheet_xml.FastRows`), not here
 
     def _width(self, col: int, n: int) -> None:
         self.widths[col] = max(self.widths.get(col, 8), min(n + 2, MAX_WIDTH))
@@ -74,7 +83,7 @@ class Writer:
             return cell
         if isinstance(value, bool):
             put_text(cell, BOOL_TEXT[value])
-            self._width(col, 3)
+            self._width(col, len(BOOL_TEXT[value]))
         elif isinstance(value, Decimal) and kind == "ratio":
             cell.value = value
             cell.number_format = ratio_format(value)
@@ -93,9 +102,9 @@ class Writer:
         elif kind == "ratio" and isinstance(value, str) and is_number(value):
             return self.put(row, col, Decimal(value), "ratio", bold=bold)
         else:
-            text = value if isinstance(value, str) else show(value)
-            put_text(cell, text)
-            self._width(col, max((len(x) for x in text.splitlines()), default=0))
+            put_text(cell, value if isinstance(value, str) else show(value))
+            text = cell.value  # as written: the longest line counts
+            self._width(col, max(len(x) for x in text.split("\n")))
             if "\n" in text:
                 self.wrapped.add(col)
         if bold:
@@ -120,13 +129,21 @@ class Writer:
         c = put_text(self.ws.cell(row=row, column=col), text)
         c.font = Font(bold=True, size=size)
 
+    def _column(self, col: int) -> list[Cell]:
+        """The cells of a column, but for the rows written elsewhere."""
+        spans = [(1, self.ws.max_row)]
+        if self.elsewhere is not None:
+            spans = [(1, self.elsewhere[0] - 1), (self.elsewhere[1] + 1, self.ws.max_row)]
+        return [c for lo, hi in spans if lo <= hi
+                for (c,) in self.ws.iter_rows(min_row=lo, max_row=hi, min_col=col, max_col=col)]
+
     def finish(self, *, freeze: str | None = None, landscape: bool = True, note: str = "") -> None:
         for col, width in self.widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = width
         lines: dict[int, int] = {}
         for col in self.wrapped:
             chars = max(self.widths.get(col, 8) * 11 // 10, 1)  # a column unit is a digit; text runs narrower
-            for (cell,) in self.ws.iter_rows(min_col=col, max_col=col):
+            for cell in self._column(col):
                 if cell.value is None:
                     continue
                 if not cell.alignment.wrap_text:
@@ -143,6 +160,9 @@ class Writer:
                         cell.alignment = TOP
         if freeze:
             self.ws.freeze_panes = freeze
+            above = coordinate_from_string(freeze)[1] - 1  # the rows kept in view are printed on every page too
+            if above:
+                self.ws.print_title_rows = f"1:{above}"
         ps = self.ws.page_setup
         ps.orientation = "landscape" if landscape else "portrait"
         ps.fitToWidth = 1
