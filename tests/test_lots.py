@@ -19,7 +19,8 @@ from mbr_ledger.core.money import allocate, fmt
 from mbr_ledger.forms.lots import lots_worksheet
 from mbr_ledger.ledger.store import Ledger
 from mbr_ledger.profile import load_profile
-from mbr_ledger.rules.lots import after_tax_history, refs_text
+from mbr_ledger.rules.history import refs_text
+from mbr_ledger.rules.lots import after_tax_history
 from mbr_ledger.rules.roth import RothLayer, age_59_half_date, consume_roth
 from mbr_ledger.rules.rows import PersonRows, empty_events
 

@@ -29,16 +29,8 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import ZERO, fmt, from_cents
-from ..rules.lots import (
-    CASH,
-    ROTH_401K,
-    ROTH_IRA,
-    Move,
-    fmt_m,
-    ref_of,
-    refs_text,
-    under_59_half,
-)
+from ..rules.history import CASH, ROTH_401K, ROTH_IRA, Move, fmt_m, ref_of, refs_text
+from ..rules.roth import under_59_half
 from .f1040 import form_1040_lines
 from .model import Grid, Worksheet
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.money import fmt
 from ..rules.basis import Year8606
 from ..rules.form8606 import LINES
-from ..rules.lots import refs_text
+from ..rules.history import refs_text
 from .model import Grid, Line, Worksheet
 
 if TYPE_CHECKING:

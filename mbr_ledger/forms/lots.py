@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.money import ZERO
-from ..rules.lots import AfterTaxHistory, refs_text
+from ..rules.history import AfterTaxHistory, refs_text
 from .model import Grid, Line, Worksheet
 
 

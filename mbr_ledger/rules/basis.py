@@ -19,8 +19,8 @@ from ..core.errors import MbrError
 from ..core.formula import line_values
 from ..core.money import ZERO, allocate, round_cents
 from .form8606 import BY_ID, LINE_IDS, RATIO_PLACES, ratio_text
+from .history import ROTH_IRA, TRADITIONAL_IRA, IraMoves, Move, fmt_m
 from .ira import IraYear, ira_year
-from .lots import ROTH_IRA, TRADITIONAL_IRA, IraMoves, Move, fmt_m
 from .roth import RothLayer, consume_roth, under_59_half
 
 if TYPE_CHECKING:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .history import AfterTaxHistory, IraMoves, PlanYearLots, YearMoves
 from .ira import IraYear, ira_rows, ira_year
-from .lots import AfterTaxHistory, IraMoves, PlanYearLots, YearMoves, after_tax_history
+from .lots import after_tax_history
 from .rows import PersonRows, Row
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..core.money import ZERO
-from .lots import ROTH_IRA, TRADITIONAL_IRA, TRADITIONAL_TYPES, IraMoves, Move, fmt_m
+from .history import ROTH_IRA, TRADITIONAL_IRA, TRADITIONAL_TYPES, IraMoves, Move, fmt_m
 from .rows import PersonRows, Row, row_of, tuples
 
 if TYPE_CHECKING:
