@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,7 +71,6 @@ def deposits_of(event_rows: Iterable[dict[str, Any]], plan_ids: set[str]) -> lis
     return out
 
 
-_window_end = functools.lru_cache(maxsize=4096)(add_business_days)  # the same pay dates come again and again
 
 
 def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: int) -> DepositMatch:
@@ -102,7 +100,7 @@ def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: i
 
     rest: list[PayItem] = []
     for item in items:
-        end = _window_end(item.date, window_days)
+        end = add_business_days(item.date, window_days)
         found = find(item, item.date, end, True)
         if found is None:
             rest.append(item)
@@ -111,7 +109,7 @@ def match_deposits(items: list[PayItem], deposits: list[Deposit], window_days: i
             res.matched.append((item, deposits[found]))
     still: list[PayItem] = []
     for item in rest:
-        end = _window_end(item.date, window_days)
+        end = add_business_days(item.date, window_days)
         found = find(item, end + dt.timedelta(days=1), end + dt.timedelta(days=LATE_DEPOSIT_DAYS), True)
         if found is not None:
             used.add(found)
