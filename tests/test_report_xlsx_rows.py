@@ -111,7 +111,8 @@ def _grid(rows: list[list[Any]]) -> Grid:
 def _packet(rows: list[list[Any]], grid: Grid | None = None) -> Packet:
     lots = Worksheet("lots", "lots", 2026, "alex", grids={"lots": grid or _grid(rows), "conversions": Grid(
         "Conversions", ["plan", "date", "amount", "flag"], ["text", "date", "money", "text"],
-        [["acme", dt.date(2026, 5, 1), D("5.00"), True], ["=beta", dt.date(2026, 6, 1), D("-0.50"), False]],
+        [["acme", dt.date(2026, 5, 1), D("5.00"), True], ["=beta", dt.date(2026, 6, 1), D("-0.50"), False],
+         ["", None, D("-0.00"), None]],
         totals=["amount"])})
     return Packet(year=2026, person="alex", person_name="alex", ledger=_ledger(rows), worksheets={"lots": lots})
 
@@ -137,7 +138,7 @@ def test_awkward_values_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lots["A8"][1] == "Total shown" and lots["C8"][1] == "=SUBTOTAL(9,C2:C7)"
     assert got["Lots"][1:4] == ["A2", "$1:$1", "A1:F7"]
     conversions = {c[0]: c for c in got["Conversions"][9:]}
-    assert (conversions["D2"][1], conversions["A3"][5]) == ("yes", True)
+    assert (conversions["D2"][1], conversions["A3"][5], conversions["C4"][1]) == ("yes", True, 0)
 
 
 def test_a_table_the_fast_path_cannot_write_goes_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:

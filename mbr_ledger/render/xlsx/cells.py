@@ -89,9 +89,9 @@ class Writer:
             cell.number_format = ratio_format(value)
             self._width(col, len(str(value)))
         elif isinstance(value, Decimal):
-            cell.value = value
+            cell.value = value if value else abs(value)  # a zero has no sign
             cell.number_format = MONEY
-            self._width(col, len(f"{value:,.2f}"))
+            self._width(col, len(f"{cell.value:,.2f}"))
         elif isinstance(value, dt.date):
             cell.value = value
             cell.number_format = DATE

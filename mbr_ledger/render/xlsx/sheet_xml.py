@@ -26,6 +26,7 @@ KINDS = {"text": pl.String, "money": pl.Int64, "date": pl.Date, "count": pl.Int6
 # with a bigger number is left to the plain path.
 MAX_DIGITS = 10**16
 CHUNK = 50_000  # rows built and compressed at a time: bounds the memory the XML text takes
+COMPRESS_LEVEL = 1
 EPOCH_SERIAL = 25569  # 1970-01-01 as a spreadsheet day number (1900 date system)
 
 
@@ -52,10 +53,14 @@ class FastRows:
         self.first = first
         self.kinds = list(kinds)
         self.names = [f"c{j}" for j in range(frame.width)]
-        text = [j for j, k in enumerate(kinds) if k == "text"]
+        self.text = [name for name, k in zip(self.names, kinds, strict=True) if k == "text"]
+        frame = frame.rename(dict(zip(frame.columns, self.names, strict=True)))
         # text as `put_text` writes it: characters XML cannot hold replaced, at most MAX_TEXT long
-        self.frame = frame.rename(dict(zip(frame.columns, self.names, strict=True))).with_columns(
-            pl.col(self.names[j]).str.replace_all(ILLEGAL_PATTERN, "\ufffd").str.slice(0, MAX_TEXT) for j in text)
+        dirty = frame.select([(pl.col(c).str.contains(ILLEGAL_PATTERN) | (pl.col(c).str.len_bytes() > MAX_TEXT)).any()
+                              .alias(c) for c in self.text]).row(0, named=True) if self.text else {}
+        self.frame = frame.with_columns(pl.col(c).str.replace_all(ILLEGAL_PATTERN, "\ufffd").str.slice(0, MAX_TEXT)
+                                        for c in self.text if dirty[c])
+        self.flags: dict[str, bool] = {}  # (column).escape/.space/.quote: whether any cell needs it
         self.styles: dict[tuple[str, bool, Alignment | None], str] = {}
         self.rows: pl.Expr | None = None
 
@@ -73,7 +78,10 @@ class FastRows:
                 lines = c.str.split("\n").list.eval(pl.element().str.len_chars()).list.max()
                 n = pl.when(c.str.contains("\n", literal=True)).then(lines).otherwise(c.str.len_chars())
                 exprs += [seen.any().alias(f"{name}.seen"), n.filter(seen).max().alias(f"{name}.n"),
-                          c.str.contains("\n", literal=True).any().alias(f"{name}.wraps")]
+                          c.str.contains("\n", literal=True).any().alias(f"{name}.wraps"),
+                          c.str.contains("[&<>]").any().alias(f"{name}.escape"),
+                          c.str.contains(r"^\s|\s$").any().alias(f"{name}.space"),
+                          _quoted(c).any().alias(f"{name}.quote")]
                 continue
             if kind == "money":  # len(f"{value:,.2f}")
                 digits = (c.abs() // 100).cast(pl.String).str.len_chars()
@@ -85,6 +93,7 @@ class FastRows:
             exprs += [c.is_not_null().any().alias(f"{name}.seen"), n.max().alias(f"{name}.n"),
                       pl.lit(False).alias(f"{name}.wraps")]
         got = self.frame.select(exprs).row(0, named=True) if exprs else {}
+        self.flags = {k: bool(v) for k, v in got.items() if k.endswith((".escape", ".space", ".quote"))}
         for j, name in enumerate(self.names):
             if got[f"{name}.seen"]:
                 self.w._width(j + 1, int(got[f"{name}.n"] or 0))
@@ -141,12 +150,16 @@ class FastRows:
         for j, (name, kind) in enumerate(zip(self.names, self.kinds, strict=True)):
             c = pl.col(name)
             ref = [pl.lit(f'<c r="{get_column_letter(j + 1)}'), r]
-            if kind == "text":
-                quote = c.str.slice(0, 1).is_in(list(FORMULA_START))
-                text = c.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True) \
-                    .str.replace_all(">", "&gt;", literal=True)
-                space = pl.when(c.str.contains(r"^\s|\s$") & c.str.contains(r"\S")) \
-                    .then(pl.lit(' xml:space="preserve"')).otherwise(pl.lit(""))
+            if kind == "text":  # each step only for a column with a cell that needs it
+                quote = _quoted(c) if self.flags[f"{name}.quote"] else None
+                text = c
+                if self.flags[f"{name}.escape"]:
+                    text = text.str.replace_all("&", "&amp;", literal=True) \
+                        .str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True)
+                space = pl.lit("")
+                if self.flags[f"{name}.space"]:  # as openpyxl marks it: around text that is not all space
+                    space = pl.when(c.str.contains(r"^\s|\s$") & c.str.contains(r"\S")) \
+                        .then(pl.lit(' xml:space="preserve"')).otherwise(pl.lit(""))
                 cells.append(pl.when(c != "").then(pl.concat_str(
                     [*ref, pl.lit('"'), self._styled("", quote, j in wrapped, tall), pl.lit(' t="inlineStr"><is><t'),
                      space, pl.lit(">"), text, pl.lit("</t></is></c>")])))
@@ -167,23 +180,30 @@ class FastRows:
             else:
                 num, fmt = c.cast(pl.String), ""
             cells.append(pl.concat_str([*ref, pl.lit('"'), self._styled(fmt, None, j in wrapped, tall),
-                                        pl.lit(' t="n"><v>'), num, pl.lit("</v></c>")]))
+                                        pl.lit("><v>"), num, pl.lit("</v></c>")]))  # t="n" by default
         cells.append(pl.lit("</row>"))
         return pl.concat_str(cells, ignore_nulls=True)
 
-    def chunks(self, size: int = CHUNK) -> Iterator[str]:
-        """The rows' XML, `size` rows at a time."""
+    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        """The rows' XML in UTF-8, `size` rows at a time."""
         if self.rows is None:
             raise RuntimeError("FastRows.prepare() comes before the workbook is saved")
         frame = self.frame.with_row_index("_row", offset=self.first)
         for start in range(0, frame.height, size):
-            yield str(frame.slice(start, size).select(self.rows.str.join("")).item())
+            yield frame.slice(start, size).select(self.rows.str.join("").cast(pl.Binary)).item()
+
+
+def _quoted(c: pl.Expr) -> pl.Expr:
+    """Text a spreadsheet would read as a formula: it gets the quote prefix."""
+    return c.str.slice(0, 1).is_in(list(FORMULA_START))
 
 
 def splice(data: bytes, bodies: dict[str, FastRows]) -> bytes:
     """The saved workbook with each sheet's rows (sheet path -> rows) put right after its first row."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    # the big sheets are compressed fast (level 1: a few times faster than 6, the file a fifth bigger)
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst:
         for info in src.infolist():
             blob = src.read(info)
             body = bodies.get(info.filename)
@@ -196,10 +216,10 @@ def splice(data: bytes, bodies: dict[str, FastRows]) -> bytes:
             if start < 0 or end < 0:
                 raise RuntimeError(f"{info.filename}: no first row to put the rows after")
             end += len("</row>")
-            with dst.open(info, "w") as f:
+            with dst.open(info.filename, "w") as f:  # by name: at the archive's compression level
                 f.write(xml[:end].encode("utf-8"))
                 for chunk in body.chunks():
-                    f.write(chunk.encode("utf-8"))
+                    f.write(chunk)
                 f.write(xml[end:].encode("utf-8"))
     return out.getvalue()
 

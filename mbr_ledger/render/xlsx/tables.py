@@ -75,21 +75,41 @@ def _series(name: str, kind: str, values: list[Any]) -> tuple[pl.Series, str] | 
     None when it cannot hold them (a ratio, a datetime, more than a cent's places, mixed kinds)."""
     if kind == "ratio":
         return None
-    values = [None if isinstance(v, str) and v == "" else v for v in values]
-    types = {type(v) for v in values if v is not None and v != ""}
+    types = set(map(type, values)) - {type(None)}
+    if str in types and len(types) > 1:
+        values = [None if isinstance(v, str) and v == "" else v for v in values]  # "" is no cell, like None
+        types = set(map(type, values)) - {type(None)}
     if types == {Decimal}:
-        if any(v is not None and not (v.is_finite() and v.as_tuple().exponent >= -2 and not (v.is_signed() and not v))
-               for v in values):  # -0.00 is written as -0
-            return None
-        return pl.Series(name, [None if v is None else int(v.scaleb(2)) for v in values], pl.Int64), "money"
+        cents = _cents(values)
+        return None if cents is None else (pl.Series(name, cents, pl.Int64), "money")
     if types == {dt.date}:
         return pl.Series(name, values, pl.Date), "date"
     if types == {int}:
         return pl.Series(name, values, pl.Int64), "count"
     if types & {Decimal, dt.date, dt.datetime, int}:
         return None
+    if types <= {str}:
+        return pl.Series(name, values, pl.String), "text"
     return pl.Series(name, [None if v is None else v if isinstance(v, str) else show(v) for v in values],
                      pl.String), "text"
+
+
+def _cents(values: list[Decimal | None]) -> list[int | None] | None:
+    """Each amount in integer cents; None if one has more places (or is not a number)."""
+    out: list[int | None] = []
+    try:
+        for v in values:
+            if v is None:
+                out.append(None)
+                continue
+            x = v.scaleb(2)
+            i = int(x)
+            if x != i:
+                return None
+            out.append(i)
+    except (ValueError, OverflowError):
+        return None
+    return out
 
 
 def put_table(w: Writer, table: Table, fast: bool | None = None) -> FastRows | None:
