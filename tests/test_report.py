@@ -189,11 +189,11 @@ def test_workbook_sheets_formats_and_frozen_headers(sample: dict[str, Any]) -> N
     assert wb["Limits"].auto_filter.ref.startswith("A1:F")
     f8606 = wb["Form 8606"]
     r10 = next(r for r in range(1, 40) if f8606.cell(row=r, column=1).value == "10")
-    assert f8606.cell(row=r10, column=3).number_format == "0.00000"
-    assert f8606.cell(row=r10 - 1, column=3).number_format == "#,##0.00"
+    assert f8606.cell(row=r10, column=3).number_format == "0.00000_)"  # "_)": room before the next column
+    assert f8606.cell(row=r10 - 1, column=3).number_format == "#,##0.00_)"
     ledger = wb["Ledger"]
-    assert ledger["A2"].number_format == "yyyy-mm-dd"
-    assert ledger["E2"].number_format == "#,##0.00"
+    assert ledger["A2"].number_format == "yyyy-mm-dd_)"
+    assert ledger["E2"].number_format == "#,##0.00_)"
     assert ledger.column_dimensions["J"].width >= 10  # memo column sized to its text
     assert len(wb["Summary"]._charts) == 1
     assert len(wb["After-tax lots and conversions"]._charts) == 2

@@ -129,7 +129,8 @@ def test_awkward_values_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ledger["B4"][1:6] == ("-5", "str", "s", "General", True)
     assert ledger["K3"][1:6] == ('=HYPERLINK("a","b")', "str", "s", "General", True)
     assert ledger["A4"][1] == dt.datetime(1900, 1, 15) and ledger["A5"][1] == dt.datetime(1900, 3, 1)
-    assert ledger["E3"][1:5] == (12345678901.23, "float", "n", "#,##0.00")
+    assert ledger["E3"][1:5] == (12345678901.23, "float", "n", "#,##0.00_)")
+    assert ledger["I2"][4] == "0_)" and ledger["A2"][4] == "yyyy-mm-dd_)"
     assert ledger["K4"][1] == " lead & <tag> " and ledger["K7"][1] == "&amp;"
     assert ledger["J5"][1] == "ctl\ufffdchar\ufffd"
     assert ledger["B7"][1] == "   " and "A7" not in ledger

@@ -16,8 +16,11 @@ from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from ...core.formula import BOOL_TEXT
 
-MONEY = "#,##0.00"
-DATE = "yyyy-mm-dd"
+# Number formats; "_)" keeps a small space right of a number, so that it does not run into the
+# left-aligned text of the next column.
+MONEY = "#,##0.00_)"
+DATE = "yyyy-mm-dd_)"
+COUNT = "0_)"
 MAX_WIDTH = 60
 ROW_HEIGHT = 15  # points per line of 11-point text
 BOLD = Font(bold=True)
@@ -60,7 +63,7 @@ def put_text(cell: Cell, value: str) -> Cell:
 
 def ratio_format(value: Decimal) -> str:
     places = max(-int(value.as_tuple().exponent), 3)
-    return "0." + "0" * places
+    return "0." + "0" * places + "_)"
 
 
 class Writer:
@@ -98,6 +101,7 @@ class Writer:
             self._width(col, 10)
         elif isinstance(value, int):
             cell.value = value
+            cell.number_format = COUNT
             self._width(col, len(str(value)))
         elif kind == "ratio" and isinstance(value, str) and is_number(value):
             return self.put(row, col, Decimal(value), "ratio", bold=bold)

@@ -18,7 +18,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from .cells import DATE, FORMULA_START, ILLEGAL_PATTERN, MAX_TEXT, MONEY, ROW_HEIGHT, TOP, WRAP, Writer
+from .cells import COUNT, DATE, FORMULA_START, ILLEGAL_PATTERN, MAX_TEXT, MONEY, ROW_HEIGHT, TOP, WRAP, Writer
 
 # The kinds of column the fast path writes, and the Polars type each one holds.
 KINDS = {"text": pl.String, "money": pl.Int64, "date": pl.Date, "count": pl.Int64}  # money: integer cents
@@ -178,7 +178,7 @@ class FastRows:
                 num = pl.when((days > 0) & (days <= 60)).then(days - 1).otherwise(days).cast(pl.String)
                 fmt = DATE
             else:
-                num, fmt = c.cast(pl.String), ""
+                num, fmt = c.cast(pl.String), COUNT
             cells.append(pl.concat_str([*ref, pl.lit('"'), self._styled(fmt, None, j in wrapped, tall),
                                         pl.lit("><v>"), num, pl.lit("</v></c>")]))  # t="n" by default
         cells.append(pl.lit("</row>"))
