@@ -421,13 +421,13 @@ class Ledger:
             self._by_person.clear()
             self._cache_version = version
 
-    def read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
-              dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
-        """The rows of a table's segments that `keep` selects, with their file's path and SHA-256.
+    def scan(self, table: str, *, person: str | None = None,
+             dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.LazyFrame:
+        """A table's rows as one lazy query over its segments, with their file's path and SHA-256.
 
-        `person` and `dates` (first and last day, either open) say what `keep` implies, if anything:
-        segments whose ranges lie outside are not read at all. Segments of version 3 have no ranges
-        but Parquet statistics, which let the scan skip them the same way."""
+        `person` and `dates` (first and last day, either open) say which rows the caller will keep, if
+        it says: segments whose ranges lie outside are left out of the query. Segments of version 3
+        have no ranges but Parquet statistics, which let the scan skip them the same way."""
         t = TABLES[table]
         cols = [*t.columns, "source_line"]
         where, args = ["s.table_name = ?"], [table]
@@ -442,17 +442,19 @@ class Ledger:
             if first is not None:
                 where.append("(s.hi_date IS NULL OR s.hi_date >= ?)")
                 args.append(first.isoformat())
-        parts = []
-        for path, sha, data in self.conn.execute(
-                "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
-                f"WHERE {' AND '.join(where)} ORDER BY s.id", args):
-            lf = pl.scan_parquet(io.BytesIO(data)).select(cols)
-            if keep is not None:
-                lf = lf.filter(keep)
-            parts.append(lf.select(*t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
-                                   pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line"))
-        # One query over every segment: Polars reads and filters them together.
-        return pl.concat(parts).collect() if parts else pl.DataFrame(schema={**t.columns, **PROVENANCE})
+        parts = [pl.scan_parquet(io.BytesIO(data)).select(cols).select(
+                     *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
+                     pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
+                 for path, sha, data in self.conn.execute(
+                     "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                     f"WHERE {' AND '.join(where)} ORDER BY s.id", args)]
+        return pl.concat(parts) if parts else pl.LazyFrame(schema={**t.columns, **PROVENANCE})
+
+    def read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
+             dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
+        """The rows of a table that `keep` selects (all of them without), as `scan` finds them."""
+        lf = self.scan(table, person=person, dates=dates)
+        return (lf if keep is None else lf.filter(keep)).collect()
 
     def _table(self, table: str) -> pl.DataFrame:
         """Every row of a table (unsorted), read once per ledger state and kept."""

@@ -39,12 +39,19 @@ class PersonYear:
         return after_tax_history(self.profile, self.rows, self.year)
 
     @cached_property
+    def moves(self) -> AfterTaxHistory:
+        """The history's moves and notes (the lots only when `history` was made already)."""
+        if "history" in self.__dict__:
+            return self.history
+        return after_tax_history(self.profile, self.rows, self.year, lots=False)
+
+    @cached_property
     def ira_moves(self) -> IraMoves:
-        return IraMoves.of(self.history)
+        return IraMoves.of(self.moves)
 
     @cached_property
     def year_moves(self) -> YearMoves:
-        return YearMoves.of(self.history)
+        return YearMoves.of(self.moves)
 
     @cached_property
     def audit_lots(self) -> dict[str, PlanYearLots]:

@@ -68,6 +68,7 @@ class _Pool:
     value: Decimal = ZERO
     open: list[Lot] = field(default_factory=list)
     orphan: Decimal = ZERO   # earnings booked while no lot was open
+    lots: bool = False       # whether the source's lots are kept (only the after-tax source has lots)
 
 
 def _landing(profile: Profile, person: str, destination: str, notes: list[str], ref: str) -> str | None:
@@ -88,7 +89,7 @@ def _landing(profile: Profile, person: str, destination: str, notes: list[str], 
 def _earn(pool: _Pool, amount: Decimal) -> None:
     """Book earnings (a fee is negative) on the pool and share them among the open lots."""
     pool.value += amount
-    if pool.source != "after_tax":
+    if not pool.lots:
         return
     if len(pool.open) == 1 and int(pool.open[0].remaining * 100) > 0:
         # `allocate` over one weight gives it all: the same cents, as `from_cents` makes them.
@@ -203,7 +204,9 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         notes.append(f"{where()}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
                      f"left by the stated figures")
 
-    if pool.source == "after_tax" and hist is not None:
+    if pool.source == "after_tax" and hist is not None and not pool.lots:
+        hist.moves.extend(moves)
+    elif pool.source == "after_tax" and hist is not None:
         # Close lots first in, first out with the basis of each leg (in row order).
         closed: list[tuple[Lot, Decimal]] = []
         for m in moves:
@@ -249,8 +252,9 @@ def _known(profile: Profile, person: str) -> None:
 
 
 def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[Any, ...]], through_year: int,
-                  out: AfterTaxHistory, roth_earnings: Callable[[str], int]) -> PlanHistory:
-    """One plan: stream its rows (earnings and fees are summed in cents until the open lots change)."""
+                  out: AfterTaxHistory, roth_earnings: Callable[[str], int], lots: bool) -> PlanHistory:
+    """One plan: stream its rows (earnings and fees are summed in cents until the open lots change);
+    the after-tax lots are kept with `lots`."""
     hist = PlanHistory(plan=plan_id)
     pools: dict[str, _Pool] = {}
     pending: dict[str, int] = {}          # source -> earnings and fees (cents) not yet booked on the pool
@@ -259,7 +263,7 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
 
     def pool_of(source: str) -> _Pool:
         if source not in pools:
-            pools[source] = _Pool(source)
+            pools[source] = _Pool(source, lots=lots and source == "after_tax")
         return pools[source]
 
     def flush(pool: _Pool) -> None:
@@ -300,10 +304,11 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
             pool.value += amount
             pool.basis += amount if src in ("after_tax", "roth") else ZERO
             if src == "after_tax":
-                lot = Lot(plan=plan_id, contributed_on=dt.date.fromisoformat(t[0]), amount=amount, ref=t[10],
-                          remaining=amount)
-                hist.lots.append(lot)
-                pool.open.append(lot)
+                if lots:
+                    lot = Lot(plan=plan_id, contributed_on=dt.date.fromisoformat(t[0]), amount=amount, ref=t[10],
+                              remaining=amount)
+                    hist.lots.append(lot)
+                    pool.open.append(lot)
                 hist.contributed[year] = hist.contributed.get(year, ZERO) + amount
             continue
         r = row_of(t)
@@ -367,8 +372,11 @@ def _roth_earnings(rows: PersonRows, plan: str) -> Callable[[str], int]:
     return through
 
 
-def after_tax_history(profile: Profile, rows: PersonRows, through_year: int) -> AfterTaxHistory:
-    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`."""
+def after_tax_history(profile: Profile, rows: PersonRows, through_year: int, *, lots: bool = True) -> AfterTaxHistory:
+    """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
+
+    Without `lots`, only the moves, the Dec 31 figures and the notes (no lots, no open-lot counts):
+    the moves are the same, since the lots only follow the source."""
     person = rows.person
     _known(profile, person)
     plans = profile.plans_of(person)
@@ -380,5 +388,5 @@ def after_tax_history(profile: Profile, rows: PersonRows, through_year: int) -> 
     out = AfterTaxHistory(person=person, through_year=through_year)
     for plan in plans:
         out.plans[plan.id] = _plan_history(profile, person, plan.id, by_plan[plan.id], through_year, out,
-                                           _roth_earnings(rows, plan.id))
+                                           _roth_earnings(rows, plan.id), lots)
     return out
