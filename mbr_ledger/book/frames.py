@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from ..rules.facts import PersonYear
-from ..rules.rows import PersonRows, bulk_earnings, split_persons
+from ..rules.rows import PersonRows, first_years, queries, split_persons
 
 if TYPE_CHECKING:
     from ..ledger.store import Ledger
@@ -16,17 +17,37 @@ if TYPE_CHECKING:
 
 def person_rows(ledger: Ledger, profile: Profile, persons: list[str]) -> dict[str, PersonRows]:
     """The `PersonRows` of each of `persons`, from one query over the ledger's event segments (with one
-    person, the other persons' segments are left out): the rows the rules read, and each person's
-    first day over all of their rows."""
+    person, the other persons' segments are left out)."""
     one = persons[0] if len(persons) == 1 else None
     who = (pl.col("person") == one) if one is not None else pl.col("person").is_in(persons)
     iras = [i.id for i in profile.iras]
-    scan = ledger.scan("events", person=one).filter(who)
-    df, firsts = pl.collect_all([scan.filter(~bulk_earnings(iras)),
-                                 scan.group_by("person").agg(pl.col("date").min())])
-    first_days = {str(p): d for p, d in firsts.iter_rows() if d is not None}
-    roth = _roth_earnings(ledger, df, iras)
-    return split_persons(profile, persons, df, first_days, roth, iras)
+    events, earnings = pl.collect_all(queries(ledger.scan("events", person=one).filter(who), iras))
+    years = _first_years(ledger, persons, first_years(events, earnings))
+    return split_persons(profile, persons, events, earnings, years, _roth_earnings(ledger, events, iras))
+
+
+def _first_years(ledger: Ledger, persons: list[str], seen: dict[str, int]) -> dict[str, int]:
+    """Each person's first year of event rows. The rows read hold it unless a left-out earnings row
+    is of an earlier year: only segments that start before Jan 1 of that year can hold one, and they
+    are read for the persons and dates alone (most often there is none)."""
+    start = {p: dt.date(seen[p], 1, 1) for p in persons if p in seen}
+    missing = [p for p in persons if p not in seen]
+    parts = []
+    if start:
+        before = pl.col("person").replace_strict(start, default=None, return_dtype=pl.Date)
+        last = max(start.values()) - dt.timedelta(days=1)
+        parts.append(ledger.scan("events", person=persons[0] if len(persons) == 1 else None, dates=(None, last))
+                     .filter(pl.col("date") < before).select("person", "date"))
+    if missing:
+        parts.append(ledger.scan("events", person=missing[0] if len(missing) == 1 else None)
+                     .filter(pl.col("person").is_in(missing)).select("person", "date"))
+    out = dict(seen)
+    if parts:
+        early = pl.concat(parts).group_by("person").agg(pl.col("date").min()).collect()
+        for p, d in early.iter_rows():
+            if d is not None and (p not in out or d.year < out[p]):
+                out[p] = d.year
+    return out
 
 
 def _roth_earnings(ledger: Ledger, df: pl.DataFrame, iras: list[str]) -> dict[str, pl.DataFrame]:

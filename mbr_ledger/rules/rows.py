@@ -57,10 +57,11 @@ class PersonRows:
 
     - `events`: every event row of the person but `bulk_earnings` and the plans' after-tax earnings,
       in the ledger's sort order.
-    - `earnings`: the plans' after-tax earnings rows, in no order (`EARNINGS_COLUMNS`).
+    - `earnings`: the plans' after-tax earnings summed per account and day, in no order
+      (`EARNINGS_COLUMNS`; `for_year` the smallest of the day's rows).
     - `roth_earnings`: columns `account`, `date`, `cents`: the earnings and fees of each plan's Roth
       source summed per day, in date order (only for plans with a Roth rollover or distribution).
-    - `first_day`: the earliest date of any event row of the person (None without rows).
+    - `first_row_year`: the year of the earliest event row of the person (None without rows).
     - `walk`: the rows of the person's plans the lots engine walks (`plan_rows`), as raw tuples
       (`tuples`) in its order, of every date.
     """
@@ -70,7 +71,7 @@ class PersonRows:
     earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EARNINGS_COLUMNS))
     roth_earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"account": pl.String, "date": pl.Date, "cents": pl.Int64}))
-    first_day: dt.date | None = None
+    first_row_year: int | None = None
     walk: list[tuple[Any, ...]] = field(default_factory=list)
 
     def accounts(self, ids: list[str]) -> pl.DataFrame:
@@ -83,11 +84,11 @@ class PersonRows:
         return df["date"].dt.to_string("%Y-%m-%d").to_list(), df["cents"].cum_sum().to_list()
 
     def first_year(self, through: dt.date) -> int | None:
-        """The first tax year the rows up to `through` hold: the first row's year or an earlier
-        `for_year` of a row dated by then."""
+        """The first tax year the rows up to `through` (a Dec 31) hold: the first row's year or an
+        earlier `for_year` of a row dated by then."""
         years = []
-        if self.first_day is not None and self.first_day <= through:
-            years.append(self.first_day.year)
+        if self.first_row_year is not None and self.first_row_year <= through.year:
+            years.append(self.first_row_year)
         dated = (pl.col("for_year").is_not_null() & (pl.col("date") <= through))
         for df in (self.events, self.earnings):
             fy = df.filter(dated)["for_year"].min()
@@ -106,14 +107,29 @@ class PersonRows:
         return {str(a): int(c) for a, c in sums.iter_rows()}
 
 
-def split_persons(profile: Profile, persons: list[str], events: pl.DataFrame, first_days: dict[str, dt.date],
-                  roth: dict[str, pl.DataFrame], ira_accounts: list[str]) -> dict[str, PersonRows]:
-    """The `PersonRows` of each of `persons` from their event rows (`events`, every person's but
-    `bulk_earnings`, in any order), each person's first day and Roth earnings: one sort of the rows
-    (the after-tax earnings left unsorted) and one walk of the plan rows for all of them."""
+def queries(scan: pl.LazyFrame, ira_accounts: list[str]) -> list[pl.LazyFrame]:
+    """What the rules read of the event rows `scan` holds, as two queries to collect together: the
+    rows but `bulk_earnings` and the plans' after-tax earnings, and those earnings summed per person,
+    account and day (`EARNINGS_COLUMNS`)."""
     earn = after_tax_earnings(ira_accounts)
-    earnings = events.filter(earn).select(list(EARNINGS_COLUMNS))
-    events = sort_rows("events", events.filter(~earn))
+    daily = (scan.filter(earn).group_by("person", "account", "date")
+             .agg(pl.col("amount").sum(), pl.col("for_year").min()).select(list(EARNINGS_COLUMNS)))
+    return [scan.filter(~bulk_earnings(ira_accounts) & ~earn), daily]
+
+
+def first_years(events: pl.DataFrame, earnings: pl.DataFrame) -> dict[str, int]:
+    """Each person's first year among the rows `queries` gave (a left-out earnings row may be earlier:
+    see `book.frames`)."""
+    both = pl.concat([events.select("person", "date"), earnings.select("person", "date")])
+    return {str(p): d.year for p, d in both.group_by("person").agg(pl.col("date").min()).iter_rows() if d is not None}
+
+
+def split_persons(profile: Profile, persons: list[str], events: pl.DataFrame, earnings: pl.DataFrame,
+                  first_years: dict[str, int], roth: dict[str, pl.DataFrame]) -> dict[str, PersonRows]:
+    """The `PersonRows` of each of `persons` from the two frames of `queries` (in any order), each
+    person's first year of rows and Roth earnings: one sort of the rows and one walk of the plan rows
+    for all of them."""
+    events = sort_rows("events", events)
 
     def by_person(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
         return {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
@@ -131,7 +147,7 @@ def split_persons(profile: Profile, persons: list[str], events: pl.DataFrame, fi
         extra: dict[str, Any] = {"roth_earnings": roth[p]} if p in roth else {}
         if p in ea:
             extra["earnings"] = ea[p]
-        out[p] = PersonRows(p, ev.get(p, empty_events()), first_day=first_days.get(p), walk=walks[p], **extra)
+        out[p] = PersonRows(p, ev.get(p, empty_events()), first_row_year=first_years.get(p), walk=walks[p], **extra)
     return out
 
 
