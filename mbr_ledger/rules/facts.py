@@ -47,7 +47,13 @@ class PersonYear:
 
     @cached_property
     def ira_moves(self) -> IraMoves:
-        return IraMoves.of(self.moves)
+        """The moves into IRAs: only rollovers reach one, so only plans with a rollover are walked for
+        them (unless the plans' moves were walked already)."""
+        if "moves" in self.__dict__ or "history" in self.__dict__:
+            return IraMoves.of(self.moves)
+        last = f"{self.year:04d}-12-31"
+        plans = {t[1] for t in self.rows.walk if t[2] == "rollover" and t[0] <= last}
+        return IraMoves.of(after_tax_history(self.profile, self.rows, self.year, lots=False, plans=plans))
 
     @cached_property
     def year_moves(self) -> YearMoves:

@@ -110,8 +110,9 @@ def _box_legs(legs: list[Row]) -> list[Row]:
 
 
 def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: list[Row],
-                hist: PlanHistory | None, sink: list[str]) -> list[Move]:
-    """Take one distribution (one or more legs) out of `pool`; returns its moves in leg order."""
+                hist: PlanHistory | None, sink: list[str], keep: bool = True) -> list[Move]:
+    """Take one distribution (one or more legs) out of `pool`; returns its moves in leg order (none,
+    and no notes, without `keep`: the pool changes all the same)."""
     date = legs[0].date
     notes: list[str] = []
     single = len(legs) == 1
@@ -123,7 +124,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
 
     if total > pool.value:
         missing = total - pool.value
-        if pool.source == "after_tax" and (pool.value > 0 or pool.basis > 0):
+        if keep and pool.source == "after_tax" and (pool.value > 0 or pool.basis > 0):
             notes.append(f"{where()}: {fmt_m(total)} leaves the {plan} {pool.source} source, which holds "
                          f"{fmt_m(pool.value)} by the ledger; {fmt_m(missing)} is counted as earnings not "
                          f"booked (add the earnings rows)")
@@ -148,7 +149,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         e = min(mag, left)
         left -= e
         computed[id(r)] = (mag - e, e)
-    trad_total = sum((r.magnitude for r in legs if r.destination == TRADITIONAL_IRA), ZERO)
+    trad_total = sum((r.magnitude for r in legs if r.destination == TRADITIONAL_IRA), ZERO) if keep else ZERO
     if group and trad_total and earnings_total > trad_total:
         notes.append(f"{where()}: split rollover cannot be honoured: the distribution carries "
                      f"{fmt_m(earnings_total)} of earnings but the traditional IRA leg is only {fmt_m(trad_total)}; "
@@ -167,19 +168,23 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         tax = ZERO if dest == TRADITIONAL_IRA else e
         if pool.source == "roth":
             tax = ZERO  # designated Roth money: basis is investment in the contract, earnings not taxed on rollover
+        sb = r.basis  # the basis the row states (or its amount less the taxable part it states): taken at its word
+        if sb is None and r.taxable is not None and dest != TRADITIONAL_IRA:
+            sb = r.magnitude - r.taxable
+        if sb is not None:
+            sb = max(ZERO, min(sb, r.magnitude))
+        if not keep:
+            used_basis += b if sb is None else sb
+            continue
         m = Move(plan, person, date, r.kind, pool.source, dest, r.magnitude, b, e, tax, [r.ref], None, group,
                  b, tax, r.basis, r.taxable)
         if r.basis is not None or r.taxable is not None:
-            sb = r.basis
-            if sb is None and r.taxable is not None and dest != TRADITIONAL_IRA:
-                sb = r.magnitude - r.taxable
             diffs = []
             if r.basis is not None and r.basis != b:
                 diffs.append(f"basis {fmt_m(r.basis)} (pro rata: {fmt_m(b)})")
             if r.taxable is not None and r.taxable != tax:
                 diffs.append(f"taxable {fmt_m(r.taxable)} (pro rata: {fmt_m(tax)})")
             if sb is not None:
-                sb = max(ZERO, min(sb, r.magnitude))
                 m.basis, m.earnings = sb, r.magnitude - sb
                 m.taxable = ZERO if dest == TRADITIONAL_IRA or pool.source == "roth" else m.earnings
                 if r.taxable is not None and dest != TRADITIONAL_IRA and r.basis is not None \
@@ -195,12 +200,13 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         moves.append(m)
 
     if used_basis > pool.basis:
-        notes.append(f"{where()}: the rows state {fmt_m(used_basis)} of basis but the source holds only "
-                     f"{fmt_m(pool.basis)}")
+        if keep:
+            notes.append(f"{where()}: the rows state {fmt_m(used_basis)} of basis but the source holds only "
+                         f"{fmt_m(pool.basis)}")
         used_basis = pool.basis
     pool.value -= total
     pool.basis -= used_basis
-    if pool.value <= 0 and pool.basis > 0 and whole:
+    if keep and pool.value <= 0 and pool.basis > 0 and whole:
         notes.append(f"{where()}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
                      f"left by the stated figures")
 
@@ -257,9 +263,11 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
     the after-tax lots are kept with `lots`."""
     hist = PlanHistory(plan=plan_id)
     pools: dict[str, _Pool] = {}
-    pending: dict[str, int] = {}          # source -> earnings and fees (cents) not yet booked on the pool
+    pending: dict[str, int] = {}          # source -> money (cents) not yet booked on the pool: earnings and
+    pending_basis: dict[str, int] = {}    # fees, and without `lots` deposits too (with their basis here)
     roth_booked = 0                       # Roth-source earnings (cents) already in the Roth pool
     earned: dict[int, int] = {}
+    deposited: dict[int, int] = {}        # after-tax deposits by year (cents), without `lots`
 
     def pool_of(source: str) -> _Pool:
         if source not in pools:
@@ -267,6 +275,9 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
         return pools[source]
 
     def flush(pool: _Pool) -> None:
+        basis = pending_basis.pop(pool.source, 0)
+        if basis:
+            pool.basis += from_cents(basis)
         cents = pending.pop(pool.source, 0)
         if cents:
             _earn(pool, from_cents(cents))
@@ -296,6 +307,14 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
                 pending[src] = pending.get(src, 0) + int(t[4])
             if src == "after_tax":
                 earned[year] = earned.get(year, 0) + int(t[4])
+            continue
+        if kind == "contribution" and src and not lots:
+            # No lots to open: a deposit only adds to its source, like the earnings beside it.
+            pending[src] = pending.get(src, 0) + int(t[4])
+            if src in ("after_tax", "roth"):
+                pending_basis[src] = pending_basis.get(src, 0) + int(t[4])
+            if src == "after_tax":
+                deposited[year] = deposited.get(year, 0) + int(t[4])
             continue
         if kind == "contribution" and src:
             pool = pool_of(src)
@@ -327,13 +346,13 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
             if src == "roth":
                 hist.notes.append(Note(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out", year))
                 continue
-            moves = _move_group(profile, person, plan_id, pool, [r], hist if src == "after_tax" else None, hist.notes)
+            moves = _move_group(profile, person, plan_id, pool, [r], hist if src == "after_tax" else None, hist.notes,
+                                lots or year == through_year)
             roth = pool_of("roth")
-            for m in moves:
-                roth.value += m.amount
-                roth.basis += m.amount   # IRR money is investment in the Roth 401(k) contract
-                if src != "after_tax":
-                    out.other_moves.append(m)
+            roth.value += r.magnitude
+            roth.basis += r.magnitude   # IRR money is investment in the Roth 401(k) contract
+            if src != "after_tax":
+                out.other_moves.extend(moves)
         elif kind in ("rollover", "distribution"):
             key = (t[0], src)
             if key in done:
@@ -349,12 +368,14 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
                 hist.notes.append(Note(f"{refs_text([leg.ref for leg in legs])}: Roth 401(k) money cannot be rolled "
                                   f"to a traditional IRA", year))
             moves = _move_group(profile, person, plan_id, pool, legs, hist if src == "after_tax" else None,
-                                hist.notes)
+                                hist.notes, lots or year == through_year or kind == "rollover")
             if src != "after_tax":
                 out.other_moves.extend(moves)
     close_years(through_year + 1)
     flush(at)
     hist.earned = {y: from_cents(c) for y, c in earned.items()}
+    if not lots:
+        hist.contributed = {y: from_cents(c) for y, c in deposited.items()}
     for lot in at.open:
         lot.converted_on = None
     return hist
@@ -372,21 +393,24 @@ def _roth_earnings(rows: PersonRows, plan: str) -> Callable[[str], int]:
     return through
 
 
-def after_tax_history(profile: Profile, rows: PersonRows, through_year: int, *, lots: bool = True) -> AfterTaxHistory:
+def after_tax_history(profile: Profile, rows: PersonRows, through_year: int, *, lots: bool = True,
+                      plans: set[str] | None = None) -> AfterTaxHistory:
     """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
 
-    Without `lots`, only the moves, the Dec 31 figures and the notes (no lots, no open-lot counts):
-    the moves are the same, since the lots only follow the source."""
+    Without `lots`, for readers of the moves only: no lots and no open-lot counts, and of the years
+    before `through_year` only the rollovers (the moves into IRAs), without their notes. The figures
+    are the same: the lots only follow the source, and every move still takes its part of it. With
+    `plans`, only those of the person's plans (each plan's source is walked on its own)."""
     person = rows.person
     _known(profile, person)
-    plans = profile.plans_of(person)
+    walked = [p for p in profile.plans_of(person) if plans is None or p.id in plans]
     last = f"{through_year:04d}-12-31"
-    by_plan: dict[str, list[tuple[Any, ...]]] = {p.id: [] for p in plans}
+    by_plan: dict[str, list[tuple[Any, ...]]] = {p.id: [] for p in walked}
     for t in rows.walk:
         if t[0] <= last and t[1] in by_plan:
             by_plan[t[1]].append(t)
     out = AfterTaxHistory(person=person, through_year=through_year)
-    for plan in plans:
+    for plan in walked:
         out.plans[plan.id] = _plan_history(profile, person, plan.id, by_plan[plan.id], through_year, out,
                                            _roth_earnings(rows, plan.id), lots)
     return out
