@@ -176,3 +176,32 @@ def test_first_year_sees_the_earnings_rows_the_rules_leave_out(make_book: Any, t
                                   ("blair", dt.date(2021, 12, 31), None)]:
         rows = person_rows(led, load_profile(book / "mbr.toml"), [person])[person]
         assert rows.first_year(through) == want == plain_first_year(led, person, through)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_year_views_of_the_history_are_the_whole_one(seed: int, make_book: Any, tmp_path: Path) -> None:
+    """The history walked for one year's readers (lots and the year's moves; the moves alone; the plans
+    with a rollover alone) gives them exactly what the whole history gives."""
+    from mbr_ledger.forms.lots import lots_worksheet
+    from mbr_ledger.rules.facts import PersonYear
+    from mbr_ledger.rules.history import IraMoves, PlanYearLots, YearMoves
+    from mbr_ledger.rules.lots import after_tax_history
+
+    book = make_book(PROFILE)
+    path = tmp_path / f"activity-{seed}.csv"
+    path.write_text(activity(seed), encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    profile = load_profile(book / "mbr.toml")
+    got = person_rows(Ledger.open(book), profile, ["alex", "blair"])
+    for person in ("alex", "blair"):
+        for year in (2024, 2025, 2026):
+            whole = after_tax_history(profile, got[person], year)
+            lots = after_tax_history(profile, got[person], year, all_moves=False)
+            moves = after_tax_history(profile, got[person], year, lots=False)
+            assert lots_worksheet(lots, year) == lots_worksheet(whole, year), (person, year)
+            assert {p: PlanYearLots.of(h, year) for p, h in lots.plans.items()} == \
+                {p: PlanYearLots.of(h, year) for p, h in whole.plans.items()}
+            for view in (lots, moves):
+                assert YearMoves.of(view) == YearMoves.of(whole)
+                assert IraMoves.of(view) == IraMoves.of(whole)
+            assert PersonYear(profile, got[person], year).ira_moves == IraMoves.of(whole)

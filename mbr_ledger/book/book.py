@@ -106,7 +106,7 @@ class Book:
         from ..forms.lots import lots_worksheet
 
         if kind == "lots":
-            return lots_worksheet(facts[0].history, facts[0].year)
+            return lots_worksheet(facts[0].lots, facts[0].year)
         if kind == "8606":
             return worksheet_8606(facts[0])
         if kind == "1099r":

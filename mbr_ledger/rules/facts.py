@@ -36,20 +36,30 @@ class PersonYear:
 
     @cached_property
     def history(self) -> AfterTaxHistory:
+        """The whole after-tax history: every lot and every move of every year."""
         return after_tax_history(self.profile, self.rows, self.year)
 
     @cached_property
-    def moves(self) -> AfterTaxHistory:
-        """The history's moves and notes (the lots only when `history` was made already)."""
+    def lots(self) -> AfterTaxHistory:
+        """The history as the year's readers see it: the lots, the moves of the year and the rollovers."""
         if "history" in self.__dict__:
             return self.history
+        return after_tax_history(self.profile, self.rows, self.year, all_moves=False)
+
+    @cached_property
+    def moves(self) -> AfterTaxHistory:
+        """The moves of the year and the rollovers, with the year's notes (and the lots when they
+        were walked already)."""
+        for made in ("history", "lots"):
+            if made in self.__dict__:
+                return self.__dict__[made]  # type: ignore[no-any-return]
         return after_tax_history(self.profile, self.rows, self.year, lots=False)
 
     @cached_property
     def ira_moves(self) -> IraMoves:
         """The moves into IRAs: only rollovers reach one, so only plans with a rollover are walked for
         them (unless the plans' moves were walked already)."""
-        if "moves" in self.__dict__ or "history" in self.__dict__:
+        if any(made in self.__dict__ for made in ("history", "lots", "moves")):
             return IraMoves.of(self.moves)
         last = f"{self.year:04d}-12-31"
         plans = {t[1] for t in self.rows.walk if t[2] == "rollover" and t[0] <= last}
@@ -61,7 +71,7 @@ class PersonYear:
 
     @cached_property
     def audit_lots(self) -> dict[str, PlanYearLots]:
-        return {pid: PlanYearLots.of(ph, self.year) for pid, ph in self.history.plans.items()}
+        return {pid: PlanYearLots.of(ph, self.year) for pid, ph in self.lots.plans.items()}
 
     @cached_property
     def ira_rows(self) -> list[Row]:

@@ -67,7 +67,6 @@ class Lot:
     - `conversion_ref`: `file:line` of the move row that closed it; `destination` where that move went
       (`roth_401k` for an IRR, `roth_ira`, `traditional_ira`, `cash`).
     - `remaining`: basis still in the source at the end of `through_year` (0 once converted).
-    - `taken`: (move index in the plan's `moves`, basis taken) for every move that took part of it.
     """
 
     plan: str
@@ -79,7 +78,6 @@ class Lot:
     conversion_ref: str | None = None
     destination: str | None = None
     remaining: Decimal = ZERO
-    taken: list[tuple[int, Decimal]] = field(default_factory=list)
 
     @property
     def days(self) -> int | None:

@@ -160,6 +160,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
                      f"pro-rata rule")
 
     moves: list[Move] = []
+    taking: list[tuple[Decimal, str, str]] = []  # each leg's basis, row and destination, for the lots
     used_basis = ZERO
     for r in legs:
         b, e = computed[id(r)]
@@ -175,6 +176,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
             sb = max(ZERO, min(sb, r.magnitude))
         if not keep:
             used_basis += b if sb is None else sb
+            taking.append((b if sb is None else sb, r.ref, dest))
             continue
         m = Move(plan, person, date, r.kind, pool.source, dest, r.magnitude, b, e, tax, [r.ref], None, group,
                  b, tax, r.basis, r.taxable)
@@ -197,6 +199,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
                 notes.append(msg)
         m.landing = _landing(profile, person, dest, notes, r.ref)
         used_basis += m.basis
+        taking.append((m.basis, r.ref, dest))
         moves.append(m)
 
     if used_basis > pool.basis:
@@ -210,30 +213,27 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         notes.append(f"{where()}: the {plan} {pool.source} source is empty but {fmt_m(pool.basis)} of basis is "
                      f"left by the stated figures")
 
-    if pool.source == "after_tax" and hist is not None and not pool.lots:
+    if pool.source == "after_tax" and hist is not None:
         hist.moves.extend(moves)
-    elif pool.source == "after_tax" and hist is not None:
+    if pool.lots:
         # Close lots first in, first out with the basis of each leg (in row order).
         closed: list[tuple[Lot, Decimal]] = []
-        for m in moves:
-            idx = len(hist.moves)
-            hist.moves.append(m)
-            need = m.basis
+        for basis, ref, dest in taking:
+            need = basis
             while need > 0 and pool.open:
                 lot = pool.open[0]
                 t = min(lot.remaining, need)
                 lot.remaining -= t
                 need -= t
-                lot.taken.append((idx, t))
                 closed.append((lot, t))
                 if lot.remaining == 0:
-                    lot.converted_on, lot.conversion_ref, lot.destination = m.date, m.ref, m.destination
+                    lot.converted_on, lot.conversion_ref, lot.destination = date, ref, dest
                     pool.open.pop(0)
         if pool.value <= 0:
             # The source is empty: the lots still open (a stated basis below the ledger's) close here too,
             # and earnings booked while no lot was open go to the lots this move closed.
             for lot in list(pool.open):
-                lot.converted_on, lot.conversion_ref, lot.destination = date, moves[-1].ref, moves[-1].destination
+                lot.converted_on, lot.conversion_ref, lot.destination = date, taking[-1][1], taking[-1][2]
                 closed.append((lot, lot.remaining))
             pool.open.clear()
             if pool.orphan:
@@ -258,9 +258,11 @@ def _known(profile: Profile, person: str) -> None:
 
 
 def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[Any, ...]], through_year: int,
-                  out: AfterTaxHistory, roth_earnings: Callable[[str], int], lots: bool) -> PlanHistory:
+                  out: AfterTaxHistory, roth_earnings: Callable[[str], int], lots: bool,
+                  all_moves: bool) -> PlanHistory:
     """One plan: stream its rows (earnings and fees are summed in cents until the open lots change);
-    the after-tax lots are kept with `lots`."""
+    the after-tax lots are kept with `lots`, the moves of every year with `all_moves` (else those of
+    `through_year` and the rollovers)."""
     hist = PlanHistory(plan=plan_id)
     pools: dict[str, _Pool] = {}
     pending: dict[str, int] = {}          # source -> money (cents) not yet booked on the pool: earnings and
@@ -347,7 +349,7 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
                 hist.notes.append(Note(f"{r.ref}: an in-plan Roth rollover of Roth money does nothing; row left out", year))
                 continue
             moves = _move_group(profile, person, plan_id, pool, [r], hist if src == "after_tax" else None, hist.notes,
-                                lots or year == through_year)
+                                all_moves or year == through_year)
             roth = pool_of("roth")
             roth.value += r.magnitude
             roth.basis += r.magnitude   # IRR money is investment in the Roth 401(k) contract
@@ -368,7 +370,7 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
                 hist.notes.append(Note(f"{refs_text([leg.ref for leg in legs])}: Roth 401(k) money cannot be rolled "
                                   f"to a traditional IRA", year))
             moves = _move_group(profile, person, plan_id, pool, legs, hist if src == "after_tax" else None,
-                                hist.notes, lots or year == through_year or kind == "rollover")
+                                hist.notes, all_moves or year == through_year or kind == "rollover")
             if src != "after_tax":
                 out.other_moves.extend(moves)
     close_years(through_year + 1)
@@ -394,13 +396,15 @@ def _roth_earnings(rows: PersonRows, plan: str) -> Callable[[str], int]:
 
 
 def after_tax_history(profile: Profile, rows: PersonRows, through_year: int, *, lots: bool = True,
-                      plans: set[str] | None = None) -> AfterTaxHistory:
+                      all_moves: bool | None = None, plans: set[str] | None = None) -> AfterTaxHistory:
     """The after-tax lots and every move out of the person's plans, through Dec 31 of `through_year`.
 
-    Without `lots`, for readers of the moves only: no lots and no open-lot counts, and of the years
-    before `through_year` only the rollovers (the moves into IRAs), without their notes. The figures
-    are the same: the lots only follow the source, and every move still takes its part of it. With
-    `plans`, only those of the person's plans (each plan's source is walked on its own)."""
+    For readers of one year: without `lots`, no lots and no open-lot counts; without `all_moves`
+    (the default without `lots`), of the years before `through_year` only the rollovers (the moves
+    into IRAs), and not their notes. The figures are the same either way: the lots only follow the
+    source, and every move still takes its part of it. With `plans`, only those of the person's
+    plans (each plan's source is walked on its own)."""
+    every = lots if all_moves is None else all_moves
     person = rows.person
     _known(profile, person)
     walked = [p for p in profile.plans_of(person) if plans is None or p.id in plans]
@@ -412,5 +416,5 @@ def after_tax_history(profile: Profile, rows: PersonRows, through_year: int, *, 
     out = AfterTaxHistory(person=person, through_year=through_year)
     for plan in walked:
         out.plans[plan.id] = _plan_history(profile, person, plan.id, by_plan[plan.id], through_year, out,
-                                           _roth_earnings(rows, plan.id), lots)
+                                           _roth_earnings(rows, plan.id), lots, every)
     return out
