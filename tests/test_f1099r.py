@@ -65,13 +65,28 @@ def test_received_form_that_disagrees_with_the_ledger(book: Path, tmp_path: Path
     assert boxes(j["expected"]) == [("beta", "3016.93", "16.93", "3000.00", "G")]
     assert j["expected"][0]["destination"] == "roth_ira"
     assert boxes(j["actual"]) == [("beta", "3016.93", "0.00", "3000.00", "G")]
-    assert diffs(j) == [("beta", "plan", "box2a", "16.93", "0.00", "16.93"),
-                        ("beta", "form", "box2a", "16.93", "0.00", "16.93")]
+    # One form against one: the difference is said once, for the form (the payer's sums say the same).
+    assert diffs(j) == [("beta", "form", "box2a", "16.93", "0.00", "16.93")]
     assert all("code G does not mean 'not taxable'" in d["explanation"] for d in j["differences"])
-    assert j["differences"][1]["rows"] == f"{tmp_path / 'activity.csv'}:4; {tmp_path / '1099r.csv'}:2"
+    assert j["differences"][0]["rows"] == f"{tmp_path / 'activity.csv'}:4; {tmp_path / '1099r.csv'}:2"
+    assert [x["status"] for x in j["expected"]] == ["received"]
     assert has_differences(ws)
     assert j["form1040"] == {"4a": "0.00", "4b": "0.00", "5a": "3016.93", "5b": "16.93"}
     assert any("would give line 5b = 0.00" in n for n in j["notes"])
+
+
+def test_forms_not_received_yet_are_awaited_not_different(book: Path, tmp_path: Path) -> None:
+    """Before any Form 1099-R is imported, each expected form is listed as awaited, with what it should
+    show; there is no difference, so the worksheet exits 0."""
+    load(book, tmp_path, ROLLOVER)
+    ws = worksheet(book, 2026, "alex")
+    j = as_json(ws)
+    assert boxes(j["expected"]) == [("beta", "3016.93", "16.93", "3000.00", "G")]
+    assert [x["status"] for x in j["expected"]] == ["awaited"]
+    assert j["differences"] == [] and not has_differences(ws)
+    assert any("not received yet from beta" in n and "box 2a 16.93" in n for n in j["notes"])
+    res = run(book, "worksheet", "1099r", "--year", "2026", "--format", "json")
+    assert res.exit_code == 0
 
 
 def test_received_form_that_agrees(book: Path, tmp_path: Path) -> None:
@@ -147,17 +162,19 @@ def test_monthly_irrs_on_one_form_or_one_form_each(book: Path, tmp_path: Path) -
 
 def test_missing_form_and_form_without_an_event(book: Path, tmp_path: Path) -> None:
     profile, led = load(book, tmp_path, IRRS, "2025,alex,beta,500.00,0.00,500.00,G,,,STRAY")
-    j = as_json(worksheet(led, 2025, "alex"))
+    ws = worksheet(led, 2025, "alex")
+    j = as_json(ws)
+    # Nothing received from acme yet: its form is awaited, not a difference. The stray beta form has no
+    # ledger event: a difference, with the payer's sums since it pairs with no expected form.
     assert diffs(j) == [
-        ("acme", "plan", "box1", "3001.93", "0.00", "3001.93"),
-        ("acme", "plan", "box2a", "1.93", "0.00", "1.93"),
-        ("acme", "plan", "box5", "3000.00", "0.00", "3000.00"),
-        ("acme", "form", "form", "3001.93", None, "3001.93"),
         ("beta", "plan", "box1", "0.00", "500.00", "-500.00"),
         ("beta", "plan", "box5", "0.00", "500.00", "-500.00"),
         ("beta", "form", "form", None, "500.00", "-500.00"),
     ]
-    assert j["differences"][0]["form"] == "no Form 1099-R received from acme"
+    assert j["differences"][0]["form"] == "sum of beta's forms"
+    assert [(x["payer_account"], x["status"]) for x in j["expected"]] == [("acme", "awaited")]
+    assert any(n.startswith("Form 1099-R not received yet from acme (alex): the ledger expects acme 2025 IRRs, "
+                            "box 1 3,001.93, box 2a 1.93, box 7 G") for n in j["notes"])
 
 
 def test_cash_distribution_and_roth_401k_rollover_codes(book: Path, tmp_path: Path) -> None:

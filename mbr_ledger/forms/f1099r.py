@@ -277,7 +277,10 @@ def _why(box: str, e_forms: list[Expected], diff: Decimal) -> str:
 
 
 def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -> list[Difference]:
-    out: list[Difference] = []
+    """The differences between the forms expected from `payer` and those received: form by form where
+    they pair up, and the sums of the payer's forms when some form pairs with none (when every form
+    pairs, the sums say nothing the forms do not)."""
+    plan_level: list[Difference] = []
     refs_all = [r for x in exp for r in x.refs]
     # Level 1: the sums of the payer's forms.
     ira_like = all(x.is_ira for x in exp) if exp else False
@@ -293,8 +296,10 @@ def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -
             expl = f"forms received from {payer} but the ledger has no conversion, rollover or distribution there"
         else:
             expl = _why(box, exp, es - as_)
-        out.append(Difference(person, payer, "plan", what, box, es, as_, expl, refs_all + [a.ref for a in act]))
+        plan_level.append(Difference(person, payer, "plan", what, box, es, as_, expl, refs_all + [a.ref for a in act]))
     # Level 2: form by form, where the forms pair up.
+    out: list[Difference] = []
+    unpaired = False
     for es_, as_list in _pair(exp, act):
         e_label = ", ".join(x.form for x in es_) or "(none expected)"
         a_label = ", ".join(a.form_id for a in as_list) or "(none received)"
@@ -305,6 +310,7 @@ def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -
         label = f"expected: {e_label}; received: {a_label}"
         refs = [r for x in es_ for r in x.refs] + [a.ref for a in as_list]
         if not es_ or not as_list:
+            unpaired = True
             if es_ and as_list == []:
                 for x in es_:
                     out.append(Difference(person, payer, "form", f"expected: {x.form}; received: (none)", "form",
@@ -330,7 +336,7 @@ def reconcile(person: str, payer: str, exp: list[Expected], act: list[Actual]) -
             out.append(Difference(person, payer, "form", label, "box7", ", ".join(sorted(x.box7 for x in es_)),
                                   ", ".join(sorted(a.box7 for a in as_list)),
                                   "box 7 code: " + "; ".join(x.explanation for x in es_), refs))
-    return out
+    return plan_level + out if unpaired or not out else out
 
 
 def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], received: dict[str, pl.DataFrame],
@@ -343,9 +349,9 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
                    person=person or ",".join(persons))
     g_exp = Grid("Forms 1099-R expected from the ledger",
                  ["person", "payer_account", "form", "destination", "date", "box1", "box2a", "box2b_not_determined",
-                  "box5", "box7", "ira_sep_simple", "matched_form", "rows", "explanation"],
+                  "box5", "box7", "ira_sep_simple", "matched_form", "status", "rows", "explanation"],
                  ["text", "text", "text", "text", "text", "money", "money", "bool", "money", "text", "bool", "text",
-                  "text", "text"], totals=["box1", "box2a", "box5"])
+                  "text", "text", "text"], totals=["box1", "box2a", "box5"])
     g_act = Grid("Forms 1099-R received", ["person", "payer_account", "form_id", "box1", "box2a",
                                            "box2b_not_determined", "box5", "box7", "ira_sep_simple", "matched", "row"],
                  ["text", "text", "text", "money", "money", "bool", "money", "text", "bool", "text", "text"],
@@ -366,14 +372,25 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
         ws.notes += [n for n in notes if n not in seen]
         payers = list(dict.fromkeys([x.payer_account for x in exp] + [a.payer_account for a in act]))
         diffs: list[Difference] = []
+        awaited: set[str] = set()
         for payer in payers:
-            diffs += reconcile(pid, payer, [x for x in exp if x.payer_account == payer],
-                               [a for a in act if a.payer_account == payer])
+            theirs = [a for a in act if a.payer_account == payer]
+            if not theirs:
+                # Nothing received from this payer yet: its forms are awaited, not different.
+                awaited.add(payer)
+                mine = [x for x in exp if x.payer_account == payer]
+                ws.notes.append(f"Form 1099-R not received yet from {payer} ({pid}): the ledger expects "
+                                + "; ".join(f"{x.form}, box 1 {fmt_m(x.box1)}, box 2a {fmt_m(x.box2a)}, box 7 "
+                                            f"{x.box7}" for x in mine)
+                                + "; import it when it arrives (mbr import FILE)")
+                continue
+            diffs += reconcile(pid, payer, [x for x in exp if x.payer_account == payer], theirs)
         for x in exp:
             dates = x.dates[0].isoformat() if len(x.dates) == 1 else f"{x.dates[0].isoformat()}..{x.dates[-1].isoformat()}"
             g_exp.rows.append([pid, x.payer_account, x.form, x.destination, dates, x.box1, x.box2a,
                                x.box2b_not_determined, x.box5, x.box7, x.ira_sep_simple, ", ".join(x.matched),
-                               refs_text(x.refs), x.explanation])
+                               "awaited" if x.payer_account in awaited else "received" if x.matched
+                               else "not received", refs_text(x.refs), x.explanation])
             if x.is_ira:
                 in4a += x.refs
             else:
@@ -409,7 +426,15 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
 
 
 def has_differences(ws: Worksheet) -> bool:
+    """Whether a received form disagrees with the ledger (forms not received yet are not differences)."""
     return bool(ws.grids["differences"].rows)
+
+
+def awaited_payers(ws: Worksheet) -> list[str]:
+    """The payers whose expected forms are not received yet."""
+    grid = ws.grids["expected"]
+    ip, ist = grid.columns.index("payer_account"), grid.columns.index("status")
+    return list(dict.fromkeys(str(r[ip]) for r in grid.rows if r[ist] == "awaited"))
 
 
 def as_json(ws: Worksheet) -> dict[str, Any]:

@@ -189,6 +189,19 @@ class Packet:
         i = diffs.columns.index("payer_account")
         return sorted({str(r[i]) for r in diffs.rows})
 
+    def awaited_payers(self) -> list[str]:
+        """The payers whose Forms 1099-R the ledger expects but the book has not received yet."""
+        ws = self.worksheets.get("1099r")
+        if ws is None or "status" not in ws.grids["expected"].columns:
+            return []
+        from .f1099r import awaited_payers
+
+        return awaited_payers(ws)
+
+    def expects_1099r(self) -> bool:
+        ws = self.worksheets.get("1099r")
+        return bool(ws and (ws.grids["expected"].rows or ws.grids["actual"].rows))
+
     @property
     def verdict(self) -> str:
         statuses = {p.status for p in self.problems()}
@@ -200,7 +213,13 @@ class Packet:
         parts = [f"{fails} check{'s' if fails != 1 else ''} fail{'' if fails != 1 else 's'}", f"{warns} warn"]
         if "1099r" in self.worksheets:
             payers = self.differing_payers()
-            parts.append(f"1099-R differences at {', '.join(payers)}" if payers else "1099-R forms match")
+            awaited = self.awaited_payers()
+            if payers:
+                parts.append(f"1099-R differences at {', '.join(payers)}")
+            if awaited:
+                parts.append(f"1099-R not received yet from {', '.join(awaited)}")
+            if not payers and not awaited:
+                parts.append("1099-R forms match" if self.expects_1099r() else "no Form 1099-R expected")
         return f"{self.verdict.upper()}: " + ", ".join(parts)
 
 
