@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from reportlab.platypus import Paragraph
@@ -56,3 +57,56 @@ def test_markup_in_short_and_long_cells_is_shown_as_written(tmp_path: Path) -> N
     assert short in flat
     assert "memo said <font size=40>x</font> & <br/> done and more words" in flat
     assert render_pdf(packet) == path.read_bytes()
+
+
+BUSY_PROFILE = """
+[[person]]
+id = "kim"
+born = "1980-05-01"
+marginal_rate = "0.32"
+
+[[plan]]
+id = "acme"
+person = "kim"
+employer = "Acme Corp"
+conversion = "in_plan_auto"
+"""
+
+
+def _busy_year(path: Path, steps: int) -> None:
+    """One person, one plan, 2026: every step an after-tax and a pre-tax deposit with their earnings,
+    and an in-plan Roth rollover of part of the after-tax source every fourth step (5 or 6 rows a step)."""
+    lines = ["date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo"]
+    for i in range(steps):
+        d = f"2026-{1 + i * 12 // steps:02d}-{1 + i % 28:02d}"
+        lines += [f"{d},kim,acme,contribution,after_tax,{100 + i % 7}.00,,,,,payroll",
+                  f"{d},kim,acme,contribution,pretax,200.00,,,,,payroll",
+                  f"{d},kim,acme,earnings,after_tax,0.{10 + i % 80},,,,,Target 2045",
+                  f"{d},kim,acme,earnings,pretax,0.{20 + i % 70},,,,,Target 2045"]
+        if i % 4 == 3:
+            lines.append(f"{d},kim,acme,conversion,after_tax,150.00,,,,,in-plan Roth rollover")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_the_packet_of_a_busy_year_renders(make_book: Any, tmp_path: Path) -> None:
+    """About 4,000 interleaved rows for one person in one year: the report writes both files, the PDF's
+    pages can be read, a finding's rows are shown as ranges with the count of the rest, and long tables
+    stop with a pointer to the workbook (which has every row)."""
+    from conftest import run
+
+    book = make_book(BUSY_PROFILE, name="busy")
+    activity = tmp_path / "busy-2026.csv"
+    _busy_year(activity, 880)
+    assert run(book, "import", str(activity)).exit_code == 0
+    out = tmp_path / "out"
+    res = run(book, "report", "--year", "2026", "--out", str(out))
+    assert res.exit_code in (0, 1), res.output
+    reader = PdfReader(out / "mbr-2026-kim.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) < 60
+    assert "more rows (the workbook lists every row)" in text
+    assert "The first 200 of 880 rows" in text
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "mbr-2026-kim.xlsx", read_only=True)
+    assert wb["Ledger"].max_row >= 880 * 4 + 1
