@@ -252,3 +252,104 @@ def test_book_aware_sample_job_change(sample_book):
     assert any("over the 402(g) limit" in w for w in beta["warnings"])
     res = run(sample_book, "capacity", "--year", "2026", "--person", "alex")
     assert res.exit_code == 0 and "plan acme" in res.stdout and "plan beta" in res.stdout
+
+
+# ---------------------------------------------------------------------------- the pay calendar, book-aware
+
+
+def _d(*isos: str) -> list[str]:
+    return list(isos)
+
+
+def _fridays(first: str, step: int, last: str) -> list[str]:
+    import datetime as dt
+
+    d, end, out = dt.date.fromisoformat(first), dt.date.fromisoformat(last), []
+    while d <= end:
+        out.append(d.isoformat())
+        d += dt.timedelta(days=step)
+    return out
+
+
+# The pay dates of 2026 as payroll pays them, weekend dates on the Friday before (2026-01-01 is a Thursday).
+SEMI_15_LAST_2026 = _d("2026-01-15", "2026-01-30", "2026-02-13", "2026-02-27", "2026-03-13", "2026-03-31",
+                       "2026-04-15", "2026-04-30", "2026-05-15", "2026-05-29", "2026-06-15", "2026-06-30",
+                       "2026-07-15", "2026-07-31", "2026-08-14", "2026-08-31", "2026-09-15", "2026-09-30",
+                       "2026-10-15", "2026-10-30", "2026-11-13", "2026-11-30", "2026-12-15", "2026-12-31")
+# the 1st and the 15th: Feb 1, Mar 1, Aug 1 and Nov 1 are on a weekend and paid Jan 30, Feb 27, Jul 31, Oct 30
+SEMI_1_15_2026 = _d("2026-01-01", "2026-01-15", "2026-01-30", "2026-02-13", "2026-02-27", "2026-03-13",
+                    "2026-04-01", "2026-04-15", "2026-05-01", "2026-05-15", "2026-06-01", "2026-06-15",
+                    "2026-07-01", "2026-07-15", "2026-07-31", "2026-08-14", "2026-09-01", "2026-09-15",
+                    "2026-10-01", "2026-10-15", "2026-10-30", "2026-11-13", "2026-12-01", "2026-12-15")
+MONTHLY_15_2026 = _d("2026-01-15", "2026-02-13", "2026-03-13", "2026-04-15", "2026-05-15", "2026-06-15",
+                     "2026-07-15", "2026-08-14", "2026-09-15", "2026-10-15", "2026-11-13", "2026-12-15")
+MONTHLY_LAST_2026 = _d("2026-01-30", "2026-02-27", "2026-03-31", "2026-04-30", "2026-05-29", "2026-06-30",
+                       "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-30", "2026-11-30", "2026-12-31")
+
+
+def _upto(dates: list[str], last: str) -> list[str]:
+    return [d for d in dates if d <= last]
+
+
+def _payroll_capacity(make_book, tmp_path, dates: list[str], *, pay: str = "5000.00", pretax: str = "500.00",
+                      after_tax: str = "1000.00", match: str = "200.00") -> dict:
+    book = make_book(MID_YEAR)
+    lines = ["pay_date,person,plan,gross_pay,plan_compensation,fica_wages,pretax_401k,roth_401k,after_tax_401k,"
+             "employer_match"]
+    lines += [f"{d},alex,acme,{pay},{pay},{pay},{pretax},0.00,{after_tax},{match}" for d in dates]
+    path = tmp_path / "payroll.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    res = run(book, "capacity", "--year", "2026", "--person", "alex", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    (p,) = json.loads(res.stdout)["plans"]
+    return p
+
+
+@pytest.mark.parametrize("dates,left", [
+    # weekly on Fridays: after Jun 26, the Fridays Jul 3 .. Dec 25 (5+4+4+5+4+4)
+    (_fridays("2026-01-02", 7, "2026-06-26"), 26),
+    (_fridays("2026-01-02", 7, "2026-12-18"), 1),                      # Dec 25
+    (_fridays("2026-01-02", 7, "2026-12-25"), 0),                      # next: Fri Jan 1, 2027
+    # every other Friday; Fri Jun 19 (Juneteenth) paid on Thu Jun 18: Jul 3 + 14k .. Dec 18, not a Thu Dec 31
+    (_fridays("2026-01-02", 14, "2026-06-05") + ["2026-06-18"], 13),
+    (_fridays("2026-01-02", 14, "2026-12-04"), 1),                     # Dec 18
+    (_fridays("2026-01-02", 14, "2026-12-18"), 0),                     # next: Fri Jan 1, 2027
+    # semi-monthly on the 15th and the last day
+    (_upto(SEMI_15_LAST_2026, "2026-06-30"), 12),                      # Jul 15 .. Dec 31
+    (_upto(SEMI_15_LAST_2026, "2026-11-13"), 3),                       # Nov 30, Dec 15, Dec 31
+    (_upto(SEMI_15_LAST_2026, "2026-12-15"), 1),                       # Dec 31
+    (SEMI_15_LAST_2026, 0),
+    # semi-monthly on the 1st and the 15th
+    (_upto(SEMI_1_15_2026, "2026-06-15"), 12),                         # Jul 1, 15, 31, Aug 14, ... Dec 1, 15
+    (_upto(SEMI_1_15_2026, "2026-12-01"), 1),                          # Dec 15
+    (SEMI_1_15_2026, 0),                                               # next: Fri Jan 1, 2027
+    # monthly on the 15th (the issue's case last), and on the last day
+    (_upto(MONTHLY_15_2026, "2026-06-15"), 6),                         # Jul 15 .. Dec 15
+    (_upto(MONTHLY_15_2026, "2026-11-13"), 1),                         # Dec 15 (Nov 15 was a Sunday)
+    (MONTHLY_15_2026, 0),
+    (_upto(MONTHLY_LAST_2026, "2026-06-30"), 6),                       # Jul 31 .. Dec 31
+    (_upto(MONTHLY_LAST_2026, "2026-11-30"), 1),                       # Dec 31
+    (MONTHLY_LAST_2026, 0),
+], ids=["weekly-mid", "weekly-one-left", "weekly-end", "biweekly-mid-moved", "biweekly-one-left",
+        "biweekly-end", "semi-15-last-mid", "semi-15-last-moved", "semi-15-last-one-left", "semi-15-last-end",
+        "semi-1-15-mid", "semi-1-15-one-left", "semi-1-15-end", "monthly-15-mid", "monthly-15-moved",
+        "monthly-15-end", "monthly-last-mid", "monthly-last-one-left", "monthly-last-end"])
+def test_book_aware_paychecks_left_follow_the_pay_calendar(make_book, tmp_path, dates, left):
+    p = _payroll_capacity(make_book, tmp_path, dates)
+    assert (p["as_of"], p["per_paycheck"]["paychecks"]) == (dates[-1], left)
+    assert len(p["schedule"]) == left
+
+
+def test_issue_monthly_on_the_15th_last_paid_no_phantom_paycheck(make_book, tmp_path):
+    # Monthly pay of 12,500 on the 15th, the last of the year paid on Dec 15: so far 150,000 of pay, 24,000
+    # deferred, 6,000 match, 36,000 after-tax (66,000 of the 72,000 415(c) limit). No paycheck is left, so no
+    # after-tax money can be planned (the code planned one on Dec 31: 5,000.00 after-tax, a 40.00% election).
+    p = _payroll_capacity(make_book, tmp_path, MONTHLY_15_2026, pay="12500.00", pretax="2000.00",
+                          after_tax="3000.00", match="500.00")
+    assert (p["as_of"], p["per_paycheck"]["paychecks"], p["schedule"]) == ("2026-12-15", 0, [])
+    assert p["rest_of_year"] == {"deferral": "0.00", "employer": "0.00", "after_tax": "0.00"}
+    assert (p["after_tax_capacity"], p["after_tax_pct_of_pay"], p["pay_left"]) == ("0.00", None, "0.00")
+    assert (p["employee_deferrals"], p["employer_contributions"], p["total"]) == ("24000.00", "6000.00", "66000.00")
+    assert (p["room_415c"], p["binding"]) == ("6000.00", "no paychecks left")
+    assert any("monthly on the 15th" in n and "2026-12-15" in n for n in p["notes"]), p["notes"]

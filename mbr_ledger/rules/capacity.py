@@ -15,13 +15,14 @@ also held to the pay that is left after the deferrals (money has to come from a 
 
 `capacity_for_person` is the book-aware planner: from the audit's frames of the year (through
 `rules.audit`'s plan totals, so the audit and the planner count the same money) it plans the rest
-of the year for each plan the person has in that year.
+of the year for each plan the person has in that year, over the paychecks its pay calendar still has
+(`rules.paydays`: the frequency and the anchor the payroll rows show, weekend dates paid the Friday
+before, never a paycheck after the last one the year can have).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from ..core.dates import age_at_year_end
 from ..core.errors import MbrError
 from ..core.money import fmt, fmt_table, from_cents, round_cents, to_cents
 from ..limits import YearLimits, limits_for
+from .paydays import PERIODS, PaySchedule, default_schedule, frequency_of, infer_schedule, remaining_pay_dates
 
 if TYPE_CHECKING:
     from .audit import AuditData
@@ -299,49 +301,27 @@ def standalone(year: int, *, salary: Decimal, age: int | None, deferral: Decimal
 # ---------------------------------------------------------------------------- book-aware
 
 
-PERIODS = {"weekly": 52, "biweekly": 26, "semi-monthly": 24, "monthly": 12}
-
-
 def cadence(dates: list[dt.date]) -> str | None:
-    """The pay frequency of a plan's pay dates (median gap), or None with fewer than two dates."""
-    ds = sorted(set(dates))
-    if len(ds) < 2:
-        return None
-    gap = statistics.median((b - a).days for a, b in zip(ds, ds[1:], strict=False))
-    if gap <= 10:
-        return "weekly"
-    if gap <= 14:
-        return "biweekly"
-    if gap <= 20:
-        return "semi-monthly"
-    return "monthly"
+    """The pay frequency of a plan's pay dates (`paydays.frequency_of`), or None with fewer than two dates."""
+    return frequency_of(dates)
 
 
-def _month_end(y: int, m: int) -> dt.date:
-    return (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
-
-
-def paychecks_left(last: dt.date, freq: str, year: int) -> int:
+def paychecks_left(last: dt.date, freq: str, year: int, schedule: PaySchedule | None = None) -> int:
     """Paychecks still to come after `last` through Dec 31 of `year` at frequency `freq`.
 
-    Weekly and biweekly step from the last pay date; semi-monthly counts the 15th and month-ends,
-    monthly the month-ends, that fall more than five days after the last pay date (a pay date moved
-    earlier for a weekend or holiday is still that period's)."""
-    dec31 = dt.date(year, 12, 31)
-    if freq in ("weekly", "biweekly"):
-        step = 7 if freq == "weekly" else 14
-        n, cur = 0, last + dt.timedelta(days=step)
-        while cur <= dec31:
-            n += 1
-            cur += dt.timedelta(days=step)
-        return n
-    after = last + dt.timedelta(days=5)
-    nominal = []
-    for m in range(1, 13):
-        if freq == "semi-monthly":
-            nominal.append(dt.date(year, m, 15))
-        nominal.append(_month_end(year, m))
-    return sum(1 for d in nominal if after < d <= dec31)
+    The pay calendar is `schedule` (from the plan's pay dates, `paydays.infer_schedule`), else the one
+    `last` alone shows (`paydays.default_schedule`: weekly and biweekly on its weekday, semi-monthly on
+    the 15th and the last day, monthly on its day of the month). Weekend dates are paid the Friday before;
+    a pay date paid early (for a weekend or a holiday) is that period's, and no paycheck is counted after
+    the last one the year can have."""
+    sched = schedule or default_schedule(last, freq)
+    return len(remaining_pay_dates(sched, last, year))
+
+
+def _dates_text(dates: list[dt.date]) -> str:
+    if len(dates) <= 4:
+        return ", ".join(d.isoformat() for d in dates)
+    return f"{dates[0].isoformat()} .. {dates[-1].isoformat()}"
 
 
 def capacity_for_person(data: AuditData, *, paychecks: int | None = None, salary: Decimal | None = None,
@@ -350,8 +330,9 @@ def capacity_for_person(data: AuditData, *, paychecks: int | None = None, salary
     """For each plan `person` has in `year`: the room left after what the ledger already holds,
     spread over the paychecks still to come.
 
-    Paychecks left: `paychecks`, else counted from the plan's pay frequency after its last pay date
-    (none when a later paycheck from another employer shows the person left). Pay per check: the
+    Paychecks left: `paychecks`, else counted on the plan's pay calendar (`paydays.infer_schedule`: the
+    frequency and the anchor its pay dates of the year and the end of last year show) after its last pay
+    date through Dec 31 (none when a later paycheck from another employer shows the person left). Pay per check: the
     last paycheck's plan compensation (or `salary` / periods a year). Deferrals for the rest: the
     last paycheck's, within the person's room (or `deferral`, the plan's total for the year).
     Employer money for the rest: the plan's `match_pct` of pay, else the last paycheck's employer
@@ -379,23 +360,32 @@ def capacity_for_person(data: AuditData, *, paychecks: int | None = None, salary
         comp_so_far = from_cents(py.compensation or 0)
         rows = sorted(py.payroll, key=lambda r: (r["pay_date"], r["source_line"]))
         dates = [r["pay_date"] for r in rows]
-        prior_dates = [r["pay_date"] for r in data.payroll.iter_rows(named=True)
-                       if r["plan"] == pid and r["pay_date"].year == year - 1] if data.payroll.height else []
-        freq = cadence(prior_dates[-3:] + dates)
+        prior_dates = sorted(r["pay_date"] for r in data.payroll.iter_rows(named=True)
+                             if r["plan"] == pid and r["pay_date"].year == year - 1) if data.payroll.height else []
+        # The pay calendar from this year's pay dates and the end of last year's.
+        schedule = infer_schedule(prior_dates[-3:] + dates)
+        freq = schedule.frequency if schedule else None
         last = rows[-1] if rows else None
+        calendar_notes: list[str] = []
+        ended = False
         n = paychecks
         if n is None:
-            if last is None or freq is None:
+            if last is None or schedule is None:
                 n = 0
                 warnings.append(f"cannot tell how many paychecks are left at {plan.id} (too few payroll rows): "
                                 f"give --paychecks")
+            elif last_any is not None and last_any > last["pay_date"] + dt.timedelta(days=schedule.step_days + 5):
+                n = 0
+                warnings.append(f"no paycheck from {plan.employer} since {last['pay_date'].isoformat()} while "
+                                f"another employer paid you later: assuming you left (give --paychecks if not)")
             else:
-                n = paychecks_left(last["pay_date"], freq, year)
-                step_days = {"weekly": 7, "biweekly": 14, "semi-monthly": 16, "monthly": 31}[freq]
-                if last_any is not None and last_any > last["pay_date"] + dt.timedelta(days=step_days + 5):
-                    n = 0
-                    warnings.append(f"no paycheck from {plan.employer} since {last['pay_date'].isoformat()} while "
-                                    f"another employer paid you later: assuming you left (give --paychecks if not)")
+                left = remaining_pay_dates(schedule, last["pay_date"], year)
+                n = len(left)
+                ended = not left
+                calendar_notes.append(
+                    f"pay calendar from the payroll rows: {schedule.describe()}; paychecks left after "
+                    f"{last['pay_date'].isoformat()}: {n}" + (f" ({_dates_text(left)})" if left else "")
+                    + " (a weekend date paid the Friday before; holidays are not known: best knowledge)")
         if salary is not None:
             per_check = round_cents(salary / PERIODS.get(freq or "biweekly", 26))
         elif last is not None:
@@ -438,6 +428,12 @@ def capacity_for_person(data: AuditData, *, paychecks: int | None = None, salary
         cp.person, cp.plan, cp.employer_group = person, pid, plan.employer_group
         cp.as_of = last["pay_date"] if last else None
         cp.warnings = warnings + cp.warnings
+        if ended and last is not None:
+            calendar_notes.append(f"the last paycheck of {year} is paid ({last['pay_date'].isoformat()}): no paycheck "
+                                  f"is left to put after-tax money in"
+                                  + (f", and {fmt_table(cp.room_415c)} of 415(c) room stays unused"
+                                     if cp.room_415c > 0 else ""))
+        cp.notes = calendar_notes + cp.notes
         if not py.from_payroll:
             cp.warnings.append(f"no payroll rows for {plan.id} in {year}: figures come from the deposits, and the "
                                f"100%-of-pay cap and the paychecks left are unknown")
