@@ -110,3 +110,19 @@ def test_the_packet_of_a_busy_year_renders(make_book: Any, tmp_path: Path) -> No
 
     wb = openpyxl.load_workbook(out / "mbr-2026-kim.xlsx", read_only=True)
     assert wb["Ledger"].max_row >= 880 * 4 + 1
+
+
+def test_file_names_dates_and_amounts_are_never_broken(sample_book: Path, tmp_path: Path) -> None:
+    """Table cells break between words, and a list of row numbers after its commas, never inside a file
+    name, a date or an amount; a long explanation is a line of its own under its row."""
+    import re
+
+    from conftest import run
+
+    assert run(sample_book, "report", "--year", "2026", "--out", str(tmp_path)).exit_code in (0, 1)
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "mbr-2026-alex.pdf").pages)
+    lines = text.splitlines()
+    assert not [ln for ln in lines if re.match(r"^-(acme|beta|ira|\d{2}\b)", ln.strip())]
+    for name in ("sample_data/activity-acme-2026.csv", "sample_data/activity-beta-2026.csv:16",
+                 "2026-01-07..2026-07-27", "15,791.56", "30,438.27"):
+        assert name in text, name
