@@ -41,10 +41,14 @@ def lots_worksheet(hist: AfterTaxHistory, year: int) -> Worksheet:
                           m.taxable, m.split_group or "", refs_text(m.refs)])
     ws.grids["lots"] = lots
     ws.grids["conversions"] = conv
+    shown = 0
     for pid, ph in hist.plans.items():
         ye = ph.unconverted(year)
         moved = [m for m in ph.moves if m.year == year]
         refs = [m.ref for m in moved]
+        if year not in ph.contributed and year not in ph.earned and not moved and ye.value == ZERO:
+            continue  # no after-tax money in the plan this year: nothing to list, not a line of zeros
+        shown += 1
         ws.lines += [
             Line(f"{pid}.contributed", f"{pid}: after-tax contributions in {year}", ph.contributed.get(year, ZERO)),
             Line(f"{pid}.earnings", f"{pid}: earnings booked on the after-tax source in {year}",
@@ -58,6 +62,9 @@ def lots_worksheet(hist: AfterTaxHistory, year: int) -> Worksheet:
             Line(f"{pid}.unconverted_earnings", f"{pid}: earnings still in the plan at Dec 31 (taxable when moved)",
                  ye.earnings),
         ]
+    if not shown:
+        ws.notes.append(f"No after-tax money in any plan of {hist.person} in {year}: no deposit, earnings, move or "
+                        f"balance of an after-tax source.")
     ws.notes += hist.all_notes(year)
     ws.notes.append("Lots leave the source first in, first out; the tax split of every move is pro rata over "
                     "the whole after-tax source (sections 72(e)(8) and 72(d)(2)).")
