@@ -13,7 +13,7 @@ from typing import Any
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, String
 from reportlab.lib import colors
 
 from ..forms.packet import LimitBar, Series
@@ -38,15 +38,26 @@ def _title(d: Drawing, text: str, width: int, height: int) -> None:
     d.add(String(width / 2, height - 14, text, fontName="Helvetica-Bold", fontSize=10, textAnchor="middle"))
 
 
+def _axes(d: Drawing, x: tuple[float, float, str], y: tuple[float, float, str] | None = None) -> None:  # float-ok
+    """Axis titles with their units: `x` (centre x, y, text) under the x axis, `y` (x, centre y, text)
+    turned along the y axis."""
+    d.add(String(x[0], x[1], x[2], fontName="Helvetica", fontSize=7, textAnchor="middle"))
+    if y is not None:
+        label = String(0, 0, y[2], fontName="Helvetica", fontSize=7, textAnchor="middle")
+        group = Group(label)
+        group.transform = (0, 1, -1, 0, y[0], y[1])  # a quarter turn: read from bottom to top
+        d.add(group)
+
+
 def limits_chart(bars: list[LimitBar], width: int = 500) -> Drawing:
     """Horizontal bars: each limit (grey) beside what was contributed against it (by status colour)."""
     n = len(bars)
-    height = 64 + 26 * n
+    height = 76 + 26 * n
     d = Drawing(width, height)
     _title(d, "Contributions against each limit", width, height)
     c = HorizontalBarChart()
-    c.x, c.y = 150, 30
-    c.width, c.height = width - 170, height - 70
+    c.x, c.y = 150, 42
+    c.width, c.height = width - 170, height - 82
     c.data = [[_f(b.limit) for b in bars], [_f(b.amount) for b in bars]]
     c.categoryAxis.categoryNames = [b.label for b in bars]
     c.categoryAxis.labels.fontSize = 7
@@ -64,8 +75,9 @@ def limits_chart(bars: list[LimitBar], width: int = 500) -> Drawing:
     for i, b in enumerate(bars):
         c.bars[(1, i)].fillColor = STATUS_COLOR.get(b.status, PALETTE[0])
     d.add(c)
+    _axes(d, (c.x + c.width / 2, 24, "USD contributed in the year, and the limit"))
     statuses = [s for s in ("ok", "info", "warn", "fail") if any(b.status == s for b in bars)]
-    d.add(_legend(150, 14, 110,
+    d.add(_legend(150, 6, 110,
                   [(LIMIT_COLOR, "limit")] + [(STATUS_COLOR[s], f"contributed: {s}") for s in statuses]))
     return d
 
@@ -105,7 +117,8 @@ def balance_chart(series: list[Series], year: int, width: int = 500, height: int
         lp.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
         lp.lines[i].strokeWidth = 1.5  # float-ok: line width
     d.add(lp)
-    d.add(_legend(60, 14, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
+    _axes(d, (lp.x + lp.width / 2, 26, f"month of {year}"), (14, lp.y + lp.height / 2, "balance, USD"))
+    d.add(_legend(60, 8, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
     return d
 
 
@@ -136,7 +149,9 @@ def earnings_chart(series: list[Series], year: int, width: int = 500, height: in
     for i in range(len(series)):
         c.bars[i].fillColor = PALETTE[i % len(PALETTE)]
     d.add(c)
-    d.add(_legend(60, 12, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
+    _axes(d, (c.x + c.width / 2, 22, "date of the conversion or rollover (month-day)"),
+          (14, c.y + c.height / 2, "earnings, USD"))
+    d.add(_legend(60, 8, 90, [(PALETTE[i % len(PALETTE)], s.name) for i, s in enumerate(series)]))
     return d
 
 
