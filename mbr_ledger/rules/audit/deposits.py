@@ -144,8 +144,11 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
         deps = deposits_of(evs, {plan.id})
         res = match_deposits(items, deps, window)
         in_year = [i for i in items if i.date.year == data.year]
-        first_pay = min(i.date for i in in_year)
-        last_pay = max(i.date for i in in_year)
+        # The year's paychecks bound the window of deposits looked at: those with plan money, or, when
+        # none carries any (pay without deferrals or match), every paycheck of the year.
+        pay_dates = [i.date for i in in_year] or [r["pay_date"] for r in prow if r["pay_date"].year == data.year]
+        first_pay = min(pay_dates)
+        last_pay = max(pay_dates)
         last_window = add_business_days(last_pay, window)
         problems: list[dict[str, Any]] = []
         missing_c = 0
@@ -196,6 +199,8 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
                                    "amounts": len(in_year), "matched": n_matched, "problems": problems}
         if extra_employer:
             details["employer_deposits_without_paycheck"] = money(extra_employer)
+        if not in_year and not problems:
+            continue  # pay without plan money, and no deposit: nothing to match
         if not problems:
             msg = (f"All {len(in_year)} payroll amounts of {n_checks} paychecks ({show(total)}) reached the plan "
                    f"within {window} business days, same source and amount.")
@@ -204,8 +209,12 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
             out.append(Finding("deposit_match", "ok", plan.id, msg, None, money(total), Decimal("0.00"),
                                rows=refs(i.row for i in in_year), details=details))
             continue
-        msg = (f"{n_matched} of {len(in_year)} payroll amounts reached the plan within {window} business days; "
-               + "; ".join(p["text"] for p in problems) + ".")
+        if in_year:
+            head = f"{n_matched} of {len(in_year)} payroll amounts reached the plan within {window} business days"
+        else:
+            n_rows = len({r["source_line"] for r in prow if r["pay_date"].year == data.year})
+            head = f"The payroll shows pay but no plan money on {n_rows} paycheck(s) of {data.year}"
+        msg = head + "; " + "; ".join(p["text"] for p in problems) + "."
         fix = (f"Ask the payroll of {plan.employer} or the recordkeeper where the money went and have it deposited "
                f"with lost earnings. Late deposits of withheld pay are also a Department of Labor issue for the "
                f"employer. If a deposit is in a file you have not imported, import it and audit again.")
