@@ -1,7 +1,9 @@
-"""What the commands share: opening the book, the --format option, printing JSON."""
+"""What the commands share: opening the book, the --format option, printing JSON, and the ranges click
+checks on every numeric option (out of range: exit 2 with one line naming the option, never a traceback)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +15,82 @@ if TYPE_CHECKING:
     from ..profile import Profile
 
 PROFILE_FILE = "mbr.toml"
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+# Every --year: the calendar years the program handles. Commands that need the year's limits then
+# refuse a year the limits data does not hold (`mbr limits`: one line, exit 2).
+YEAR = click.IntRange(FIRST_YEAR, LAST_YEAR)
+MAX_DOLLARS = Decimal(10) ** 13  # any money option: 0 to ten trillion dollars
+
+
+class Money(click.ParamType):
+    """A dollar amount as statements write it (`150000`, `$150,000.00`), from 0 to MAX_DOLLARS."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        from decimal import InvalidOperation
+
+        from ..core.money import MoneyError, parse_money
+
+        try:
+            amount = parse_money(str(value))
+        except MoneyError as exc:
+            self.fail(str(exc), param, ctx)
+        except InvalidOperation:  # more digits than an exact Decimal holds
+            self.fail(f"{value}: at most {MAX_DOLLARS:,.2f} dollars", param, ctx)
+        assert amount is not None
+        if amount < 0:
+            self.fail(f"{value}: must not be negative", param, ctx)
+        if amount > MAX_DOLLARS:
+            self.fail(f"{value}: at most {MAX_DOLLARS:,.2f} dollars", param, ctx)
+        return amount
+
+
+class Percent(click.ParamType):
+    """A percentage of pay: `4` or `4%` for four percent, from 0 to 100."""
+
+    name = "percent"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        from decimal import InvalidOperation
+
+        raw = str(value).strip().rstrip("%").strip()
+        try:
+            pct = Decimal(raw)
+        except InvalidOperation:
+            self.fail(f"not a percentage: {value!r} (write 4 or 4% for four percent)", param, ctx)
+        if not pct.is_finite() or not Decimal(0) <= pct <= Decimal(100):
+            self.fail(f"{value!r} is not a percentage from 0 to 100", param, ctx)
+        return pct
+
+
+class Rate(click.ParamType):
+    """A yearly rate as a fraction (`0.07`) or a percentage (`7%`), within [low, high] (fractions)."""
+
+    name = "rate"
+
+    def __init__(self, low: Decimal, high: Decimal, what: str) -> None:
+        self.low, self.high, self.what = low, high, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        from ..core.errors import MbrError
+        from ..rules.projection import parse_rate
+
+        option = param.opts[0] if param is not None and param.opts else "--rate"
+        try:
+            rate = parse_rate(str(value), option)
+        except MbrError as exc:
+            self.fail(str(exc).removeprefix(option).lstrip(": "), param, ctx)
+        if not self.low <= rate <= self.high:
+            self.fail(f"{value}: {self.what} from {(self.low * 100).normalize():f}% to {(self.high * 100).normalize():f}%", param, ctx)
+        return rate
 
 
 def book_dir(ctx: click.Context) -> Path:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import echo_json, format_option, open_the_book
+from ._common import YEAR, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.findings import Finding
@@ -97,7 +97,7 @@ def audit_json(year: int, person: str | None, findings: list[Finding]) -> dict[s
 
 
 @click.command()
-@click.option("--year", type=int, required=True, help="Tax year to audit, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year to audit, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
 @click.pass_context

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import click
 
-from ._common import echo_json, format_option, open_the_book
+from ._common import YEAR, Money, Percent, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.capacity import CapacityPlan
-
-
-def _money(option: str, text: str | None) -> Decimal | None:
-    from ..core.errors import MbrError
-    from ..core.money import MoneyError, parse_money
-
-    if text is None:
-        return None
-    try:
-        value = parse_money(text)
-    except MoneyError as exc:
-        raise MbrError(f"{option}: {exc}") from None
-    if value is None or value < 0:
-        raise MbrError(f"{option}: must not be negative")
-    return value
-
-
-def _pct(option: str, text: str | None) -> Decimal | None:
-    from ..core.errors import MbrError
-
-    if text is None:
-        return None
-    raw = text.strip().rstrip("%").strip()
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise MbrError(f"{option}: not a percentage: {text!r} (write 4 or 4% for four percent)") from None
-    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        raise MbrError(f"{option}: {text!r} is not a percentage from 0 to 100")
-    return value
 
 
 def render(plan: CapacityPlan, title: str) -> str:
@@ -57,26 +27,26 @@ def render(plan: CapacityPlan, title: str) -> str:
 
 
 @click.command()
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--age", type=click.IntRange(0, 130), help="Age on Dec 31 of the year (for the catch-up).")
 @click.option("--born", help="Birth date YYYY-MM-DD (instead of --age).")
-@click.option("--salary", help="Pay for the year (plan compensation), e.g. 150000.")
-@click.option("--deferral", help="Pre-tax + Roth deferrals for the year, catch-up included "
+@click.option("--salary", type=Money(), help="Pay for the year (plan compensation), e.g. 150000.")
+@click.option("--deferral", type=Money(), help="Pre-tax + Roth deferrals for the year, catch-up included "
                                   "(default: the 402(g) limit plus the catch-up the age allows).")
-@click.option("--match-pct", help="Employer match as % of pay, e.g. 4 (computed on pay up to the 401(a)(17) limit).")
-@click.option("--employer-amount", help="Employer contributions for the year in dollars (instead of --match-pct).")
+@click.option("--match-pct", type=Percent(), help="Employer match as % of pay, e.g. 4 (computed on pay up to the 401(a)(17) limit).")
+@click.option("--employer-amount", type=Money(), help="Employer contributions for the year in dollars (instead of --match-pct).")
 @click.option("--paychecks", type=click.IntRange(0, 366), help="Paychecks to spread over (standalone default: 26; "
                                                                 "with --person: the ones left, counted from payroll).")
-@click.option("--after-tax-cap-pct", help="The plan's own cap on after-tax contributions, % of pay.")
-@click.option("--after-tax-cap", help="The plan's own cap on after-tax contributions, in dollars.")
+@click.option("--after-tax-cap-pct", type=Percent(), help="The plan's own cap on after-tax contributions, % of pay.")
+@click.option("--after-tax-cap", type=Money(), help="The plan's own cap on after-tax contributions, in dollars.")
 @click.option("--true-up", is_flag=True, help="The plan trues up the match at year end (no front-loading warning).")
 @click.option("--person", help="Plan from the book: the room left after what the ledger holds for this person.")
 @format_option("table", "json")
 @click.pass_context
-def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, salary: str | None,
-             deferral: str | None, match_pct: str | None, employer_amount: str | None, paychecks: int | None,
-             after_tax_cap_pct: str | None, after_tax_cap: str | None, true_up: bool, person: str | None,
-             fmt: str) -> None:
+def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, salary: Decimal | None,
+             deferral: Decimal | None, match_pct: Decimal | None, employer_amount: Decimal | None,
+             paychecks: int | None, after_tax_cap_pct: Decimal | None, after_tax_cap: Decimal | None,
+             true_up: bool, person: str | None, fmt: str) -> None:
     """How much after-tax (mega backdoor Roth) room is left, and how much per paycheck.
 
     after-tax room = min(415(c) limit, pay) - deferrals without catch-up - employer money
@@ -86,6 +56,8 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
     Standalone (no book needed): give --salary and optionally --age or --born, --deferral,
     --match-pct or --employer-amount, --paychecks. With --person the plan reads the book:
     what each of the person's plans already holds this year, and the paychecks left.
+
+    Amounts are dollars from 0 to 10,000,000,000,000 (10^13); percentages from 0 to 100.
 
     \b
     Example:
@@ -107,12 +79,8 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
             born_date = parse_date(born)
         except DateError as exc:
             raise MbrError(f"--born: {exc}") from None
-    sal = _money("--salary", salary)
-    dfr = _money("--deferral", deferral)
-    emp = _money("--employer-amount", employer_amount)
-    mpct = _pct("--match-pct", match_pct)
-    cap_pct = _pct("--after-tax-cap-pct", after_tax_cap_pct)
-    cap = _money("--after-tax-cap", after_tax_cap)
+    sal, dfr, emp, mpct = salary, deferral, employer_amount, match_pct
+    cap_pct, cap = after_tax_cap_pct, after_tax_cap
 
     if person is not None:
         with open_the_book(ctx) as book:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ._common import echo_json, format_option, open_book
+from ._common import YEAR, echo_json, format_option, open_book
 
 KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll"]
 
 
 @click.command()
-@click.option("--year", type=int, help="Only this calendar year.")
+@click.option("--year", type=YEAR, help="Only this calendar year.")
 @click.option("--person", help="Only this person.")
 @click.option("--account", help="Only this plan or IRA id.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only this kind (payroll: the deductions on pay stubs).")

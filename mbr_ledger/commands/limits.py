@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ._common import echo_json, format_option
+from ._common import YEAR, echo_json, format_option
 
 
 @click.command()
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @format_option("table", "json", "csv")
 def limits(year: int, fmt: str) -> None:
     """Print the year's IRS limits, each with its code section and source.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ._common import open_the_book
+from ._common import YEAR, open_the_book
 
 
 def packet_paths(out: Path, year: int, person: str) -> tuple[Path, Path]:
@@ -33,7 +33,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 @click.command()
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: every person in the book, two files each).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for the files (created if missing).")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import echo_json, format_option, open_the_book
+from ._common import YEAR, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..forms.model import Grid, Worksheet
@@ -85,7 +85,7 @@ def worksheet() -> None:
 
 
 @worksheet.command("1099r")
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
 @click.pass_context
@@ -144,7 +144,7 @@ def _per_person(ctx: click.Context, kind: str, year: int, person: str | None, fm
 
 
 @worksheet.command("8606")
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book, one form each).")
 @format_option("table", "json")
 @click.pass_context
@@ -172,7 +172,7 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
 
 
 @worksheet.command("lots")
-@click.option("--year", type=int, required=True, help="Tax year, e.g. 2026.")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
 @click.pass_context
