@@ -353,3 +353,16 @@ def test_issue_monthly_on_the_15th_last_paid_no_phantom_paycheck(make_book, tmp_
     assert (p["employee_deferrals"], p["employer_contributions"], p["total"]) == ("24000.00", "6000.00", "66000.00")
     assert (p["room_415c"], p["binding"]) == ("6000.00", "no paychecks left")
     assert any("monthly on the 15th" in n and "2026-12-15" in n for n in p["notes"]), p["notes"]
+
+
+def test_issue_no_phantom_paycheck_in_the_packet(make_book, tmp_path):
+    # the PDF cover and the workbook read the packet's capacity views: the same 0 paychecks, 0.00 room
+    from mbr_ledger.book.book import Book
+
+    _payroll_capacity(make_book, tmp_path, MONTHLY_15_2026, pay="12500.00", pretax="2000.00",
+                      after_tax="3000.00", match="500.00")
+    with Book.open(tmp_path / "book") as b:
+        (view,) = b.packet(2026, "alex").capacity
+    assert (view.value("per_paycheck.paychecks"), view.value("after_tax_capacity")) == (0, Decimal("0.00"))
+    assert view.value("after_tax_pct_of_pay") is None
+    assert any("the last paycheck of 2026 is paid (2026-12-15)" in n for n in view.notes), view.notes
