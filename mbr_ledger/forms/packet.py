@@ -192,7 +192,7 @@ class Packet:
     def awaited_payers(self) -> list[str]:
         """The payers whose Forms 1099-R the ledger expects but the book has not received yet."""
         ws = self.worksheets.get("1099r")
-        if ws is None or "status" not in ws.grids["expected"].columns:
+        if ws is None or "expected" not in ws.grids or "status" not in ws.grids["expected"].columns:
             return []
         from .f1099r import awaited_payers
 
@@ -200,7 +200,7 @@ class Packet:
 
     def expects_1099r(self) -> bool:
         ws = self.worksheets.get("1099r")
-        return bool(ws and (ws.grids["expected"].rows or ws.grids["actual"].rows))
+        return ws is not None and any(g.rows for name, g in ws.grids.items() if name in ("expected", "actual"))
 
     @property
     def verdict(self) -> str:
