@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from test_audit import ACME, IRAS, born_for, data, ev, figures, one, pay, profile, w2
 
 from mbr_ledger.rules import audit as A
 from mbr_ledger.rules.findings import Finding
 
 from conftest import run
-from test_audit import ACME, BETA, IRAS, born_for, data, ev, figures, one, pay, profile, w2
 
 D = Decimal
 
@@ -76,3 +76,148 @@ def test_audit_command_on_pay_without_plan_money(make_book, tmp_path):
     assert res.exit_code == 0, res.output
     ids = [c["id"] for c in json.loads(res.stdout)["checks"]]
     assert "deposit_match" not in ids
+
+
+# ---------------------------------------------------------------------------- 2a. at, under and over each limit
+
+
+def deferring(pretax: str, age: int = 40, year: int = 2026) -> list[Finding]:
+    prof = profile(ACME, born=born_for(age, year))
+    return A.check_402g(data(prof, year, [pay(f"{year}-03-13", "acme", "200000", pretax=pretax)]))
+
+
+def test_402g_exactly_at_the_limit_is_at_it_not_over():
+    f = one(deferring("24500"), "402g")
+    assert figures(f) == ("ok", "24500.00", "24500.00", "0.00")
+    assert f.message == ("Deferrals 24,500.00 (acme 24,500.00) are at the 402(g) limit 24,500.00: no room left, "
+                         "and not over it.")
+
+
+def test_402g_one_cent_under_and_one_cent_over():
+    f = one(deferring("24499.99"), "402g")
+    assert figures(f) == ("ok", "24500.00", "24499.99", "0.00")
+    assert f.message == ("Deferrals 24,499.99 (acme 24,499.99) are under the 402(g) limit 24,500.00: 0.01 of "
+                         "room left.")
+    f = one(deferring("24500.01"), "402g")
+    assert figures(f) == ("fail", "24500.00", "24500.01", "0.01")
+    assert f.message == "Deferrals 24,500.01 (acme 24,500.01) are 0.01 over the 402(g) limit 24,500.00."
+
+
+def test_402g_with_catch_up_names_the_sum_once():
+    # Age 51 in 2026: 24,500.00 + 8,000.00 = 32,500.00.
+    f = one(deferring("32500", age=51), "402g")
+    assert f.status == "ok"
+    assert f.message == ("Deferrals 32,500.00 (acme 32,500.00) are at the 402(g) limit 24,500.00 + 8,000.00 "
+                         "catch-up (age 51 on Dec 31) = 32,500.00: no room left, and not over it.")
+    f = one(deferring("32500.01", age=51), "402g")
+    assert figures(f) == ("fail", "32500.00", "32500.01", "0.01")
+    assert " 0.01 over the 402(g) limit 24,500.00 + 8,000.00 catch-up" in f.message
+
+
+def additions(after: str, comp: str = "200000") -> Finding:
+    # 24,500.00 deferrals + 10,000.00 match + after-tax, against 415(c) 72,000.00 (2026).
+    prof = profile(ACME, born=born_for(40, 2026))
+    return one(A.check_415c(data(prof, 2026, [pay("2026-03-13", "acme", comp, pretax="24500", match="10000",
+                                                    after=after)])), "415c")
+
+
+def test_415c_at_under_and_over_the_dollar_limit():
+    f = additions("37500")
+    assert figures(f) == ("ok", "72000.00", "72000.00", "0.00")
+    assert ("Annual additions 72,000.00 = 24,500.00 deferrals without catch-up + 10,000.00 employer + 37,500.00 "
+            "after-tax: at the 415(c) limit 72,000.00, no room left, and not over it.") == f.message
+    f = additions("37499.99")
+    assert figures(f) == ("ok", "72000.00", "71999.99", "0.00")
+    assert f.message.endswith(": under the 415(c) limit 72,000.00, 0.01 of room left.")
+    f = additions("37500.01")
+    assert figures(f) == ("fail", "72000.00", "72000.01", "0.01")
+    assert f.message.endswith(": 0.01 over the 415(c) limit 72,000.00.")
+
+
+def test_415c_at_and_over_100_percent_of_pay():
+    # Pay 50,000.00 < 72,000.00: the limit is the pay. 24,500 + 10,000 + 15,500 = 50,000.00.
+    f = additions("15500", comp="50000")
+    assert figures(f) == ("ok", "50000.00", "50000.00", "0.00")
+    assert f.message.endswith(": at 100% of compensation 50,000.00 (below the 72,000.00 dollar limit), no room "
+                              "left, and not over it.")
+    f = additions("15500.01", comp="50000")
+    assert figures(f) == ("fail", "50000.00", "50000.01", "0.01")
+    assert ": 0.01 over 100% of compensation 50,000.00" in f.message
+
+
+@pytest.mark.parametrize("comp,words", [
+    ("359999.99", "Pay 359,999.99 is under the 401(a)(17) limit 360,000.00."),
+    ("360000", "Pay 360,000.00 is at the 401(a)(17) limit 360,000.00, not over it."),
+    ("360000.01", "Pay 360,000.01 is 0.01 over the 401(a)(17) limit 360,000.00; the employer contributions stay "
+                  "within it."),
+])
+def test_comp_limit_words_on_both_sides(comp, words):
+    prof = profile(ACME, born=born_for(40, 2026))
+    f = one(A.check_comp_limit(data(prof, 2026, [pay("2026-12-31", "acme", comp, match="1000")])), "comp_limit")
+    assert figures(f)[0] == "ok" and f.message == words
+
+
+def cap_finding(after: str) -> Finding:
+    # 10% x pay 100,000.00 = 10,000.00.
+    prof = profile(ACME + 'after_tax_cap_pct = "10"\n', born=born_for(40, 2026))
+    return one(A.check_plan_after_tax_cap(data(prof, 2026, [pay("2026-03-13", "acme", "100000", after=after)])),
+               "plan_after_tax_cap")
+
+
+def test_plan_after_tax_cap_at_under_and_over():
+    f = cap_finding("10000")
+    assert figures(f) == ("ok", "10000.00", "10000.00", "0.00")
+    assert f.message == ("After-tax contributions 10,000.00 (payroll) are at the cap 10% x pay 100,000.00 = "
+                         "10,000.00: no room left, and not over it.")
+    f = cap_finding("9999.99")
+    assert f.message.endswith("are under the cap 10% x pay 100,000.00 = 10,000.00: 0.01 of room left.")
+    f = cap_finding("10000.01")
+    assert figures(f) == ("fail", "10000.00", "10000.01", "0.01")
+    assert f.message == ("After-tax contributions 10,000.01 (payroll) are 0.01 over the cap 10% x pay 100,000.00 = "
+                         "10,000.00.")
+
+
+def catch_up(pretax: str, box3: str) -> Finding:
+    # Age 51 in 2026: catch-up 8,000.00; the Roth rule applies above 150,000.00 of 2025 FICA wages.
+    prof = profile(ACME, born=born_for(51, 2026))
+    rows = [pay("2026-03-13", "acme", "200000", pretax=pretax)]
+    return one(A.check_catch_up_roth(data(prof, 2026, rows, forms=[w2(2025, "acme", box3, box3)])), "catch_up_roth")
+
+
+def test_catch_up_roth_wages_at_and_over_the_threshold():
+    f = catch_up("30000", "150000")
+    assert f.status == "ok"
+    assert "150,000.00 is at the 150,000.00 threshold, not above it; catch-ups may be pre-tax." in f.message
+    f = catch_up("30000", "149999.99")
+    assert "149,999.99 is under the 150,000.00 threshold; catch-ups may be pre-tax." in f.message
+    f = catch_up("30000", "150000.01")
+    assert figures(f) == ("fail", "24500.00", "30000.00", "5500.00")
+
+
+def test_catch_up_roth_pre_tax_at_and_over_the_402g_limit():
+    f = catch_up("24500", "150000.01")
+    assert figures(f) == ("ok", "24500.00", "24500.00", "0.00")
+    assert "pre-tax deferrals 24,500.00 are at the 402(g) limit 24,500.00, not over it." in f.message
+    f = catch_up("24499.99", "150000.01")
+    assert "pre-tax deferrals 24,499.99 are under the 402(g) limit 24,500.00." in f.message
+    f = catch_up("24500.01", "150000.01")
+    assert figures(f) == ("fail", "24500.00", "24500.01", "0.01")
+    assert "pre-tax deferrals 24,500.01 are 0.01 over the 402(g) limit 24,500.00" in f.message
+
+
+def ira(amount: str) -> Finding:
+    # Age 40 in 2026: IRA limit 7,500.00.
+    prof = profile(ACME + IRAS, born=born_for(40, 2026))
+    evs = [ev("2026-02-02", "alex-trad", "contribution", "nondeductible", amount, for_year=2026)]
+    return one(A.check_ira_limit(data(prof, 2026, events=evs)), "ira_limit")
+
+
+def test_ira_limit_at_under_and_over():
+    f = ira("7500")
+    assert figures(f) == ("ok", "7500.00", "7500.00", "0.00")
+    assert f.message == ("IRA contributions for 2026 7,500.00 are at the IRA limit 7,500.00: no room left, and not "
+                         "over it.")
+    assert ira("7499.99").message.endswith("are under the IRA limit 7,500.00: 0.01 of room left.")
+    f = ira("7500.01")
+    assert figures(f) == ("fail", "7500.00", "7500.01", "0.01")
+    assert f.message == "IRA contributions for 2026 7,500.01 are 0.01 over the IRA limit 7,500.00."

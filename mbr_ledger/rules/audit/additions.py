@@ -9,7 +9,7 @@ from typing import Any
 from ...core.money import round_cents
 from ...profile import Plan
 from ..findings import Finding
-from .data import AuditData, as_cents, by_employer, money, per_pay_date_max, refs, scope_of, show
+from .data import AuditData, against, as_cents, by_employer, money, per_pay_date_max, refs, scope_of, show
 from .totals import PlanYear, plan_years, prior_fica_wages, split_deferrals
 
 
@@ -67,13 +67,11 @@ def check_415c(data: AuditData) -> list[Finding]:
                    "employer_contributions": money(employer), "after_tax": money(after_tax),
                    "compensation": money(comp) if comp is not None else None, "dollar_limit": dollar}
         if excess <= 0:
-            room = limit - amount
-            msg = (f"Annual additions {show(amount)} = {parts}, against {basis}: "
-                   + ("exactly at the limit" if room == 0 else f"{show(room)} of room left") + f".{note}")
+            msg = f"Annual additions {show(amount)} = {parts}: {against(limit - amount, basis, ',')}.{note}"
             out.append(Finding("415c", "ok", group, msg, limit, amount, Decimal("0.00"), rows=rows,
                                details=details))
             continue
-        msg = f"Annual additions {show(amount)} = {parts}: {show(excess)} over {basis}.{note}"
+        msg = f"Annual additions {show(amount)} = {parts}: {against(limit - amount, basis)}.{note}"
         fix = (f"Ask the plan to correct the {show(excess)} excess annual addition under EPCRS (Rev. Proc. "
                f"2021-30 section 6.06): usually after-tax contributions are returned first, then deferrals, "
                f"each with its earnings (the order is the plan's; best knowledge). Returned contributions "
@@ -129,9 +127,11 @@ def check_comp_limit(data: AuditData) -> list[Finding]:
             out.append(Finding("comp_limit", "warn", pid, msg, lim, comp, money(excess_c), fix=fix,
                                rows=refs(over_rows) or rows, details=details))
         else:
-            msg = (f"Pay {show(comp)} " + ("is within" if py.compensation <= lim_c else "is above")
-                   + f" the 401(a)(17) limit {show(lim)}"
-                   + ("" if py.compensation <= lim_c else "; the employer contributions stay within it") + ".")
+            where = ("under" if py.compensation < lim_c else "at" if py.compensation == lim_c
+                     else f"{show(py.compensation - lim_c)} over")
+            msg = (f"Pay {show(comp)} is {where} the 401(a)(17) limit {show(lim)}"
+                   + (", not over it" if py.compensation == lim_c else "")
+                   + ("; the employer contributions stay within it" if py.compensation > lim_c else "") + ".")
             out.append(Finding("comp_limit", "ok", pid, msg, lim, comp, Decimal("0.00"), rows=rows,
                                details=details))
     return out
@@ -144,13 +144,13 @@ def _pct_of(pct: Decimal, cents: int) -> Decimal:
 
 def plan_after_tax_cap(plan: Plan, compensation: int | None) -> tuple[Decimal | None, str]:
     """The plan's cap on after-tax contributions for a year's pay: the lower of `after_tax_cap`
-    (dollars) and `after_tax_cap_pct` of pay (rounded to the cent)."""
+    (dollars) and `after_tax_cap_pct` of pay (rounded to the cent), with the words that name it."""
     caps: list[tuple[Decimal, str]] = []
     if plan.after_tax_cap is not None:
-        caps.append((plan.after_tax_cap, f"the plan's {show(plan.after_tax_cap)} cap"))
+        caps.append((plan.after_tax_cap, f"the plan's dollar cap {show(plan.after_tax_cap)}"))
     if plan.after_tax_cap_pct is not None and compensation is not None:
         v = round_cents(_pct_of(plan.after_tax_cap_pct, compensation))
-        caps.append((v, f"{plan.after_tax_cap_pct}% x pay {show(compensation)}"))
+        caps.append((v, f"the cap {plan.after_tax_cap_pct}% x pay {show(compensation)} = {show(v)}"))
     if not caps:
         return None, ""
     return min(caps, key=lambda c: c[0])
@@ -173,12 +173,11 @@ def check_plan_after_tax_cap(data: AuditData) -> list[Finding]:
         src = "payroll" if py.from_payroll else "deposits"
         details = {"cap_pct": py.plan.after_tax_cap_pct, "cap_dollars": py.plan.after_tax_cap, "counted_from": src}
         if excess <= 0:
-            msg = (f"After-tax contributions {show(amount)} ({src}) against {how} = {show(cap)}: "
-                   + ("exactly at the cap." if amount == cap else f"{show(cap - amount)} of room left."))
+            msg = f"After-tax contributions {show(amount)} ({src}) are {against(cap - amount, how)}."
             out.append(Finding("plan_after_tax_cap", "ok", pid, msg, cap, amount, Decimal("0.00"), rows=py.rows,
                                details=details))
         else:
-            msg = f"After-tax contributions {show(amount)} ({src}) are {show(excess)} over {how} = {show(cap)}."
+            msg = f"After-tax contributions {show(amount)} ({src}) are {against(cap - amount, how)}."
             fix = ("Ask the plan to refund the after-tax contributions above its cap with their earnings "
                    "(refunded after-tax money is basis; its earnings are taxable), and lower the after-tax "
                    "election. Check the plan document: the cap is the plan's rule, not a tax limit.")

@@ -131,6 +131,18 @@ def scope_of(plans: list[Plan]) -> str:
     return plans[0].id if len(plans) == 1 else plans[0].employer
 
 
+def against(room: Decimal | int, limit: str, sep: str = ":") -> str:
+    """Where an amount stands against `limit` (a noun phrase naming the limit and its figure), given the
+    room left (limit - amount; cents when an int): "under the X: R of room left", "at the X: no room left,
+    and not over it" (exactly at a limit is not over it), or "E over the X"."""
+    cents = room if isinstance(room, int) else int(room * 100)
+    if cents > 0:
+        return f"under {limit}{sep} {show(cents)} of room left"
+    if cents == 0:
+        return f"at {limit}{sep} no room left, and not over it"
+    return f"{show(-cents)} over {limit}"
+
+
 def tax_at_rate(data: AuditData, earnings: Decimal) -> Decimal | None:
     rate = data.person.marginal_rate
     return None if rate is None else round_cents(earnings * rate)

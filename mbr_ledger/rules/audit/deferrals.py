@@ -9,7 +9,7 @@ from typing import Any
 
 from ...core.money import fmt
 from ..findings import Finding
-from .data import AuditData, as_cents, by_employer, money, refs, scope_of, show
+from .data import AuditData, against, as_cents, by_employer, money, refs, scope_of, show
 from .totals import plan_years, prior_fica_wages, split_deferrals
 
 
@@ -30,7 +30,7 @@ def check_402g(data: AuditData) -> list[Finding]:
     parts = " + ".join(f"{pid} {show(py.deferrals)}" for pid, py in pys.items())
     employers = {py.plan.employer for py in pys.values() if py.deferrals}
     cu_text = f" + {show(cu)} catch-up (age {data.age} on Dec 31)" if cu else ""
-    lim_text = f"402(g) limit {show(base)}{cu_text} = {show(limit)}"
+    lim_text = f"the 402(g) limit {show(base)}" + (f"{cu_text} = {show(limit)}" if cu else "")
     rows = [r for py in pys.values()
             for r in (py.rows if py.from_payroll else refs(d.row for d in py.deposits if d.source in ("pretax", "roth")))]
     details: dict[str, Any] = {"by_plan": by_plan, "deferral_limit": base, "catch_up_limit": cu,
@@ -39,13 +39,11 @@ def check_402g(data: AuditData) -> list[Finding]:
                                                "catch_up": fmt(money(s.catch_up)), "excess": fmt(money(s.excess))}
                                          for pid, s in split.items()}}
     if excess <= 0:
-        room = limit - amount
-        msg = (f"Deferrals {show(amount)} ({parts}) against the {lim_text}: "
-               + ("exactly at the limit." if room == 0 else f"{show(room)} of room left."))
+        msg = f"Deferrals {show(amount)} ({parts}) are {against(limit - amount, lim_text)}."
         return [Finding("402g", "ok", data.person.id, msg, limit, amount, Decimal("0.00"), rows=rows,
                         details=details)]
     deadline = dt.date(data.year + 1, 4, 15)
-    msg = f"Deferrals {show(amount)} ({parts}) are {show(excess)} over the {lim_text}."
+    msg = f"Deferrals {show(amount)} ({parts}) are {against(limit - amount, lim_text)}."
     if len(employers) > 1 and all(money(py.deferrals) <= limit for py in pys.values()):
         msg += (" Each employer stayed within its own count; together they went over (402(g) is one "
                 "limit per person across all employers, the classic job-change case).")
@@ -112,21 +110,23 @@ def check_catch_up_roth(data: AuditData) -> list[Finding]:
             continue
         w = money(wages.cents)
         if w <= threshold:
-            msg = (f"Not subject: {wages.basis} {show(w)} is not above the {show(threshold)} threshold; "
-                   f"catch-ups may be pre-tax.")
+            where = (f"is at the {show(threshold)} threshold, not above it" if w == threshold
+                     else f"is under the {show(threshold)} threshold")
+            msg = f"Not subject: {wages.basis} {show(w)} {where}; catch-ups may be pre-tax."
             out.append(Finding("catch_up_roth", "ok", scope, msg, base, pretax, Decimal("0.00"),
                                rows=rows + wages.rows, details=details))
             continue
         if pretax_cu <= 0:
+            where = ("at the 402(g) limit " + show(base) + ", not over it" if pretax == base
+                     else "under the 402(g) limit " + show(base))
             msg = (f"Subject ({wages.basis} {show(w)} > {show(threshold)}): every catch-up dollar at {employer} "
-                   f"must be Roth, and pre-tax deferrals {show(pretax)} stay within the {show(base)} 402(g) "
-                   f"limit.")
+                   f"must be Roth, and pre-tax deferrals {show(pretax)} are {where}.")
             out.append(Finding("catch_up_roth", "ok", scope, msg, base, pretax, Decimal("0.00"),
                                rows=rows + wages.rows, details=details, best_knowledge=bk))
             continue
         msg = (f"{wages.basis} {show(w)} > {show(threshold)}, so every catch-up dollar at {employer} must be "
-               f"Roth; pre-tax deferrals {show(pretax)} exceed the {show(base)} 402(g) limit: {show(pretax_cu)} "
-               f"of the catch-up is pre-tax.")
+               f"Roth; pre-tax deferrals {show(pretax)} are {show(pretax - base)} over the 402(g) limit {show(base)}: "
+               f"{show(pretax_cu)} of the catch-up is pre-tax.")
         if bk:
             msg += " The Roth rule covers the age 60-63 catch-up too (best knowledge)."
         fix = (f"Ask the {employer} plan to correct the {show(pretax_cu)} pre-tax catch-up: the final regulations "

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...core.money import fmt
 from ..findings import Finding
-from .data import AuditData, as_cents, money, rate_text, refs, show
+from .data import AuditData, against, as_cents, money, rate_text, refs, show
 
 IRA_CONTRIBUTION_SOURCES = ("nondeductible", "deductible", "roth")
 
@@ -63,7 +63,7 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
                                                                 if r['account'] == a)))
                                               for a in sorted({r['account'] for r in contribs})}}
     if excess > 0:
-        msg = f"IRA contributions for {data.year} {show(amount)} are {show(excess)} over {basis}."
+        msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
         deadline = dt.date(data.year + 1, 4, 15)
         fix = (f"Withdraw the {show(excess)} excess with its earnings before the {data.year} return is due "
                f"({deadline.isoformat()}, or October 15 with an extension), or recharacterize it; otherwise a 6% "
@@ -83,9 +83,7 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
         return [Finding("ira_limit", "warn", data.person.id, msg, limit, amount, Decimal("0.00"),
                         fix="Check the `for_year` of those rows with the IRA custodian's Form 5498.",
                         rows=refs(late), details=details)]
-    room = limit - amount
-    msg = (f"IRA contributions for {data.year} {show(amount)} against {basis}: "
-           + ("exactly at the limit." if room == 0 else f"{show(room)} of room left."))
+    msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
     return [Finding("ira_limit", "ok", data.person.id, msg, limit, amount, Decimal("0.00"), rows=rows,
                     details=details)]
 
