@@ -221,3 +221,48 @@ def test_ira_limit_at_under_and_over():
     f = ira("7500.01")
     assert figures(f) == ("fail", "7500.00", "7500.01", "0.01")
     assert f.message == "IRA contributions for 2026 7,500.01 are 0.01 over the IRA limit 7,500.00."
+
+
+# ---------------------------------------------------------------------------- 2b. one kind of scope per check
+
+ACME2 = '[[plan]]\nid = "acme-nq"\nperson = "alex"\nemployer = "Acme Corp"\n'
+BETA_PLAN = '[[plan]]\nid = "beta"\nperson = "alex"\nemployer = "Beta Labs"\nafter_tax_cap_pct = "10"\n'
+
+
+def busy_year(plans: str) -> list[Finding]:
+    """Age 51 in 2026, two employers (Acme with two plans), after-tax money and W-2s everywhere: every
+    check that has a scope of its own speaks."""
+    prof = profile(plans + IRAS, born=born_for(51, 2026), person_extra='marginal_rate = "0.24"')
+    rows = [pay("2026-01-16", "acme", "100000", pretax="20000", after="1000", match="500"),
+            pay("2026-01-16", "acme-nq", "100000", pretax="5000"),
+            pay("2026-07-17", "beta", "50000", roth="1000", after="2000")]
+    evs = [ev("2026-01-20", "acme", "contribution", "pretax", "20000"),
+           ev("2026-01-20", "acme", "contribution", "after_tax", "1000"),
+           ev("2026-01-20", "acme", "contribution", "match", "500"),
+           ev("2026-01-20", "acme-nq", "contribution", "pretax", "5000"),
+           ev("2026-07-20", "beta", "contribution", "roth", "1000"),
+           ev("2026-07-20", "beta", "contribution", "after_tax", "2000"),
+           ev("2026-02-02", "alex-trad", "contribution", "nondeductible", "7000", for_year=2026)]
+    forms = [w2(2025, "acme", "160000", "160000"), w2(2026, "acme", "175000", "200000", "25000"),
+             w2(2026, "beta", "50000", "50000", "0", "1000")]
+    return A.run_checks(data(prof, 2026, rows, evs, forms))
+
+
+def test_employer_checks_name_the_employer_group_like_415c():
+    found = busy_year(ACME + ACME2 + BETA_PLAN)
+    # No employer_group in mbr.toml: the group is the employer's name, for one plan as for two.
+    for check in ("415c", "catch_up_roth", "w2_box12", "acp_risk"):
+        assert {f.scope for f in found if f.id == check} == {"Acme Corp", "Beta Labs"}, check
+    grouped = busy_year(ACME + 'employer_group = "acme"\n' + ACME2 + 'employer_group = "acme"\n' + BETA_PLAN)
+    for check in ("415c", "catch_up_roth", "w2_box12", "acp_risk"):
+        assert {f.scope for f in grouped if f.id == check} == {"acme", "Beta Labs"}, check
+
+
+def test_every_check_has_one_kind_of_scope():
+    found = busy_year(ACME + ACME2 + BETA_PLAN)
+    assert {f.id for f in found} >= {"402g", "415c", "catch_up_roth", "comp_limit", "plan_after_tax_cap",
+                                     "deposit_match", "w2_box12", "ira_limit", "acp_risk"}
+    kinds = {"person": {"alex"}, "plan": {"acme", "acme-nq", "beta"}, "employer_group": {"Acme Corp", "Beta Labs"}}
+    assert set(A.CHECK_SCOPES) == set(A.CHECK_IDS)
+    for f in found:
+        assert f.scope in kinds[A.CHECK_SCOPES[f.id]], (f.id, f.scope)

@@ -31,7 +31,7 @@ from .ira import IRA_CONTRIBUTION_SOURCES, check_backdoor_pro_rata, check_ira_li
 from .totals import DeferralSplit, PlanYear, PriorWages, plan_years, prior_fica_wages, split_deferrals
 
 __all__ = [
-    "CHECKS", "CHECK_IDS", "EMPLOYEE_SOURCES", "EMPLOYER_SOURCES", "IRA_CONTRIBUTION_SOURCES",
+    "CHECKS", "CHECK_IDS", "CHECK_SCOPES", "EMPLOYEE_SOURCES", "EMPLOYER_SOURCES", "IRA_CONTRIBUTION_SOURCES",
     "LATE_DEPOSIT_DAYS", "PAYROLL_SOURCES", "AuditData", "Check", "DeferralSplit", "Deposit", "DepositMatch",
     "PayItem", "PlanYear", "PriorWages", "check_402g", "check_415c", "check_acp_risk",
     "check_after_tax_unconverted", "check_backdoor_pro_rata", "check_catch_up_roth", "check_comp_limit",
@@ -42,6 +42,16 @@ __all__ = [
 
 CHECK_IDS = ("402g", "415c", "catch_up_roth", "comp_limit", "plan_after_tax_cap", "after_tax_unconverted",
              "conversion_lag", "deposit_match", "w2_box12", "ira_limit", "backdoor_pro_rata", "acp_risk")
+
+# What each check's `scope` names: the person id, the employer group (`employer_group` in mbr.toml, by
+# default the employer's name; for the checks made per employer, the group of that employer's plans) or
+# the plan id. One kind per check, whatever the book holds.
+CHECK_SCOPES: dict[str, str] = {
+    "402g": "person", "415c": "employer_group", "catch_up_roth": "employer_group", "comp_limit": "plan",
+    "plan_after_tax_cap": "plan", "after_tax_unconverted": "plan", "conversion_lag": "plan",
+    "deposit_match": "plan", "w2_box12": "employer_group", "ira_limit": "person", "backdoor_pro_rata": "person",
+    "acp_risk": "employer_group",
+}
 
 Check = Callable[[AuditData], list[Finding]]
 

@@ -9,14 +9,14 @@ from typing import Any
 from ...core.money import round_cents
 from ...profile import Plan
 from ..findings import Finding
-from .data import AuditData, against, as_cents, by_employer, money, per_pay_date_max, refs, scope_of, show
+from .data import AuditData, against, as_cents, by_employer, group_of, money, per_pay_date_max, refs, show
 from .totals import PlanYear, plan_years, prior_fica_wages, split_deferrals
 
 
 def check_415c(data: AuditData) -> list[Finding]:
     """Per employer group: deferrals without catch-up (and without a 402(g) excess, which is paid
     out) + employer contributions + after-tax contributions, against the lesser of the 415(c)
-    dollar limit and 100% of that employer's compensation."""
+    dollar limit and 100% of that employer's compensation. Scope: the employer group."""
     pys = plan_years(data)
     split = split_deferrals(data, pys)
     groups: dict[str, list[PlanYear]] = {}
@@ -85,7 +85,8 @@ def check_415c(data: AuditData) -> list[Finding]:
 def check_comp_limit(data: AuditData) -> list[Finding]:
     """Employer contributions that are a percentage of pay may only use pay up to 401(a)(17).
     With the plan's `match_pct`: warn when the year's match exceeds that % of the capped pay.
-    Without it: warn when paychecks after the year-to-date pay passed the limit still carry a match."""
+    Without it: warn when paychecks after the year-to-date pay passed the limit still carry a match.
+    Scope: the plan id."""
     pys = plan_years(data)
     lim = data.limits.comp_limit
     lim_c = int(lim * 100)
@@ -157,6 +158,8 @@ def plan_after_tax_cap(plan: Plan, compensation: int | None) -> tuple[Decimal | 
 
 
 def check_plan_after_tax_cap(data: AuditData) -> list[Finding]:
+    """After-tax contributions of the year against the plan's own cap (`plan_after_tax_cap`): fail
+    above it. Scope: the plan id."""
     pys = plan_years(data)
     out = []
     for pid, py in pys.items():
@@ -203,7 +206,8 @@ def prior_year_pay(data: AuditData, plans: list[Plan]) -> tuple[int | None, str]
 
 def check_acp_risk(data: AuditData) -> list[Finding]:
     """Info: an HCE (prior-year pay from the employer above the 414(q) threshold) making after-tax
-    contributions may get part of them refunded after the plan's ACP test."""
+    contributions may get part of them refunded after the plan's ACP test. One finding per employer;
+    scope: the employer group of its plans (`group_of`)."""
     pys = plan_years(data)
     out = []
     for employer, plans in by_employer(data.plans).items():
@@ -211,7 +215,7 @@ def check_acp_risk(data: AuditData) -> list[Finding]:
         if not members:
             continue
         after_tax = sum(m.after_tax for m in members)
-        scope = scope_of([m.plan for m in members])
+        scope = group_of(plans)
         pay, basis = prior_year_pay(data, plans)
         new_hire = pay is None and prior_fica_wages(data, plans).new_hire
         thr = data.prior_limits["hce_threshold"] if data.prior_limits and data.prior_limits.has("hce_threshold") else None

@@ -14,7 +14,7 @@ from .data import AuditData, rate_text, show, tax_at_rate
 def check_after_tax_unconverted(data: AuditData) -> list[Finding]:
     """After-tax money still in the plan at Dec 31 (basis and the earnings it has made): warn, with
     the tax those earnings will cost at the person's marginal rate. Reads the after-tax lots of
-    `rules.lots.audit_lots`."""
+    `rules.lots.audit_lots`. Scope: the plan id."""
     lots = data.lots
     if lots is None:
         return []
@@ -59,7 +59,7 @@ def check_after_tax_unconverted(data: AuditData) -> list[Finding]:
 def check_conversion_lag(data: AuditData) -> list[Finding]:
     """Days from each after-tax contribution to its conversion (lots converted this year) and the
     earnings that built up meanwhile: info, warn when a lot waited longer than the profile's
-    `audit.conversion_lag_warn_days` (default 30 calendar days)."""
+    `audit.conversion_lag_warn_days` (default 30 calendar days). Scope: the plan id."""
     by_plan = data.lots
     if by_plan is None:
         return []

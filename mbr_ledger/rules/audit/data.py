@@ -127,8 +127,12 @@ def by_employer(plans: Iterable[Plan]) -> dict[str, list[Plan]]:
     return out
 
 
-def scope_of(plans: list[Plan]) -> str:
-    return plans[0].id if len(plans) == 1 else plans[0].employer
+def group_of(plans: list[Plan]) -> str:
+    """The scope of a check about one employer's plans: their employer group (`employer_group` in
+    mbr.toml, by default the employer's name), the scope 415(c) uses too, however many plans the
+    employer has. (An employer is one controlled group; plans set in several are named together.)"""
+    groups = sorted({p.employer_group for p in plans})
+    return groups[0] if len(groups) == 1 else " + ".join(groups)
 
 
 def against(room: Decimal | int, limit: str, sep: str = ":") -> str:

@@ -9,13 +9,14 @@ from typing import Any
 
 from ...core.money import fmt
 from ..findings import Finding
-from .data import AuditData, against, as_cents, by_employer, money, refs, scope_of, show
+from .data import AuditData, against, as_cents, by_employer, group_of, money, refs, show
 from .totals import plan_years, prior_fica_wages, split_deferrals
 
 
 def check_402g(data: AuditData) -> list[Finding]:
     """Pre-tax + Roth deferrals of the person across every plan and employer, against 402(g) plus
-    the catch-up the age on Dec 31 allows. After-tax contributions are not deferrals."""
+    the catch-up the age on Dec 31 allows. After-tax contributions are not deferrals.
+    Scope: the person (402(g) is one limit per person)."""
     pys = plan_years(data)
     if not any(py.deferrals for py in pys.values()):
         return []
@@ -60,7 +61,8 @@ def check_402g(data: AuditData) -> list[Finding]:
 def check_catch_up_roth(data: AuditData) -> list[Finding]:
     """From 2026 (limits `roth_catch_up_enforced`), a catch-up-eligible person whose prior-year FICA
     wages from the plan's employer were strictly above the threshold must make every catch-up
-    dollar Roth: fail when pre-tax deferrals at that employer exceed the 402(g) limit."""
+    dollar Roth: fail when pre-tax deferrals at that employer exceed the 402(g) limit.
+    One finding per employer; scope: the employer group of its plans (`group_of`)."""
     cu = data.limits.catch_up(data.age)
     if cu <= 0:
         return []
@@ -73,7 +75,7 @@ def check_catch_up_roth(data: AuditData) -> list[Finding]:
         members = [pys[p.id] for p in plans if p.id in pys]
         if not any(m.deferrals for m in members):
             continue
-        scope = scope_of(plans)
+        scope = group_of(plans)
         pretax = money(sum(m.pretax for m in members))
         pretax_cu = min(max(Decimal("0.00"), pretax - base), cu)
         rows = [r for m in members for r in m.rows]
@@ -140,7 +142,8 @@ def check_catch_up_roth(data: AuditData) -> list[Finding]:
 
 def check_w2_box12(data: AuditData) -> list[Finding]:
     """W-2 box 12 code D (pre-tax 401(k)) and AA (Roth 401(k)) against the year's deferrals at
-    that employer. After-tax contributions are not on the W-2."""
+    that employer. After-tax contributions are not on the W-2.
+    One finding per employer (one W-2); scope: the employer group of its plans (`group_of`)."""
     pys = plan_years(data)
     w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
     out = []
@@ -159,7 +162,7 @@ def check_w2_box12(data: AuditData) -> list[Finding]:
         pretax = sum(m.pretax for m in members)
         roth = sum(m.roth for m in members)
         src = "payroll" if all(m.from_payroll for m in members) and members else "deposits"
-        scope = scope_of(plans)
+        scope = group_of(plans)
         diff = abs(d - pretax) + abs(aa - roth)
         rows = refs(forms) + [r for m in members for r in m.rows]
         details = {"box12_d": money(d), "ledger_pretax": money(pretax), "box12_aa": money(aa),

@@ -130,7 +130,7 @@ def check_deposit_match(data: AuditData) -> list[Finding]:
     """Every payroll deduction (deferral, after-tax, and the employer's match and nonelective) must
     reach the plan as a `contribution` of the same source and amount within the window (business
     days after the pay date). Missing, late or different deposits warn; so do employee-money
-    deposits that no paycheck explains."""
+    deposits that no paycheck explains. Scope: the plan id."""
     window = data.profile.audit.deposit_window_days
     prior_dec = dt.date(data.year - 1, 12, 1)
     pay = [r for r in data.payroll_rows if r["pay_date"] >= prior_dec]

@@ -17,7 +17,7 @@ IRA_CONTRIBUTION_SOURCES = ("nondeductible", "deductible", "roth")
 def check_ira_limit(data: AuditData) -> list[Finding]:
     """IRA contributions for the year (traditional + Roth, by the year they are *for*, including
     those made by April 15 of the next year) against the IRA limit plus catch-up, and against
-    taxable compensation (W-2 box 1; else payroll pay minus pre-tax deferrals)."""
+    taxable compensation (W-2 box 1; else payroll pay minus pre-tax deferrals). Scope: the person."""
     iras = {i.id for i in data.profile.iras_of(data.person.id)}
     if not iras:
         return []
@@ -92,7 +92,8 @@ def check_backdoor_pro_rata(data: AuditData) -> list[Finding]:
     """A traditional-to-Roth IRA conversion in a year that ends with money in a traditional, SEP or
     SIMPLE IRA is partly taxable through the IRA pro-rata rule (Form 8606 line 10). Reads
     `forms.f8606.backdoor_details`: warn with the taxable amount, the part the rule causes, and the
-    account and the plan move responsible (a split rollover's earnings leg is the usual one)."""
+    account and the plan move responsible (a split rollover's earnings leg is the usual one).
+    Scope: the person (the pro-rata rule looks at all of the person's IRAs)."""
     bd = data.backdoor
     if bd is None:
         return []
