@@ -266,3 +266,40 @@ def test_every_check_has_one_kind_of_scope():
     assert set(A.CHECK_SCOPES) == set(A.CHECK_IDS)
     for f in found:
         assert f.scope in kinds[A.CHECK_SCOPES[f.id]], (f.id, f.scope)
+
+
+# ---------------------------------------------------------------------------- 2c. flags and percentages are not money
+
+
+@pytest.mark.parametrize("year,enforced", [(2025, False), (2026, True)])
+def test_roth_catch_up_enforced_is_a_yes_no_flag(year, enforced):
+    prof = profile(ACME, born=born_for(51, year))
+    rows = [pay(f"{year}-03-13", "acme", "200000", pretax="30000")]
+    f = one(A.check_catch_up_roth(data(prof, year, rows, forms=[w2(year - 1, "acme", "160000", "160000")])),
+            "catch_up_roth")
+    assert f.details["enforced"] is enforced
+    j = json.loads(json.dumps(f.as_json()))
+    assert j["enforced"] is enforced
+    assert "roth_catch_up_enforced" not in j
+
+
+def test_non_money_details_are_not_written_as_money():
+    found = busy_year(ACME + ACME2 + BETA_PLAN)
+    cap = one(found, "plan_after_tax_cap", "beta").as_json()
+    assert cap["cap_pct"] == "10" and cap["cap_dollars"] is None    # a percentage of pay, as mbr.toml writes it
+    assert cap["limit"] == "5000.00"                                # 10% x 50,000.00
+    for f in found:
+        for k, v in f.details.items():
+            if isinstance(v, bool) or k.endswith(("_days", "_pct", "paychecks", "amounts", "matched", "open_lots",
+                                                  "age_dec31", "max_days")):
+                assert not isinstance(v, Decimal), (f.id, k, v)
+
+
+def test_a_dollar_cap_is_money():
+    prof = profile(ACME + 'after_tax_cap = "5000"\n', born=born_for(40, 2026))
+    f = one(A.check_plan_after_tax_cap(data(prof, 2026, [pay("2026-03-13", "acme", "100000", after="5000.01")])),
+            "plan_after_tax_cap")
+    j = f.as_json()
+    assert (j["status"], j["limit"], j["excess"], j["cap_dollars"], j["cap_pct"]) == (
+        "fail", "5000.00", "0.01", "5000.00", None)
+    assert f.message == "After-tax contributions 5,000.01 (payroll) are 0.01 over the plan's dollar cap 5,000.00."

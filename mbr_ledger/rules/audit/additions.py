@@ -143,6 +143,11 @@ def _pct_of(pct: Decimal, cents: int) -> Decimal:
     return pct / Decimal(100) * money(cents)
 
 
+def pct_text(pct: Decimal | None) -> str | None:
+    """A percentage for the details, as mbr.toml writes it ("10", "12.5"): a string, never money."""
+    return None if pct is None else str(pct)
+
+
 def plan_after_tax_cap(plan: Plan, compensation: int | None) -> tuple[Decimal | None, str]:
     """The plan's cap on after-tax contributions for a year's pay: the lower of `after_tax_cap`
     (dollars) and `after_tax_cap_pct` of pay (rounded to the cent), with the words that name it."""
@@ -174,7 +179,7 @@ def check_plan_after_tax_cap(data: AuditData) -> list[Finding]:
         amount = money(py.after_tax)
         excess = max(Decimal("0.00"), amount - cap)
         src = "payroll" if py.from_payroll else "deposits"
-        details = {"cap_pct": py.plan.after_tax_cap_pct, "cap_dollars": py.plan.after_tax_cap, "counted_from": src}
+        details = {"cap_pct": pct_text(py.plan.after_tax_cap_pct), "cap_dollars": py.plan.after_tax_cap, "counted_from": src}
         if excess <= 0:
             msg = f"After-tax contributions {show(amount)} ({src}) are {against(cap - amount, how)}."
             out.append(Finding("plan_after_tax_cap", "ok", pid, msg, cap, amount, Decimal("0.00"), rows=py.rows,
