@@ -303,3 +303,95 @@ def test_a_dollar_cap_is_money():
     assert (j["status"], j["limit"], j["excess"], j["cap_dollars"], j["cap_pct"]) == (
         "fail", "5000.00", "0.01", "5000.00", None)
     assert f.message == "After-tax contributions 5,000.01 (payroll) are 0.01 over the plan's dollar cap 5,000.00."
+
+
+# ---------------------------------------------------------------------------- 3. no ledger rows: not an all-clear
+
+NO_ROWS_2026 = ("No ledger rows for alex in 2026: nothing to audit, and not an all-clear. Import the year's files "
+                "(mbr import FILE...) and audit again.")
+
+
+def audited(year: int = 2026, payroll=(), events=(), forms=(), plans: str = ACME + IRAS) -> list[Finding]:
+    prof = profile(plans, born=born_for(51, year))
+    return A.run_checks(data(prof, year, list(payroll), list(events), list(forms)))
+
+
+def test_a_year_with_no_rows_says_so_and_nothing_else():
+    found = audited()
+    assert [(f.id, f.status, f.scope) for f in found] == [("no_rows", "warn", "alex")]
+    f = found[0]
+    assert f.message == NO_ROWS_2026
+    j = f.as_json()
+    assert (j["limit"], j["amount"], j["excess"], j["rows"]) == (None, None, None, [])
+    assert "mbr import" in f.fix
+    assert A.exit_code(found) == 0
+
+
+def test_rows_only_around_the_year_are_not_rows_of_the_year():
+    # The frames hold 2025 and early 2027 too: a 2025 paycheck and W-2, a 2025-12-31 deposit and a
+    # 2027-01-01 IRA contribution for 2027 are not 2026 rows.
+    rows = [pay("2025-12-31", "acme", "5000", pretax="1000", after="500")]
+    evs = [ev("2025-12-31", "acme", "contribution", "pretax", "1000"),
+           ev("2025-12-31", "acme", "contribution", "after_tax", "500"),
+           ev("2027-01-01", "alex-trad", "contribution", "nondeductible", "7000")]
+    found = audited(payroll=rows, events=evs, forms=[w2(2025, "acme", "4000", "5000", "1000")])
+    assert [f.id for f in found] == ["no_rows"]
+    assert found[0].message == NO_ROWS_2026
+
+
+@pytest.mark.parametrize("what", ["payroll", "deposit", "w2", "ira_for_year"])
+def test_one_row_of_the_year_is_enough(what):
+    payroll, events, forms = [], [], []
+    if what == "payroll":
+        payroll = [pay("2026-12-31", "acme", "5000", pretax="1000")]
+    elif what == "deposit":
+        events = [ev("2026-01-01", "acme", "contribution", "pretax", "1000")]
+    elif what == "w2":
+        forms = [w2(2026, "acme", "4000", "5000", "1000")]
+    else:  # made by April 15 of the next year, for this one
+        events = [ev("2027-04-15", "alex-trad", "contribution", "nondeductible", "7000", for_year=2026)]
+    found = audited(payroll=payroll, events=events, forms=forms)
+    assert "no_rows" not in [f.id for f in found]
+    assert found                                       # the checks speak about that row
+
+
+def test_no_rows_leaves_only_what_is_not_ok():
+    # The Form 8606 figures could not be computed (a warning of backdoor_pro_rata): kept; no "ok" is left.
+    prof = profile(ACME + IRAS, born=born_for(51, 2026))
+    base = data(prof, 2026)
+    d = A.AuditData(base.profile, base.person, 2026, base.limits, base.payroll, base.events, base.w2,
+                    prior_limits=base.prior_limits, backdoor="the 2025 Form 8606 is missing")
+    found = A.run_checks(d)
+    assert [(f.id, f.status) for f in found] == [("no_rows", "warn"), ("backdoor_pro_rata", "warn")]
+
+
+def test_no_rows_is_the_first_check():
+    assert A.CHECK_IDS[0] == "no_rows" and A.CHECK_IDS[1:2] == ("402g",) and len(A.CHECK_IDS) == 13
+    assert A.CHECK_SCOPES["no_rows"] == "person"
+
+
+TWO = ('[[person]]\nid = "alex"\nborn = "1975-03-10"\n[[person]]\nid = "blair"\nborn = "1968-11-02"\n'
+       '[[plan]]\nid = "acme"\nperson = "alex"\nemployer = "Acme Corp"\n'
+       '[[plan]]\nid = "gamma"\nperson = "blair"\nemployer = "Gamma Inc"\n')
+
+
+def test_audit_command_on_a_year_and_a_person_without_rows(make_book, tmp_path):
+    book = make_book(TWO)
+    path = tmp_path / "payroll.csv"
+    path.write_text("pay_date,person,plan,gross_pay,plan_compensation,fica_wages,pretax_401k,roth_401k,"
+                    "after_tax_401k,employer_match\n"
+                    "2026-03-13,alex,acme,5000.00,5000.00,5000.00,500.00,0,0,0\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    res = run(book, "audit", "--year", "2025", "--person", "alex", "--format", "json")
+    assert res.exit_code == 0, res.output
+    checks = json.loads(res.stdout)["checks"]
+    assert [(c["id"], c["status"], c["scope"]) for c in checks] == [("no_rows", "warn", "alex")]
+    assert checks[0]["message"].startswith("No ledger rows for alex in 2025: nothing to audit")
+    res = run(book, "audit", "--year", "2026", "--format", "json")
+    checks = json.loads(res.stdout)["checks"]
+    assert [(c["id"], c["status"], c["scope"]) for c in checks if c["id"] == "no_rows"] == [
+        ("no_rows", "warn", "blair")]
+    assert [c["status"] for c in checks if c["id"] == "402g"] == ["ok"]        # alex's year is audited
+    assert not [c for c in checks if c["scope"] in ("blair", "gamma", "Gamma Inc") and c["status"] == "ok"]
+    res = run(book, "audit", "--year", "2025")
+    assert "No ledger rows for alex in 2025" in res.stdout and "all clear" not in res.stdout.lower()

@@ -28,6 +28,7 @@ from .deposits import (
     pay_items,
 )
 from .ira import IRA_CONTRIBUTION_SOURCES, check_backdoor_pro_rata, check_ira_limit
+from .rows import check_no_rows, year_has_rows
 from .totals import DeferralSplit, PlanYear, PriorWages, plan_years, prior_fica_wages, split_deferrals
 
 __all__ = [
@@ -35,19 +36,19 @@ __all__ = [
     "LATE_DEPOSIT_DAYS", "PAYROLL_SOURCES", "AuditData", "Check", "DeferralSplit", "Deposit", "DepositMatch",
     "PayItem", "PlanYear", "PriorWages", "check_402g", "check_415c", "check_acp_risk",
     "check_after_tax_unconverted", "check_backdoor_pro_rata", "check_catch_up_roth", "check_comp_limit",
-    "check_conversion_lag", "check_deposit_match", "check_ira_limit", "check_plan_after_tax_cap",
+    "check_conversion_lag", "check_deposit_match", "check_ira_limit", "check_no_rows", "check_plan_after_tax_cap",
     "check_w2_box12", "deposits_of", "exit_code", "match_deposits", "money", "pay_items", "plan_after_tax_cap",
-    "plan_years", "prior_fica_wages", "ref", "refs", "run_checks", "show", "split_deferrals",
+    "plan_years", "prior_fica_wages", "ref", "refs", "run_checks", "show", "split_deferrals", "year_has_rows",
 ]
 
-CHECK_IDS = ("402g", "415c", "catch_up_roth", "comp_limit", "plan_after_tax_cap", "after_tax_unconverted",
+CHECK_IDS = ("no_rows", "402g", "415c", "catch_up_roth", "comp_limit", "plan_after_tax_cap", "after_tax_unconverted",
              "conversion_lag", "deposit_match", "w2_box12", "ira_limit", "backdoor_pro_rata", "acp_risk")
 
 # What each check's `scope` names: the person id, the employer group (`employer_group` in mbr.toml, by
 # default the employer's name; for the checks made per employer, the group of that employer's plans) or
 # the plan id. One kind per check, whatever the book holds.
 CHECK_SCOPES: dict[str, str] = {
-    "402g": "person", "415c": "employer_group", "catch_up_roth": "employer_group", "comp_limit": "plan",
+    "no_rows": "person", "402g": "person", "415c": "employer_group", "catch_up_roth": "employer_group", "comp_limit": "plan",
     "plan_after_tax_cap": "plan", "after_tax_unconverted": "plan", "conversion_lag": "plan",
     "deposit_match": "plan", "w2_box12": "employer_group", "ira_limit": "person", "backdoor_pro_rata": "person",
     "acp_risk": "employer_group",
@@ -56,6 +57,7 @@ CHECK_SCOPES: dict[str, str] = {
 Check = Callable[[AuditData], list[Finding]]
 
 CHECKS: dict[str, Check] = {
+    "no_rows": check_no_rows,
     "402g": check_402g,
     "415c": check_415c,
     "catch_up_roth": check_catch_up_roth,
@@ -72,12 +74,16 @@ CHECKS: dict[str, Check] = {
 
 
 def run_checks(data: AuditData) -> list[Finding]:
-    """Every check over one person's data, in the order of tax-rules.md section 2."""
+    """Every check over one person's data, in the order of tax-rules.md section 2 (`no_rows` first).
+    A person-year with no ledger rows (`no_rows`) keeps only the findings that are not "ok": an "ok"
+    about nothing would read as an all-clear."""
     found: list[Finding] = []
     for check_id in CHECK_IDS:
         check = CHECKS.get(check_id)
         if check is not None:
             found += check(data)
+    if any(f.id == "no_rows" for f in found):
+        found = [f for f in found if f.id == "no_rows" or f.status != "ok"]
     return found
 
 
