@@ -93,6 +93,18 @@ class Rate(click.ParamType):
         return rate
 
 
+def _set_book(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        root = ctx.find_root()
+        root.obj = {**(root.obj or {}), "book": value}
+
+
+def book_option(f: Any) -> Any:
+    """`--book DIR` after the subcommand too (`mbr audit --book DIR`); it wins over one before it."""
+    return click.option("--book", type=click.Path(file_okay=False), expose_value=False, callback=_set_book,
+                        help="The book folder (as `mbr --book DIR`).")(f)
+
+
 def book_dir(ctx: click.Context) -> Path:
     obj = ctx.find_root().obj or {}
     return Path(obj.get("book") or ".")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import YEAR, echo_json, format_option, open_the_book
+from ._common import YEAR, book_option, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.findings import Finding
@@ -46,31 +46,32 @@ def compact_rows(rows: list[str], limit: int = 6) -> str:
 
 def render_table(year: int, person: str | None, findings: list[Finding]) -> str:
     from ..core.money import fmt_table
-    from ..render.terminal import table
+    from ..render.terminal import status_word, table, wrap
 
     who = person or "everyone in the book"
     ordered = findings  # the checks' order (tax-rules.md section 2) reads best
     body = [[f.status.upper(), f.id, f.scope, fmt_table(f.amount), fmt_table(f.limit), fmt_table(f.excess)]
             for f in ordered]
     out = [table(["status", "check", "scope", "amount", "limit", "excess"], body,
-                  right=[False, False, False, True, True, True], title=f"Audit {year}: {who}")]
+                  right=[False, False, False, True, True, True], title=f"Audit {year}: {who}",
+                  paint={0: status_word})]
     out.append("")
     out.append("Details")
     for f in sorted(ordered, key=lambda f: STATUS_ORDER.get(f.status, 9)):
         out.append("")
-        out.append(f"[{f.status.upper()}] {f.id} ({f.scope})")
-        out.append(f"  {f.message}")
+        out.append(f"{status_word(f'[{f.status.upper()}]')} {f.id} ({f.scope})")
+        out.append(wrap(f.message, "  "))
         if f.fix:
-            out.append(f"  What to do: {f.fix}")
+            out.append(wrap(f"What to do: {f.fix}", "  "))
         if f.deadline:
             out.append(f"  By: {f.deadline.isoformat()}")
         if f.best_knowledge:
-            out.append("  (best knowledge: part of this rule is not settled in the sources)")
+            out.append(wrap("(best knowledge: part of this rule is not settled in the sources)", "  "))
         if f.rows and f.status != "ok":
-            out.append(f"  Rows: {compact_rows(f.rows)}")
+            out.append(wrap(f"Rows: {compact_rows(f.rows)}", "  "))
     out.append("")
-    out.append(verdict(year, person, findings))
-    out.append(DISCLAIMER)
+    out.append(wrap(verdict(year, person, findings)))
+    out.append(wrap(DISCLAIMER))
     return "\n".join(out)
 
 
@@ -100,6 +101,7 @@ def audit_json(year: int, person: str | None, findings: list[Finding]) -> dict[s
 @click.option("--year", type=YEAR, required=True, help="Tax year to audit, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def audit(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Audit a year's contributions against every limit, before the IRS or the plan does.

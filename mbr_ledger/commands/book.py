@@ -17,7 +17,8 @@ from ..core.errors import MbrError
 def init(directory: Path, profile_src: Path | None) -> None:
     """Create a book in DIRECTORY: a commented mbr.toml and an empty ledger.
 
-    Refuses to overwrite an existing profile or ledger.
+    Refuses to overwrite an existing profile or ledger. A folder that holds only an mbr.toml gets
+    the ledger beside it (the mbr.toml is checked first and kept as it is).
 
     \b
     Example:
@@ -29,9 +30,17 @@ def init(directory: Path, profile_src: Path | None) -> None:
     from ._common import PROFILE_FILE
 
     target = directory / PROFILE_FILE
-    for existing in (target, directory / LEDGER_FILE):
+    ledger_file = directory / LEDGER_FILE
+    beside = profile_src is None and target.is_file() and not ledger_file.exists()
+    for existing in ([ledger_file] if beside else [target, ledger_file]):
         if existing.exists():
             raise MbrError(f"{existing} exists already; mbr init never overwrites a book")
+    if beside:
+        load_profile(target)
+        Ledger.create(directory).close()
+        click.echo(f"Created {ledger_file} beside the existing {target} (kept as it was).")
+        click.echo(f"Next: `mbr --book {directory} import FILE...`.")
+        return
     if profile_src is not None:
         load_profile(profile_src)
     directory.mkdir(parents=True, exist_ok=True)
@@ -40,6 +49,6 @@ def init(directory: Path, profile_src: Path | None) -> None:
     else:
         target.write_text(TEMPLATE, encoding="utf-8")
     Ledger.create(directory).close()
-    click.echo(f"Created {target} and {directory / LEDGER_FILE}.")
+    click.echo(f"Created {target} and {ledger_file}.")
     if profile_src is None:
         click.echo(f"Next: edit {target} (persons, plans, IRAs), then `mbr --book {directory} import FILE...`.")

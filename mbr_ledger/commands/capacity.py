@@ -8,21 +8,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._common import YEAR, Money, Percent, echo_json, format_option, open_the_book
+from ._common import YEAR, Money, Percent, book_option, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.capacity import CapacityPlan
 
 
 def render(plan: CapacityPlan, title: str) -> str:
-    from ..render.terminal import table
+    from ..render.terminal import table, wrap
     from ..rules.capacity import as_rows
 
     lines = [table(["", "amount"], as_rows(plan), right=[False, True], title=title)]
     for w in plan.warnings:
-        lines.append(f"warning: {w}")
+        lines.append(wrap(f"warning: {w}"))
     for n in plan.notes:
-        lines.append(f"note: {n}")
+        lines.append(wrap(f"note: {n}"))
     return "\n".join(lines)
 
 
@@ -42,6 +42,7 @@ def render(plan: CapacityPlan, title: str) -> str:
 @click.option("--true-up", is_flag=True, help="The plan trues up the match at year end (no front-loading warning).")
 @click.option("--person", help="Plan from the book: the room left after what the ledger holds for this person.")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, salary: Decimal | None,
              deferral: Decimal | None, match_pct: Decimal | None, employer_amount: Decimal | None,
@@ -91,8 +92,10 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
             echo_json({"year": year, "person": person, "plans": [p.as_json() for p in plans]})
             return
         if not plans:
-            click.echo(f"No payroll or contributions for {person} in {year}: nothing to plan from the book. "
-                       f"Use the standalone planner (--salary ...).")
+            from ..render.terminal import wrap
+
+            click.echo(wrap(f"No payroll or contributions for {person} in {year}: nothing to plan from the book. "
+                            f"Use the standalone planner (--salary ...)."))
             return
         blocks = [render(p, f"Capacity {year}: {person}, plan {p.plan} (as of "
                             f"{p.as_of.isoformat() if p.as_of else 'no paycheck yet'})") for p in plans]

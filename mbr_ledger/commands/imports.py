@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import echo_json, format_option, open_book
+from ._common import book_option, echo_json, format_option, open_book
 
 
 def stderr_is_terminal() -> bool:
@@ -25,6 +25,7 @@ def stderr_is_terminal() -> bool:
               help="A TOML file with a [[mapping]] table for a CSV no built-in format reads.")
 @click.option("--dry-run", is_flag=True, help="Check the files and count what would be imported; change nothing.")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None, person: str | None,
                plan: str | None, source: str | None, mapping: Path | None, dry_run: bool, fmt: str) -> None:
@@ -67,7 +68,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
     from ..book.importing import import_files
     from ..core.errors import MbrError
     from ..importers import ImportContext
-    from ..render.terminal import table
+    from ..render.terminal import table, wrap
 
     profile, ledger = open_book(ctx)
     mapping_table: dict[str, Any] | None = None
@@ -125,7 +126,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
                      right=[False, False, True, True, True], title=title))
     for r in results:
         for note in r.notes:
-            click.echo(f"note: {r.path}: {note}", err=True)
+            click.echo(wrap(f"note: {r.path}: {note}"), err=True)
 
 
 @click.command()

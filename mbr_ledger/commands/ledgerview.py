@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import YEAR, echo_json, format_option, open_book
+from ._common import YEAR, book_option, echo_json, format_option, open_book
 
 KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll"]
 
@@ -15,6 +15,7 @@ KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribut
 @click.option("--account", help="Only this plan or IRA id.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only this kind (payroll: the deductions on pay stubs).")
 @format_option("table", "csv", "json")
+@book_option
 @click.pass_context
 def ledger(ctx: click.Context, year: int | None, person: str | None, account: str | None, kind: str | None,
            fmt: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ._common import YEAR, open_the_book
+from ._common import YEAR, book_option, open_the_book
 
 
 def packet_paths(out: Path, year: int, person: str) -> tuple[Path, Path]:
@@ -37,6 +37,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 @click.option("--person", help="Only this person (default: every person in the book, two files each).")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Folder for the files (created if missing).")
+@book_option
 @click.pass_context
 def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None:
     """Write the year-end packet: mbr-YEAR-PERSON.xlsx and mbr-YEAR-PERSON.pdf.

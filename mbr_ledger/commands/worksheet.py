@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import YEAR, echo_json, format_option, open_the_book
+from ._common import YEAR, book_option, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..forms.model import Grid, Worksheet
@@ -65,8 +65,10 @@ def render_lines(ws: Worksheet) -> str:
 
 
 def render_notes(ws: Worksheet) -> str:
+    from ..render.terminal import wrap
+
     notes = [*ws.notes, DISCLAIMER]
-    return "Notes:\n" + "\n".join(f"- {n}" for n in notes)
+    return "Notes:\n" + "\n".join(wrap(n, "- ") for n in notes)
 
 
 @click.group()
@@ -88,6 +90,7 @@ def worksheet() -> None:
 @click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 1099-R: the forms your plans and IRAs should issue against the forms you received.
@@ -118,9 +121,10 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
             render_grid(ws.grids["differences"], ["person", "payer_account", "level", "form", "box", "expected",
                                                   "actual", "difference"]),
         ]
+        from ..render.terminal import table, wrap
+
         for r in ws.grids["differences"].rows:
-            parts.append(f"{r[1]} {r[4]} ({r[2]}): {r[8]}\n  rows: {r[9]}")
-        from ..render.terminal import table
+            parts.append(wrap(f"{r[1]} {r[4]} ({r[2]}): {r[8]}") + "\n" + wrap(f"rows: {r[9]}", "  "))
 
         parts.append(table(["line", "description", "amount", "how"],
                            [[ln.id, ln.label, _cell(ln.value, ln.kind), ln.formula] for ln in ws.lines],
@@ -147,6 +151,7 @@ def _per_person(ctx: click.Context, kind: str, year: int, person: str | None, fm
 @click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book, one form each).")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 8606 Parts I-III, line by line, for each person.
@@ -175,6 +180,7 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
 @click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--person", help="Only this person (default: everyone in the book).")
 @format_option("table", "json")
+@book_option
 @click.pass_context
 def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """The after-tax lots and the conversions, rollovers and distributions out of each plan's
