@@ -6,6 +6,10 @@ import click
 
 from ._common import YEAR, book_option, echo_json, format_option, open_book
 
+# Columns of user text in `--format csv`: a cell starting with = + - @ tab or CR gets a leading '
+# (render.terminal.csv_text), so a spreadsheet shows it instead of running it. amount, for_year,
+# source_line and shares are numbers and stay as they are.
+TEXT_COLUMNS = ("person", "account", "kind", "source", "destination", "memo", "source_file", "fund")
 KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll"]
 
 
@@ -23,7 +27,8 @@ def ledger(ctx: click.Context, year: int | None, person: str | None, account: st
 
     Amounts are signed as money into the account: contributions and earnings positive; fees,
     conversions, rollovers and distributions negative. Payroll deductions show as kind
-    `payroll`. The table view ends with totals per person, year, account and source.
+    `payroll`. The table view ends with totals per person, year, account and source. In the CSV a
+    text cell starting with = + - @ tab or CR gets a leading ' so a spreadsheet does not run it.
 
     \b
     Example:
@@ -52,7 +57,7 @@ def ledger(ctx: click.Context, year: int | None, person: str | None, account: st
         return
     if fmt == "csv":
         rows = [[r[0].isoformat(), *r[1:5], money(r[5]), *r[6:]] for r in df.select(cols).iter_rows()]
-        click.echo(to_csv(cols, rows), nl=False)
+        click.echo(to_csv(cols, rows, text=TEXT_COLUMNS), nl=False)
         return
     rows = [[r[0].isoformat(), r[1], r[2], r[3], r[4] or "", fmt_table(r[5]), r[6] or "", r[8] or "",
              f"{r[9]}:{r[10]}"] for r in df.select(cols).iter_rows()]

@@ -18,11 +18,38 @@ def packet_paths(out: Path, year: int, person: str) -> tuple[Path, Path]:
     return out / f"{stem}.xlsx", out / f"{stem}.pdf"
 
 
+def clashing_names(out: Path, year: int, persons: list[str]) -> str | None:
+    """Two persons whose packets would share a file (ids that differ only in characters a file name
+    cannot hold, or only in case, which a macOS or Windows folder does not tell apart): the refusal."""
+    seen: dict[str, str] = {}
+    for pid in persons:
+        name = packet_paths(out, year, pid)[0].stem
+        other = seen.setdefault(name.casefold(), pid)
+        if other != pid:
+            return (f"persons {other!r} and {pid!r} would write the same file {name}.xlsx/.pdf; "
+                    f"give each a distinct id in mbr.toml, or write one at a time with --person")
+    return None
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary name beside `path`, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write to a new temporary file beside `path`, then rename: a reader never sees half a file.
+    The temporary file is created exclusively (O_CREAT | O_EXCL, which never follows a symlink), so
+    a link planted under its name cannot redirect the write; a name taken already is skipped."""
+    import secrets
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for attempt in range(100):
+        suffix = f"{os.getpid()}" if attempt == 0 else f"{os.getpid()}.{secrets.token_hex(4)}"
+        tmp = path.with_name(f".{path.name}.{suffix}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - a hundred names all taken
+        raise FileExistsError(f"{path}: no free temporary name beside it")
     try:
-        with open(tmp, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -47,7 +74,8 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
     ledger row with its file and line; totals and form lines are live formulas. The PDF is for
     reading: a cover page with the year's verdict, then the same sections and charts.
 
-    Each file is written to a temporary name and renamed when complete. The paths written are
+    Each file is written to a temporary name and renamed when complete. Two persons whose ids would
+    give one file name (`a b` and `a_b`, or `Alex` and `alex`) are refused before anything is written. The paths written are
     printed; the verdict goes to stderr. Exit code 0 once the files are written, whatever the
     verdict (`mbr audit` exits 1 on a failing check). Not tax advice.
 
@@ -65,6 +93,9 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
     try:
         persons = book.persons(person)
         limits_for(year)  # a year without limits data is an error before anything is written
+        clash = clashing_names(out, year, persons)
+        if clash:
+            raise MbrError(clash)
         if out.exists() and not out.is_dir():
             raise MbrError(f"--out {out}: not a folder")
         try:

@@ -155,10 +155,23 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
 
 
-def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell a spreadsheet would not run: text starting with = + - @ tab or CR gets a leading
+    single quote (OWASP, CSV injection). Numbers are left alone: only text columns go through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]], text: Sequence[str] = ()) -> str:
+    """CSV with a header row; the columns named in `text` hold user text and are neutralised (csv_text)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(headers)
+    guard = [h in text for h in headers]
     for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+        w.writerow(["" if v is None else csv_text(v) if g else v for v, g in zip(r, guard, strict=True)])
     return buf.getvalue()
