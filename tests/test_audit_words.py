@@ -395,3 +395,22 @@ def test_audit_command_on_a_year_and_a_person_without_rows(make_book, tmp_path):
     assert not [c for c in checks if c["scope"] in ("blair", "gamma", "Gamma Inc") and c["status"] == "ok"]
     res = run(book, "audit", "--year", "2025")
     assert "No ledger rows for alex in 2025" in res.stdout and "all clear" not in res.stdout.lower()
+
+
+@pytest.mark.parametrize(("name", "header", "row"), [
+    ("earnings.csv", "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo",
+     "2025-06-30,alex,acme,earnings,pretax,12.34,,,,,dividends"),
+    ("1099r.csv", "tax_year,person,payer_account,box1,box2a,box5,box7,box2b_not_determined,ira_sep_simple,form_id",
+     "2025,alex,acme,100.00,100.00,0.00,7,,,F-1"),
+])
+def test_a_year_with_only_earnings_rows_or_only_a_form_is_not_empty(make_book, tmp_path, name, header, row):
+    """The audit's frames leave out earnings rows and Forms 1099-R: a year holding only those still has
+    rows, so no `no_rows` warning."""
+    book = make_book(TWO)
+    path = tmp_path / name
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    res = run(book, "audit", "--year", "2025", "--person", "alex", "--format", "json")
+    assert "no_rows" not in [c["id"] for c in json.loads(res.stdout)["checks"]]
+    res = run(book, "audit", "--year", "2024", "--person", "alex", "--format", "json")
+    assert [c["id"] for c in json.loads(res.stdout)["checks"]] == ["no_rows"]

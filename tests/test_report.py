@@ -416,10 +416,12 @@ born = "1990-01-01"
     names = ["mbr-2025-alex.xlsx", "mbr-2025-alex.pdf", "mbr-2025-sam.xlsx", "mbr-2025-sam.pdf"]
     assert res.stdout.splitlines() == [str(out / n) for n in names]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
-    assert "sam 2025: OK: 0 checks fail, 0 warn, no Form 1099-R expected" in res.stderr
+    # A book with no rows of the year is not an all-clear: the verdict and the cover say there is nothing.
+    assert "sam 2025: WARN: 0 checks fail, 1 warn, no Form 1099-R expected" in res.stderr
     pages, _ = pdf_text(out / "mbr-2025-sam.pdf")
     assert "Sam Roe (sam), tax year 2025" in pages[0]
-    assert "No check fails or warns" in pages[0]
+    assert "No check fails or warns" not in pages[0]
+    assert "No ledger rows for sam in 2025: nothing to audit" in pages[0]
 
 
 def test_report_bad_usage_exits_2(sample: dict[str, Any], tmp_path: Path) -> None:

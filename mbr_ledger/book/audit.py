@@ -4,6 +4,7 @@ the after-tax lots and Form 8606 figures from the person's rule results, in one 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -11,6 +12,7 @@ import polars as pl
 from ..core.errors import MbrError
 from ..limits import limits_for
 from ..rules.audit import AuditData
+from ..rules.audit.rows import year_has_rows
 
 if TYPE_CHECKING:
     from ..ledger.store import Ledger
@@ -43,5 +45,17 @@ def audit_data(ledger: Ledger, profile: Profile, facts: PersonYear, *, with_lots
     # Every check reads contributions, and which accounts had rows in a year; earnings rows are left out.
     when = pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)) & (pl.col("kind") != "earnings")
     events = facts.rows.events.filter(when)
-    return AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
+    data = AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
                      lots=lots, backdoor=backdoor)
+    if not year_has_rows(data):  # rare: only then are the rows the frames leave out counted
+        data = replace(data, rows_elsewhere=_rows_elsewhere(ledger, person, year), _cache={})
+    return data
+
+
+def _rows_elsewhere(ledger: Ledger, person: str, year: int) -> int:
+    """The person's event rows dated in `year` (earnings rows among them) and Forms 1099-R for it."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    events = (ledger.scan("events", person=person, dates=(first, last))
+              .filter((pl.col("person") == person) & pl.col("date").is_between(first, last))
+              .select(pl.len()).collect().item())
+    return int(events) + ledger.frame("form_1099r", year=year, person=person).height

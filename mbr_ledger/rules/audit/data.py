@@ -27,9 +27,10 @@ class AuditData:
     `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
     `year - 1` through `year + 1`, earnings rows left out (deposits of a December paycheck land in January; IRA
     contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
-    results of `rules.lots.audit_lots` (the year's view of `rules.lots.after_tax_history`: plan id ->
-    `PlanYearLots`) and `forms.f8606.backdoor_details` (or the error text when Form 8606 cannot be
-    computed), computed by `book.audit.load_audit_data`.
+    results of `rules.facts.PersonYear.audit_lots` (plan id -> `PlanYearLots`) and
+    `rules.basis.backdoor_details` (or the error text when Form 8606 cannot be computed), computed by
+    `book.audit.audit_data`. `rows_elsewhere`: the person's rows of the year these frames leave out
+    (earnings rows, Forms 1099-R), counted only when the frames hold none of the year.
     """
 
     profile: Profile
@@ -43,6 +44,7 @@ class AuditData:
     lots: Any = None
     backdoor: Any = None
     notes: list[str] = field(default_factory=list)
+    rows_elsewhere: int = 0
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:

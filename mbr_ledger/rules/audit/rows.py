@@ -14,11 +14,12 @@ def year_has_rows(data: AuditData) -> bool:
     row paid in the year, a W-2 for the year, or an event dated in the year or made for it (`for_year`,
     an IRA contribution made by April 15 of the next year).
 
-    `events` holds no earnings rows (`AuditData`): a year whose only rows are earnings counts as empty.
-    The 1099-R forms are not in `AuditData` either; a form alone, with no money moved in the year, has
-    nothing for these checks to look at."""
+    `events` holds no earnings rows and `AuditData` no Forms 1099-R: those of the year are counted in
+    `rows_elsewhere` (a year with only earnings rows, or only a form, is not empty)."""
     def make() -> bool:
         y = data.year
+        if data.rows_elsewhere:
+            return True
         if data.payroll.height and data.payroll.filter(pl.col("pay_date").dt.year() == y).height:
             return True
         if data.w2.height and data.w2.filter(pl.col("tax_year") == y).height:
