@@ -76,7 +76,7 @@ def test_cli_json_and_table():
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--annual", "1000", "--years", "0", "--rate", "0.05"], "--years must be at least 1"),
+    (["--annual", "1000", "--years", "0", "--rate", "0.05"], "'--years': 0 is not in the range 1<=x<=100"),
     (["--annual", "1000", "--years", "3", "--rate", "5"], "write 7% for seven percent"),
     (["--annual", "ten", "--years", "3", "--rate", "0.05"], "--annual"),
     (["--annual", "1000", "--years", "3", "--rate", "0.05", "--marginal-rate", "1.5"], "--marginal-rate"),
