@@ -75,3 +75,16 @@ def test_limits_command(tmp_path):
     assert "no limits for 2023" in res.stderr
     table = run(tmp_path, "limits", "--year", "2025").stdout
     assert "23,500.00" in table and "Notice 2024-80" in table
+
+
+@pytest.mark.parametrize(("year", "shown", "flag"), [(2025, "no", False), (2026, "yes", True)])
+def test_a_rule_flag_is_yes_or_no_never_money(tmp_path, year, shown, flag):
+    """`roth_catch_up_enforced` is a yes/no rule (1 or 0 in the data, for the rules): shown as yes/no in
+    the table, the packet and the JSON (a boolean), never as the amount "1.00"."""
+    lim = limits_for(year).items["roth_catch_up_enforced"]
+    assert (lim.kind, lim.shown) == ("flag", shown)
+    res = run(tmp_path, "limits", "--year", str(year))
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("roth_catch_up_enforced"))
+    assert f" {shown} " in line and "1.00" not in line and "0.00" not in line
+    res = run(tmp_path, "limits", "--year", str(year), "--format", "json")
+    assert json.loads(res.stdout)["limits"]["roth_catch_up_enforced"]["value"] is flag

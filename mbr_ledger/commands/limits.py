@@ -26,12 +26,14 @@ def limits(year: int, fmt: str) -> None:
     lim = limits_for(year)
     rows = lim.rows()
     if fmt == "json":
-        echo_json({"year": year, "limits": {r.id: {"value": money(r.value), "label": r.label,
+        echo_json({"year": year, "limits": {r.id: {"value": r.shown == "yes" if r.kind == "flag" else money(r.value),
+                                                     "label": r.label,
                                                      "code_section": r.code_section, "source": r.source,
                                                      "note": r.note or None} for r in rows}})
         return
     headers = ["id", "limit", "value", "section", "source"]
-    body = [[r.id, r.label, fmt_table(r.value) if r.value is not None else "n/a", r.code_section,
+    body = [[r.id, r.label, "n/a" if r.value is None else r.shown if r.kind == "flag" else fmt_table(r.value),
+             r.code_section,
              r.source + (f" ({r.note})" if r.note else "")] for r in rows]
     if fmt == "csv":
         click.echo(to_csv(headers, body), nl=False)

@@ -22,6 +22,14 @@ class Limit:
     value: Decimal | None  # None: the limit did not exist that year
     source: str
     note: str = ""
+    kind: str = "money"     # money | flag (a yes/no rule, 1 or 0 in the data)
+
+    @property
+    def shown(self) -> Decimal | str | None:
+        """The value as a reader sees it: money, "yes"/"no" for a flag, None when there was none."""
+        if self.kind == "flag" and self.value is not None:
+            return "yes" if self.value > 0 else "no"
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def _load() -> dict[int, dict[str, Limit]]:
             value = None if raw == "n/a" else Decimal(raw).quantize(Decimal("0.01"))
             years.setdefault(int(y), {})[entry["id"]] = Limit(
                 id=entry["id"], label=entry["label"], code_section=entry["code_section"], year=int(y),
-                value=value, source=v.get("source", ""), note=v.get("note", ""))
+                value=value, source=v.get("source", ""), note=v.get("note", ""), kind=entry.get("kind", "money"))
     return years
 
 

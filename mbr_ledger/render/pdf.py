@@ -524,7 +524,7 @@ def _charts(p: Packet, story: list[Flowable]) -> None:
 
 def _limits(p: Packet, story: list[Flowable]) -> None:
     _section(story, "portrait", f"Limits for {p.year} and their sources")
-    rows = [[lim.label, lim.code_section, lim.value if lim.value is not None else "n/a",
+    rows = [[lim.label, lim.code_section, lim.shown if lim.value is not None else "n/a",
              lim.source + (f" ({lim.note})" if lim.note else "")] for lim in p.limits]
     shown = [[r[0], r[1], _show(r[2]), r[3]] for r in rows]
     story.append(_table(["Limit", "Code section", "Value", "Source"], shown, ["text", "text", "money", "text"],

@@ -323,7 +323,7 @@ class Book:
         heads = ["Id", "Limit", "Code section", "Value", "Source", "Note"]
         w.header(1, heads)
         for i, lim in enumerate(self.p.limits):
-            vals = [lim.id, lim.label, lim.code_section, lim.value if lim.value is not None else "n/a",
+            vals = [lim.id, lim.label, lim.code_section, lim.shown if lim.value is not None else "n/a",
                     lim.source, lim.note]
             for j, v in enumerate(vals):
                 w.put(2 + i, 1 + j, v)
