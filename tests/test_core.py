@@ -52,3 +52,32 @@ def test_age_on_dec_31_boundaries():
 def test_business_days_skip_weekends():
     assert add_business_days(dt.date(2026, 1, 9), 1) == dt.date(2026, 1, 12)  # Fri -> Mon
     assert add_business_days(dt.date(2026, 1, 9), 7) == dt.date(2026, 1, 20)
+
+
+@pytest.mark.parametrize("text", ["$184467440737095616.16", "9223372036854775807", "10000000000000.01",
+                                  "-10000000000000.01", "123456789012345678901234567890",
+                                  "1" * 40 + ".00", "(" + "9" * 60 + ")"])
+def test_parse_money_refuses_amounts_beyond_the_bound(text):
+    with pytest.raises(MoneyError, match="beyond the bound"):
+        parse_money(text)
+
+
+def test_parse_money_accepts_the_bound_itself():
+    from mbr_ledger.core.money import MAX_AMOUNT
+
+    assert MAX_AMOUNT == Decimal(10) ** 13
+    assert parse_money("10,000,000,000,000.00") == MAX_AMOUNT
+    assert parse_money("-10000000000000") == -MAX_AMOUNT
+
+
+@pytest.mark.parametrize("text", ["0000-01-01", "01/01/0000", "0001-01-01", "1899-12-31", "2101-01-01"])
+def test_parse_date_refuses_dates_outside_the_range(text):
+    with pytest.raises(DateError, match="from 1900-01-01 to 2100-12-31"):
+        parse_date(text)
+
+
+def test_parse_date_accepts_the_range_ends():
+    from mbr_ledger.core.dates import MAX_DATE, MIN_DATE
+
+    assert parse_date("1900-01-01") == MIN_DATE == dt.date(1900, 1, 1)
+    assert parse_date("12/31/2100") == MAX_DATE == dt.date(2100, 12, 31)

@@ -9,8 +9,18 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+# The dates accepted: a statement's date outside these is a typo (year 0 or 1 broke every later
+# command), and Polars and the forms then never meet a year they cannot handle.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
+
 class DateError(ValueError):
     """A text that is not a date."""
+
+
+def out_of_range(text: str) -> str:
+    return f"{text.strip()!r} is not a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 
 
 def parse_date(text: str) -> dt.date:
@@ -23,6 +33,8 @@ def parse_date(text: str) -> dt.date:
         if not m:
             raise DateError(f"not a date (YYYY-MM-DD or MM/DD/YYYY): {text.strip()!r}")
         mo, d, y = (int(g) for g in m.groups())
+    if not MIN_DATE.year <= y <= MAX_DATE.year:
+        raise DateError(out_of_range(text))
     try:
         return dt.date(y, mo, d)
     except ValueError as exc:

@@ -7,6 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount accepted, in absolute value: 10^13 dollars is 10^15 cents, so any amount and
+# the sum of some 9,000 of them stay inside the Int64 cents of storage and Polars (about 9.2 * 10^18).
+MAX_AMOUNT = Decimal(10) ** 13
+MAX_CENTS = 10**15
+_BOUND = f"{MAX_AMOUNT:,.2f}"
 
 _MINUS_SIGNS = "\u2212\u2013"  # U+2212 minus, en dash seen in some exports
 _CLEAN = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d*)?$|^\.\d+$")
@@ -46,14 +51,23 @@ def parse_money(text: str, *, allow_empty: bool = False) -> Decimal | None:
     if not s or not _CLEAN.match(s):
         raise MoneyError(f"not an amount: {raw!r}")
     s = s.replace(",", "")
+    whole = s.split(".", 1)[0].lstrip("0")
+    if len(whole) > len(str(int(MAX_AMOUNT))):  # before any arithmetic, which a long number overflows
+        raise MoneyError(beyond_bound(raw))
     try:
         value = Decimal(s)
     except InvalidOperation as exc:  # pragma: no cover - the regex guards it
         raise MoneyError(f"not an amount: {raw!r}") from exc
+    if value > MAX_AMOUNT:
+        raise MoneyError(beyond_bound(raw))
     if value != value.quantize(CENT):
         raise MoneyError(f"more than two decimals: {raw!r}")
     value = value.quantize(CENT)
     return -value if negative else value
+
+
+def beyond_bound(raw: str) -> str:
+    return f"beyond the bound of {_BOUND} in absolute value: {raw!r}"
 
 
 def round_cents(value: Decimal) -> Decimal:

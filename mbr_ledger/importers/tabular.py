@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core.dates import DateError, parse_date
+from ..core.dates import MAX_DATE, MIN_DATE, DateError, parse_date
 from ..core.errors import InputProblem, MbrError
-from ..core.money import MoneyError, parse_money
+from ..core.money import MAX_AMOUNT, MAX_CENTS, MoneyError, parse_money
 from ..tuning import paths
 
 MAX_PROBLEMS = 200
@@ -164,7 +164,18 @@ def money_expr(col: str) -> pl.Expr:
     cents = whole_i * 100 + frac_i
     negative = paren ^ trail ^ lead
     signed = pl.when(negative).then(-cents).otherwise(cents)
-    return pl.when(valid).then(signed).otherwise(None).alias(col)
+    # Beyond MAX_AMOUNT is a problem (`parse_money` words it); the length is looked at first, as a
+    # longer number wraps around in Int64.
+    within = (whole.str.strip_chars_start("0").str.len_chars() <= _WHOLE_DIGITS) & (cents <= MAX_CENTS)
+    return pl.when(valid & within).then(signed).otherwise(None).alias(col)
+
+
+_WHOLE_DIGITS = len(str(int(MAX_AMOUNT)))
+
+
+def _in_range(e: pl.Expr) -> pl.Expr:
+    """A date, or null outside MIN_DATE to MAX_DATE (`parse_date` words it)."""
+    return pl.when(e.is_between(pl.lit(MIN_DATE), pl.lit(MAX_DATE))).then(e)
 
 
 def date_expr(col: str) -> pl.Expr:
@@ -174,7 +185,7 @@ def date_expr(col: str) -> pl.Expr:
     y = pl.coalesce(iso.struct.field("1"), us.struct.field("3"))
     m = pl.coalesce(iso.struct.field("2"), us.struct.field("1")).str.pad_start(2, "0")
     d = pl.coalesce(iso.struct.field("3"), us.struct.field("2")).str.pad_start(2, "0")
-    return pl.concat_str([y, m, d], separator="-").str.to_date("%Y-%m-%d", strict=False).alias(col)
+    return _in_range(pl.concat_str([y, m, d], separator="-").str.to_date("%Y-%m-%d", strict=False)).alias(col)
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,8 @@ def _cell_message(kind: str, value: str, col: Col) -> str:
     return f"cannot read {value!r}"
 
 
-_PLAIN = {"money": r"^-?[0-9]{1,15}(\.[0-9][0-9])?$", "date": r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]$"}
+# At most 13 whole digits: every plain amount is within MAX_AMOUNT (10^13 itself is read the long way).
+_PLAIN = {"money": r"^-?[0-9]{1,13}(\.[0-9][0-9])?$", "date": r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]$"}
 
 
 def _plain_columns(df: pl.DataFrame, cols: list[Col]) -> tuple[set[str], set[str]]:
@@ -240,7 +252,7 @@ def _plain_money_expr(col: str) -> pl.Expr:
 
 
 def _plain_date_expr(col: str) -> pl.Expr:
-    return pl.col(col).str.to_date("%Y-%m-%d", strict=False).alias(col)
+    return _in_range(pl.col(col).str.to_date("%Y-%m-%d", strict=False)).alias(col)
 
 
 _PLAIN_EXPR = {"money": _plain_money_expr, "date": _plain_date_expr}
