@@ -24,10 +24,20 @@ def test_new_ledger_has_the_current_schema(book):
 
 
 def test_empty_database_is_migrated_to_the_current_schema(tmp_path):
-    sqlite3.connect(tmp_path / "ledger.sqlite").close()
+    conn = sqlite3.connect(tmp_path / "ledger.sqlite")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("DROP TABLE t")
+    conn.close()
     led = Ledger.open(tmp_path)
     assert led.schema_version() == SCHEMA_VERSION
     led.close()
+
+
+def test_a_zero_byte_ledger_is_refused_not_taken_for_a_new_one(tmp_path):
+    (tmp_path / "ledger.sqlite").write_bytes(b"")
+    with pytest.raises(MbrError, match=r"the ledger is empty \(0 bytes\).*restore it from a backup"):
+        Ledger.open(tmp_path)
+    assert (tmp_path / "ledger.sqlite").read_bytes() == b""
 
 
 def test_ledger_from_a_newer_version_is_refused(book):

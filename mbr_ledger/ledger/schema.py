@@ -54,6 +54,14 @@ SEGMENT_RANGES = ("lo_person", "hi_person", "lo_date", "hi_date")
 V4_STATEMENTS = [f"ALTER TABLE segments ADD COLUMN {c} TEXT" for c in SEGMENT_RANGES]
 
 
+# The columns every opened ledger's tables must have (checked on opening: a table dropped or cut
+# down is a damaged ledger, said in one line, rather than an SQLite error on every command).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "files": ("id", "path", "sha256", "format", "imported_at", "rows", "imported", "duplicates"),
+    "segments": ("id", "file_id", "table_name", "rows", "data", *SEGMENT_RANGES),
+}
+
+
 def create_statements() -> list[str]:
     """Schema version 4, as `mbr init` creates it: the files and the columnar segments of their rows.
 

@@ -43,13 +43,48 @@ from ..core.errors import MbrError
 from ..core.filehash import file_sha256  # noqa: F401  (part of this module's interface)
 from ..core.schema import PROVENANCE, TABLES, Table, sort_rows
 from ..tuning import sizes
-from .schema import MIGRATIONS, SCHEMA_VERSION, SEGMENT_EXTRA, SEGMENT_RANGES, create_statements
+from .schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SEGMENT_EXTRA,
+    SEGMENT_RANGES,
+    TABLE_COLUMNS,
+    create_statements,
+)
 
 LEDGER_FILE = "ledger.sqlite"
 BUSY_SECONDS = 30.0
 
+# What a user can do about a ledger that cannot be read.
+MEND = "restore it from a backup, or run `mbr init` in a new folder and import the files again"
+
+
 class LedgerBusy(MbrError):
     pass
+
+
+class LedgerDamaged(MbrError):
+    """The ledger cannot be read as an mbr ledger: one line naming it and what to do."""
+
+
+def damaged(path: Path, what: str) -> LedgerDamaged:
+    return LedgerDamaged(f"{path}: the ledger is damaged ({what}); {MEND}")
+
+
+def write_error(path: Path, exc: sqlite3.DatabaseError) -> MbrError:
+    """A write the database refused (read-only, full disk, ...), as one line: the ledger is unchanged."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return MbrError(f"{path}: the ledger is read-only: nothing was written, the ledger is as it was; "
+                        f"make the book folder and {path.name} writable, then try again")
+    if name.startswith("SQLITE_FULL") or "disk is full" in text:
+        return MbrError(f"{path}: the disk is full: nothing was written, the ledger is as it was; "
+                        f"free some space, then try again")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "no such" in text:
+        return damaged(path, text)
+    return MbrError(f"{path}: cannot write the ledger ({text}): nothing was written, the ledger is as it "
+                    f"was; check the book folder, then try again")
 
 
 @dataclass
@@ -96,8 +131,38 @@ def segment_ranges(t: Table, df: pl.DataFrame) -> tuple[str | None, str | None, 
     return lo_p, hi_p, lo_d, hi_d
 
 
+class _BadSegment(Exception):
+    """A segment's blob is not the Parquet it should be (turned into `damaged` by the ledger)."""
+
+
 def _from_blob(data: bytes, columns: list[str] | None = None) -> pl.DataFrame:
-    return pl.read_parquet(io.BytesIO(data), columns=columns)
+    if not _parquet_like(data):
+        raise _BadSegment("a segment is not Parquet")
+    try:
+        return pl.read_parquet(io.BytesIO(data), columns=columns)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+
+
+def _parquet_like(data: object) -> bool:
+    return isinstance(data, bytes) and len(data) >= 12 and data[:4] == b"PAR1" and data[-4:] == b"PAR1"
+
+
+def _scan_blob(data: object, cols: list[str]) -> pl.LazyFrame:
+    """A segment as a lazy frame of `cols`, its footer read and checked now (cheap: no rows are read),
+    so that a damaged segment is found here rather than deep inside a query."""
+    if not _parquet_like(data):
+        raise _BadSegment("a segment is not Parquet")
+    assert isinstance(data, bytes)
+    lf = pl.scan_parquet(io.BytesIO(data))
+    try:
+        names = lf.collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    missing = [c for c in cols if c not in names]
+    if missing:
+        raise _BadSegment(f"a segment lacks the column(s) {', '.join(missing)}")
+    return lf.select(cols)
 
 
 def segment_schema(t: Table) -> dict[str, Any]:
@@ -285,9 +350,38 @@ class Ledger:
         path = book / LEDGER_FILE
         if not path.exists():
             raise MbrError(f"{path}: no ledger here (run `mbr init {book}` first, or give --book DIR)")
+        try:
+            empty = path.is_file() and path.stat().st_size == 0
+        except OSError as exc:
+            raise MbrError(f"{path}: cannot read the ledger ({exc.strerror or exc})") from None
+        if empty:  # `mbr init` never leaves one: the ledger was cut off or replaced
+            raise MbrError(f"{path}: the ledger is empty (0 bytes), not an mbr ledger; {MEND}")
         led = cls(book, cls._connect(path))
-        led._migrate()
+        try:
+            led._migrate()
+            led._check_tables()
+        except BaseException:
+            led.close()
+            raise
         return led
+
+    def _check_tables(self) -> None:
+        """Each table of the schema is there with its columns (one query): else the ledger is damaged."""
+        try:
+            got = self.conn.execute(
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+                "WHERE m.type = 'table' AND m.name IN ('files', 'segments')").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
+        have: dict[str, set[str]] = {}
+        for table, column in got:
+            have.setdefault(table, set()).add(column)
+        for table, columns in TABLE_COLUMNS.items():
+            if table not in have:
+                raise damaged(self.path, f"its table {table} is missing")
+            lacking = [c for c in columns if c not in have[table]]
+            if lacking:
+                raise damaged(self.path, f"its table {table} lacks the column(s) {', '.join(lacking)}")
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -350,22 +444,39 @@ class Ledger:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed whole, or rolled back. A write the database refuses (read-only,
+        full disk, damage) is one line naming the ledger; the file is then as it was."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise LedgerBusy(f"{self.path}: the ledger is busy (another mbr command is writing); "
                                  f"waited {BUSY_SECONDS:.0f} s, try again") from None
-            raise
+            raise write_error(self.path, exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise write_error(self.path, exc) from None
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            try:
+                yield self.conn
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError:
+                self._rollback()
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise write_error(self.path, exc) from None
+        except _BadSegment as exc:
+            raise damaged(self.path, str(exc)) from None
         finally:
             self._writes += 1
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does on a full disk)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -442,19 +553,27 @@ class Ledger:
             if first is not None:
                 where.append("(s.hi_date IS NULL OR s.hi_date >= ?)")
                 args.append(first.isoformat())
-        parts = [pl.scan_parquet(io.BytesIO(data)).select(cols).select(
-                     *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
-                     pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
-                 for path, sha, data in self.conn.execute(
-                     "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
-                     f"WHERE {' AND '.join(where)} ORDER BY s.id", args)]
+        try:
+            parts = [_scan_blob(data, cols).select(
+                         *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
+                         pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
+                     for path, sha, data in self.conn.execute(
+                         "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                         f"WHERE {' AND '.join(where)} ORDER BY s.id", args)]
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
+        except _BadSegment as exc:
+            raise damaged(self.path, f"{exc} ({table})") from None
         return pl.concat(parts) if parts else pl.LazyFrame(schema={**t.columns, **PROVENANCE})
 
     def read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
              dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
         """The rows of a table that `keep` selects (all of them without), as `scan` finds them."""
         lf = self.scan(table, person=person, dates=dates)
-        return (lf if keep is None else lf.filter(keep)).collect()
+        try:
+            return (lf if keep is None else lf.filter(keep)).collect()
+        except pl.exceptions.ComputeError as exc:  # a segment damaged past its footer
+            raise damaged(self.path, f"a segment of {table} cannot be read: {str(exc).splitlines()[0]}") from None
 
     def _table(self, table: str) -> pl.DataFrame:
         """Every row of a table (unsorted), read once per ledger state and kept."""
@@ -508,13 +627,19 @@ class Ledger:
         return self.frame("events", person=person, filter=pred)
 
     def files(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT path, sha256, format, imported_at, rows, imported, duplicates "
-                                "FROM files ORDER BY id")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        try:
+            cur = self.conn.execute("SELECT path, sha256, format, imported_at, rows, imported, duplicates "
+                                    "FROM files ORDER BY id")
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
 
     def counts(self) -> dict[str, int]:
-        got = dict(self.conn.execute("SELECT table_name, sum(rows) FROM segments GROUP BY table_name").fetchall())
+        try:
+            got = dict(self.conn.execute("SELECT table_name, sum(rows) FROM segments GROUP BY table_name").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
         return {name: int(got.get(name) or 0) for name in TABLES}
 
 
