@@ -13,7 +13,11 @@ Titles vary by employer; the importer finds them by their words:
 
 Amounts are the `Amount` (or `Amount in Pay Group Currency`) column, as numbers or text; signs
 are not reliable across tenants, so magnitudes are used. 415 compensation is not on a payslip:
-plan_compensation is gross pay (noted).
+plan_compensation is gross pay (noted). A formula cell without a saved value (a file written by
+a program, never opened in Excel) is an error: its value is not in the file.
+
+Before openpyxl opens the file, every zip part is checked: its uncompressed size, its compression
+ratio and, for XML parts, that it declares no entities (a workbook never has a DTD).
 """
 
 from __future__ import annotations
@@ -35,8 +39,67 @@ from .sources import unknown_sources_message
 MARKER = "Payslip Information"
 AMOUNT_HEADERS = ("amount", "amount in pay group currency", "current")
 
+# A payslip export is a few KB; even a 10,000-row sheet is ~2 MB of XML. Parts bigger than this are
+# refused before openpyxl (which would build every row in memory) reads them.
+XLSX_MAX_PART_BYTES = 50 * 1024 * 1024
+# The whole workbook uncompressed, all parts together: the same reasoning.
+XLSX_MAX_TOTAL_BYTES = 100 * 1024 * 1024
+# Spreadsheet XML compresses 5-30 to 1; a zip bomb is hundreds or thousands to 1. Parts smaller than
+# XLSX_RATIO_FLOOR are not judged by their ratio (a tiny part of blanks can compress very well).
+XLSX_MAX_RATIO = 200
+XLSX_RATIO_FLOOR = 1024 * 1024
+# The compressed file itself.
+XLSX_MAX_BYTES = 32 * 1024 * 1024
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def check_xlsx(path: Path) -> None:
+    """Refuse a workbook whose parts are too big, compressed too well, or declare XML entities."""
+    size = path.stat().st_size
+    if size > XLSX_MAX_BYTES:
+        raise MbrError(f"{path}: {size:,} bytes is more than a Workday payslip workbook may be "
+                       f"({XLSX_MAX_BYTES:,} bytes); not read")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if info.file_size > XLSX_MAX_PART_BYTES:
+                    raise MbrError(f"{path}: part {info.filename} expands to {info.file_size:,} bytes, more than "
+                                   f"{XLSX_MAX_PART_BYTES:,} (a zip bomb, or not a payslip export); not read")
+                ratio = info.file_size // max(info.compress_size, 1)
+                if info.file_size >= XLSX_RATIO_FLOOR and ratio > XLSX_MAX_RATIO:
+                    raise MbrError(f"{path}: part {info.filename} is compressed {ratio} to 1 (a workbook is at "
+                                   f"most {XLSX_MAX_RATIO} to 1: a zip bomb); not read")
+            if total > XLSX_MAX_TOTAL_BYTES:
+                raise MbrError(f"{path}: the workbook expands to {total:,} bytes, more than "
+                               f"{XLSX_MAX_TOTAL_BYTES:,} (a zip bomb, or not a payslip export); not read")
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                tail = b""
+                with z.open(info) as f:
+                    while chunk := f.read(1 << 20):
+                        window = (tail + chunk).upper()
+                        if any(m in window for m in _DTD_MARKS):
+                            raise MbrError(f"{path}: part {info.filename} declares XML entities (<!DOCTYPE>); "
+                                           f"an Excel workbook never does, not read")
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise MbrError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+
 
 def _has_marker(path: Path) -> bool:
+    try:
+        check_xlsx(path)
+    except MbrError:
+        # a hostile workbook is claimed, so that extract() refuses it with a clear message
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "xl/workbook.xml" in z.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return False
     try:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():
@@ -64,18 +127,47 @@ class Table:
         return None
 
 
+def _formula_cells(path: Path) -> dict[tuple[int, int], tuple[str, str]]:
+    """(row, column) -> (cell reference, formula) of each formula cell of the first sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        out = {}
+        for row in wb.worksheets[0].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    out[(cell.row, cell.column)] = (cell.coordinate, str(cell.value))
+        return out
+    finally:
+        wb.close()
+
+
 def read_tables(path: Path) -> list[Table]:
     from openpyxl import load_workbook
 
+    check_xlsx(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+        formulas = _formula_cells(path)
+    except MbrError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds of error for a damaged workbook
         raise MbrError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
     try:
         ws = wb.worksheets[0]
         tables: list[Table] = []
         current: Table | None = None
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        try:
+            rows = [list(values) for values in ws.iter_rows(values_only=True)]
+        except Exception as exc:  # openpyxl reads a read-only sheet lazily: a damaged sheet fails here
+            raise MbrError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+        for (r, c), (ref, formula) in sorted(formulas.items()):
+            if r <= len(rows) and (c > len(rows[r - 1]) or rows[r - 1][c - 1] is None):
+                raise MbrError(f"{path}:{r}: sheet {ws.title!r} cell {ref}: a formula with no saved value "
+                               f"({formula}); open the file in Excel and save it (or export values only), "
+                               f"then import it again")
+        for number, values in enumerate(rows, start=1):
             cells = list(values)
             while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
                 cells.pop()
