@@ -7,8 +7,10 @@ wrong types, references to unknown persons and impossible dates. A misplaced key
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -151,7 +153,8 @@ class _Reader:
         unknown = sorted(set(table) - required - optional)
         if unknown:
             allowed = ", ".join(sorted(required | optional))
-            raise self.fail(f"{path}.{unknown[0]}", f"unknown key (allowed here: {allowed})")
+            raise self.fail(f"{path}.{unknown[0]}",
+                            f"unknown key (allowed here: {allowed}){did_you_mean(unknown[0], required | optional)}")
         missing = sorted(required - set(table))
         if missing:
             raise self.fail(f"{path}.{missing[0]}", "required key is missing")
@@ -228,6 +231,12 @@ class _Reader:
         return [self.table(t, f"{key}[{i}]") for i, t in enumerate(v)]
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'x'?` naming the nearest of `choices`, or nothing when none is near."""
+    near = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
 MONEY = Decimal("0.01")
 
 
@@ -245,17 +254,20 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
     top = {"person", "plan", "ira", "audit", "mapping"}
     unknown = sorted(set(doc) - top)
     if unknown:
-        raise r.fail(unknown[0], f"unknown key (allowed at the top: {', '.join(sorted(top))})")
+        raise r.fail(unknown[0], f"unknown key (allowed at the top: {', '.join(sorted(top))})"
+                                 f"{did_you_mean(unknown[0], top)}")
 
     persons: list[Person] = []
+    person_ids: set[str] = set()  # a set, so that checking each id stays linear in the persons
     for i, t in enumerate(r.list_of_tables(doc, "person")):
         p = f"person[{i}]"
         r.keys(t, p, {"id", "born"}, {"name", "filing_status", "marginal_rate", "first_year",
                                       "prior_ira_basis", "prior_roth_contribution_basis",
                                       "prior_roth_conversion_basis"})
         pid = r.string(t, "id", p)
-        if any(x.id == pid for x in persons):
+        if pid in person_ids:
             raise r.fail(f"{p}.id", f"person id {pid!r} is used twice")
+        person_ids.add(pid)
         born = r.date(t, "born", p)
         if not dt.date(1900, 1, 1) <= born <= dt.date.today():
             raise r.fail(f"{p}.born", f"impossible birth date {born.isoformat()}")
@@ -268,7 +280,6 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
             prior_roth_contribution_basis=_money(r, t, "prior_roth_contribution_basis", p),
             prior_roth_conversion_basis=_money(r, t, "prior_roth_conversion_basis", p),
         ))
-    person_ids = {x.id for x in persons}
 
     def ref_person(t: dict[str, Any], p: str) -> str:
         who = r.string(t, "person", p)
@@ -332,7 +343,7 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
     mappings: list[CsvMapping] = []
     for i, t in enumerate(r.list_of_tables(doc, "mapping")):
         m = parse_mapping(t, f"mapping[{i}]", fname, plan_ids=[p.id for p in plans])
-        if any(x.name == m.name for x in mappings):
+        if m.name in {x.name for x in mappings}:
             raise r.fail(f"mapping[{i}].name", f"mapping name {m.name!r} is used twice")
         mappings.append(m)
     return Profile(tuple(persons), tuple(plans), tuple(iras), audit, tuple(mappings), fname)
@@ -412,6 +423,9 @@ def load_profile(path: Path) -> Profile:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{fname}: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ProfileError(f"{fname}: nested too deeply to read (arrays or inline tables inside one "
+                           f"another, hundreds deep); a profile needs at most a few levels") from None
     return parse_profile(doc, fname)
 
 

@@ -85,3 +85,55 @@ def test_init_refuses_to_overwrite(make_book):
     res = run(book, "init", str(book))
     assert res.exit_code == 2
     assert "exists already" in res.stderr
+
+
+def test_a_misspelt_key_gets_the_nearest_suggested():
+    doc = with_(("plan", 0, "after_tax_cap_pcnt"), "15")
+    with pytest.raises(ProfileError, match=r"plan\[0\]\.after_tax_cap_pcnt: unknown key \(allowed here: "
+                                           r"[a-z_, ]*\); did you mean 'after_tax_cap_pct'\?$"):
+        parse_profile(doc)
+    with pytest.raises(ProfileError, match=r"mbr.toml: persons: unknown key \(allowed at the top: .*\); did you mean 'person'\?"):
+        parse_profile({**BASE, "persons": []})
+    with pytest.raises(ProfileError, match=r"plan\[0\]\.zzz: unknown key \(allowed here: [a-z_, ]*\)$"):
+        parse_profile(with_(("plan", 0, "zzz"), "1"))
+
+
+def test_a_profile_nested_very_deeply_is_one_line(tmp_path):
+    f = tmp_path / "mbr.toml"
+    f.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="mbr.toml: nested too deeply to read") as err:
+        load_profile(f)
+    assert "\n" not in str(err.value)
+
+
+def test_validation_of_many_persons_is_linear(monkeypatch):
+    """20,000 persons with a plan and an IRA each: each id is looked up in a set of the ones before,
+    never compared with the whole list (that took 7 s). The ids count their comparisons."""
+    import mbr_ledger.profile as profile_mod
+
+    compared = 0
+
+    class Counting(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            nonlocal compared
+            compared += 1
+            return str.__eq__(self, other)
+
+    real = profile_mod._Reader.string
+
+    def counting(self, table, key, path, default=None):  # type: ignore[no-untyped-def]
+        return Counting(real(self, table, key, path, default))
+
+    monkeypatch.setattr(profile_mod._Reader, "string", counting)
+    n = 20_000
+    doc = {"person": [{"id": f"p{i}", "born": "1975-03-10"} for i in range(n)],
+           "plan": [{"id": f"plan{i}", "person": f"p{i}", "employer": "Acme"} for i in range(n)],
+           "ira": [{"id": f"ira{i}", "person": f"p{i}", "type": "roth"} for i in range(n)]}
+    prof = parse_profile(doc)
+    assert len(prof.persons) == len(prof.plans) == len(prof.iras) == n
+    assert compared <= 10 * n
+    dup = {**doc, "person": [*doc["person"], {"id": "p5", "born": "1975-03-10"}]}
+    with pytest.raises(ProfileError, match=r"person\[20000\]\.id: person id 'p5' is used twice"):
+        parse_profile(dup)
