@@ -97,6 +97,8 @@ def csv_rows(path: Path, buf: io.StringIO, base: int, delimiter: str,
                 break
             yield row, start
     except csv.Error as exc:
+        if str(exc) == "unexpected end of data":  # a quoted field runs to the end: name where it opened
+            raise MbrError(f"{path}:{prev_end + 1}: {exc}: a quote opened in the row that starts on this line is never closed") from None
         raise MbrError(f"{path}:{base + reader.line_num}: {exc}") from None
 
 
