@@ -210,6 +210,7 @@ def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_bo
             conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df, statistics=True), seg))
         for c in SEGMENT_RANGES:  # version 2 kept no ranges
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
+        conn.execute("ALTER TABLE files DROP COLUMN options")  # nor import options
         conn.execute("PRAGMA user_version=2")
     led.close()
 
@@ -430,6 +431,7 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
                          (store._to_blob(store._from_blob(data), statistics=True), seg))
         for c in SEGMENT_RANGES:
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
+        conn.execute("ALTER TABLE files DROP COLUMN options")
         conn.execute("PRAGMA user_version=3")
     led.close()
     led = Ledger.open(book)
@@ -441,4 +443,35 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
             want.filter(pl.col("person") == person))
     early = pl.col("date") < dt.date(2026, 1, 1)
     assert led.read("events", early, dates=(None, dt.date(2025, 12, 31))).equals(want.filter(early))
+    led.close()
+
+
+# ------------------------------------------------------------------ version 4 -> 5
+
+
+def test_a_version_4_ledger_gains_import_options_and_compares_its_files_by_format(make_book, tmp_path):
+    """Version 5 keeps each import's options (`files.options`); files imported before have NULL
+    there and are compared by their format only: importing one again adds what it adds, as before."""
+    from mbr_ledger.ledger.schema import FILE_OPTIONS
+
+    f = SAMPLE / "activity-acme-2026.csv"
+    book = make_book()
+    assert run(book, "import", str(f)).exit_code == 0
+    led = Ledger.open(book)
+    want = led.read("events")
+    with led.write() as conn:
+        conn.execute(f"ALTER TABLE files DROP COLUMN {FILE_OPTIONS}")
+        conn.execute("PRAGMA user_version=4")
+    led.close()
+    led = Ledger.open(book)
+    assert led.schema_version() == SCHEMA_VERSION == 5
+    assert led.conn.execute(f"SELECT {FILE_OPTIONS} FROM files").fetchall() == [(None,)]
+    assert led.read("events").equals(want)
+    led.close()
+    res = run(book, "import", "--format", "json", "--person", "alex", str(f))
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["files"][0]["imported"] == 0
+    led = Ledger.open(book)
+    assert [r[0] for r in led.conn.execute(f"SELECT {FILE_OPTIONS} FROM files ORDER BY id")] == [
+        None, '{"person": "alex"}']
     led.close()

@@ -9,6 +9,8 @@ With several files, each is read once to check it before the first is written.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,16 @@ def _lines(path: Path) -> int:
     return max(n - 1, 0)
 
 
+def import_options(ctx: ImportContext) -> dict[str, str]:
+    """The options a file is imported with, as the ledger keeps them: the command line's `--person`,
+    `--plan`, `--source` and the mapping table's SHA-256, each when given."""
+    got = {k: v for k, v in (("person", ctx.person), ("plan", ctx.plan), ("source", ctx.source)) if v}
+    if ctx.mapping is not None:
+        text = json.dumps(ctx.mapping, sort_keys=True, default=str, separators=(",", ":"))
+        got["mapping"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return got
+
+
 def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: str | None = None,
                  dry_run: bool = False, on_file: Callable[[str, int], None] | None = None,
                  on_rows: Callable[[int], None] | None = None,
@@ -96,13 +108,15 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
             _check(importer, path, ctx)
         importers.append((path, importer))
     results = []
+    options = import_options(ctx)
     for path, importer in importers:
         if on_file:
             on_file(f"writing {path.name}", _lines(path))
         sha = (hashes or {}).get(path) or in_thread(file_sha256, path)  # hashed while it is read
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
-        with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows) as w, \
+        with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows,
+                              options=options) as w, \
                 read_ahead(_batches(importer, path, ctx)) as batches:
             for ex in batches:
                 problems.add(ex.problems)

@@ -7,7 +7,7 @@ import polars as pl
 
 from ..core.schema import TABLES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The columns of a segment besides the table's value columns: the row's line in its file and its
 # occurrence number (see ledger/store.py). Segments written by schema version 2 also have a
@@ -54,27 +54,37 @@ SEGMENT_RANGES = ("lo_person", "hi_person", "lo_date", "hi_date")
 V4_STATEMENTS = [f"ALTER TABLE segments ADD COLUMN {c} TEXT" for c in SEGMENT_RANGES]
 
 
+# Version 5: the options each file was imported with (JSON text: `person`, `plan`, `source`, and
+# `mapping`, the SHA-256 of the mapping table, each when given; the format is in `format`). NULL: a
+# file imported before version 5, compared by its format only. The same file (same SHA-256) imported
+# again with other options that would add rows is refused (ledger/store.py `appending`).
+FILE_OPTIONS = "options"
+V5_STATEMENTS = [f"ALTER TABLE files ADD COLUMN {FILE_OPTIONS} TEXT"]
+
 # The columns every opened ledger's tables must have (checked on opening: a table dropped or cut
 # down is a damaged ledger, said in one line, rather than an SQLite error on every command).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "files": ("id", "path", "sha256", "format", "imported_at", "rows", "imported", "duplicates"),
+    "files": ("id", "path", "sha256", "format", "imported_at", "rows", "imported", "duplicates", FILE_OPTIONS),
     "segments": ("id", "file_id", "table_name", "rows", "data", *SEGMENT_RANGES),
 }
 
 
 def create_statements() -> list[str]:
-    """Schema version 4, as `mbr init` creates it: the files and the columnar segments of their rows.
+    """Schema version 5, as `mbr init` creates it: the files and the columnar segments of their rows.
 
     A segment holds rows of one table from one file as a Parquet blob: the table's value columns
     (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`, with its `SEGMENT_RANGES` beside
-    it. `source_file` and `source_sha256` are the file's `path` and `sha256`.
+    it. `source_file` and `source_sha256` are the file's `path` and `sha256`; `files` also keeps the
+    options of each import (`FILE_OPTIONS`).
     """
-    return [FILES_STATEMENT, *SEGMENTS_V2, *V4_STATEMENTS]
+    return [FILES_STATEMENT, *SEGMENTS_V2, *V4_STATEMENTS, *V5_STATEMENTS]
 
 
 # Migrations by the version they reach: statements, except for 2, which moves the rows of version 1
 # into segments (ledger/store.py `_migrate_v1`). Version 3 changes no stored data: its segments
 # leave out the fingerprint column and rows are matched by their values (a version-2 mbr cannot
 # match them, hence the new number). Version 4 adds the segments' ranges (unknown, NULL, for the
-# segments already there, which carry Parquet statistics instead; later ones do not).
-MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS}
+# segments already there, which carry Parquet statistics instead; later ones do not). Version 5 adds
+# the files' import options (NULL for the files already there).
+MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS,
+                                    5: V5_STATEMENTS}

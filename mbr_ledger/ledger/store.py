@@ -30,8 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from ..core.filehash import file_sha256  # noqa: F401  (part of this module's in
 from ..core.schema import PROVENANCE, TABLES, Table, sort_rows
 from ..tuning import sizes
 from .schema import (
+    FILE_OPTIONS,
     MIGRATIONS,
     SCHEMA_VERSION,
     SEGMENT_EXTRA,
@@ -483,26 +485,33 @@ class Ledger:
 
     # ------------------------------------------------------------------ writing
     def append(self, path: str, sha256: str, fmt: str, tables: dict[str, pl.DataFrame], *,
-               dry_run: bool = False, progress: Callable[[int], None] | None = None) -> AppendResult:
+               dry_run: bool = False, progress: Callable[[int], None] | None = None,
+               options: Mapping[str, str] | None = None) -> AppendResult:
         """Add one file's rows in one transaction: all of them or none (a dry run rolls back)."""
-        with self.appending(path, sha256, fmt, dry_run=dry_run, progress=progress) as w:
+        with self.appending(path, sha256, fmt, dry_run=dry_run, progress=progress, options=options) as w:
             w.add(tables)
         return w.result
 
     @contextmanager
     def appending(self, path: str, sha256: str | Callable[[], str], fmt: str, *, dry_run: bool = False,
-                  progress: Callable[[int], None] | None = None) -> Iterator[FileWriter]:
+                  progress: Callable[[int], None] | None = None,
+                  options: Mapping[str, str] | None = None) -> Iterator[FileWriter]:
         """One file's transaction: add its rows in batches with `.add(tables)`; on leaving, the file
         is committed whole, or rolled back (an exception, or a dry run: `.result` still counts).
         `sha256` may be a function that gives it, called once the rows are written (the file can
-        then be hashed while it is read)."""
+        then be hashed while it is read).
+
+        `options` are those the file is imported with (`--person`, `--plan`, `--source`, the
+        mapping's hash), kept with it: the same file imported before with another format or other
+        options is refused when this import would add rows (see `_refuse_another_import`)."""
+        opts = json.dumps(dict(sorted((options or {}).items()))) if options is not None else None
         try:
             with self.write() as conn:
                 known = sha256 if isinstance(sha256, str) else ""
                 cur = conn.execute(
-                    "INSERT INTO files(path, sha256, format, imported_at, rows, imported, duplicates) "
-                    "VALUES (?,?,?,?,0,0,0)",
-                    (path, known, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+                    f"INSERT INTO files(path, sha256, format, imported_at, rows, imported, duplicates, {FILE_OPTIONS}) "
+                    "VALUES (?,?,?,?,0,0,0,?)",
+                    (path, known, fmt, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), opts))
                 assert cur.lastrowid is not None
                 w = FileWriter(conn, cur.lastrowid, path, known, progress)
                 yield w
@@ -510,12 +519,28 @@ class Ledger:
                 w.sha256 = sha256 if isinstance(sha256, str) else sha256()
                 res = w.result
                 res.duplicates = w.rows - res.imported
+                if res.imported:
+                    self._refuse_another_import(path, w.sha256, w.format or fmt, opts or "{}", w.file_id)
                 conn.execute("UPDATE files SET sha256=?, format=?, rows=?, imported=?, duplicates=? WHERE id=?",
                              (w.sha256, w.format or fmt, w.rows, res.imported, res.duplicates, w.file_id))
                 if dry_run:
                     raise _DryRun(res)
         except _DryRun:
             pass
+
+    def _refuse_another_import(self, path: str, sha256: str, fmt: str, opts: str, file_id: int) -> None:
+        """The file adds rows: if the same file (same SHA-256) is in the ledger already, imported with
+        another format or other options, and with these ones by no record, it would count its money
+        twice: refused (the transaction is then rolled back). A file recorded before schema version
+        5 has no options: it is compared by its format only."""
+        before = self.conn.execute(f"SELECT imported_at, format, {FILE_OPTIONS} FROM files "
+                                   "WHERE sha256 = ? AND id != ? ORDER BY id", (sha256, file_id)).fetchall()
+        if not before or any(f == fmt and (o is None or o == opts) for _, f, o in before):
+            return
+        when, first_fmt, first_opts = before[0]
+        raise MbrError(f"{path}: already imported on {str(when)[:10]} as {first_fmt} with "
+                       f"{describe_options(first_opts)}; to import it again differently, remove it first "
+                       f"(nothing was imported)")
 
     # ------------------------------------------------------------------ reading
     def data_version(self) -> tuple[Any, ...]:
@@ -641,6 +666,20 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
         return {name: int(got.get(name) or 0) for name in TABLES}
+
+
+def describe_options(opts: str | None) -> str:
+    """An import's stored options as the command line gave them: `--source after_tax --plan beta`."""
+    if opts is None:
+        return "options not recorded"
+    try:
+        got = json.loads(opts)
+    except ValueError:
+        got = {}
+    words = [f"--{k} {got[k]}" for k in ("person", "plan", "source") if got.get(k)]
+    if got.get("mapping"):
+        words.append(f"--mapping (mapping {str(got['mapping'])[:12]})")
+    return " ".join(words) or "no options"
 
 
 class _DryRun(Exception):
