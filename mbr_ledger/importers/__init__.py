@@ -7,6 +7,8 @@ add it here.
 
 from __future__ import annotations
 
+import csv
+import difflib
 from pathlib import Path
 
 from ..core.errors import MbrError
@@ -69,11 +71,55 @@ def detect(path: Path, name: str | None = None, ctx: ImportContext | None = None
         if b"\x00" in s.head:
             raise MbrError(f"{path}:1: no input format recognises this file: it is binary, not CSV text "
                            f"(formats: {', '.join(i.name for i in importers)})")
-        first = next((ln for ln in s.lines if ln.strip()), "")[:200]
+        line = next((ln for ln in s.lines if ln.strip()), "")
         names = ", ".join(i.name for i in importers)
-        raise MbrError(f"{path}:1: no input format recognises this file; its first line is {first!r}. "
+        what = _nearest(importers, line) or f"its first line is {line[:200]!r}"
+        raise MbrError(f"{path}:1: no input format recognises this file; {what}. "
                        f"Formats: {names} (see `mbr formats`; use --from NAME, or a [[mapping]] in mbr.toml)")
     return claims[0]
+
+
+def _nearest(importers: list[Importer], line: str) -> str | None:
+    """For a header that misses some columns of a format that names its columns: which format is
+    nearest, the columns missing and those it does not know, with a *did you mean*. None when no
+    format has at least half of its required columns in the line."""
+    from .tabular import listing
+
+    try:
+        fields = [f.strip() for f in next(csv.reader([line]), [])]
+    except csv.Error:
+        return None
+    have = set(fields)
+    best: tuple[int, int, Importer] | None = None
+    for imp in importers:
+        required = getattr(imp, "required", None)
+        if not isinstance(required, list) or not required:
+            continue
+        found = len(set(required) & have)
+        if found * 2 < len(required) or found == len(required):
+            continue
+        if best is None or (found, -len(required)) > (best[0], -best[1]):
+            best = (found, len(required), imp)
+    if best is None:
+        return None
+    imp = best[2]
+    required = list(imp.required)
+    known = set(required) | set(getattr(imp, "optional", []) or [])
+    missing = [c for c in required if c not in have]
+    unknown = [f for f in dict.fromkeys(fields) if f and f not in known]
+    out = f"the nearest is {imp.name}: missing column(s): {listing(missing)}"
+    if unknown:
+        out += f"; unknown column(s): {listing(unknown)}"
+        pairs = [(u, near[0]) for u in unknown[:LISTED_GUESSES]
+                 if (near := difflib.get_close_matches(u, missing, n=1, cutoff=0.6))]
+        if len(pairs) == 1:
+            out += f" (did you mean {pairs[0][1]!r}?)"
+        elif pairs:
+            out += " (did you mean " + ", ".join(f"{m!r} for {u!r}" for u, m in pairs[:10]) + "?)"
+    return out
+
+
+LISTED_GUESSES = 100  # unknown columns looked at for a *did you mean*
 
 
 __all__ = ["Extracted", "ImportContext", "Importer", "Sniff", "detect", "registry", "sniff"]

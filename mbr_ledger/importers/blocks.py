@@ -259,7 +259,7 @@ class CsvFile:
                 if not row or all(not c.strip() for c in row):
                     continue
                 if len(row) != n:
-                    problems.append(InputProblem(str(self.path), line, f"expected {n} fields, found {len(row)}"))
+                    problems.append(InputProblem(str(self.path), line, tabular.width_message(n, row)))
                     continue
                 long = next((i for i, c in enumerate(row) if len(c) > tabular.MAX_FIELD), None)
                 if long is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import polars as pl
 
 from ..core.dates import MAX_DATE, MIN_DATE, DateError, parse_date
 from ..core.errors import InputProblem, MbrError
-from ..core.money import MAX_AMOUNT, MAX_CENTS, MoneyError, parse_money
+from ..core.money import MAX_CENTS, MoneyError, parse_money
 from ..tuning import paths
 
 MAX_PROBLEMS = 200
@@ -102,12 +103,41 @@ def csv_rows(path: Path, buf: io.StringIO, base: int, delimiter: str,
         raise MbrError(f"{path}:{base + reader.line_num}: {exc}") from None
 
 
+LISTED = 10  # names a message lists before "and N more"
+_NAME_CHARS = 80  # characters of one listed name
+
+
+def listing(names: list[str], limit: int = LISTED) -> str:
+    """`a, b, c` of at most `limit` names (each cut to `_NAME_CHARS`), then `and N more`."""
+    shown = [n if len(n) <= _NAME_CHARS else n[:_NAME_CHARS] + "..." for n in names[:limit]]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(shown) + more
+
+
+_SPLIT_HEAD = re.compile(r"^[(+\-−]?\s*\$?\s*-?\d{1,3}$")
+_SPLIT_TAIL = re.compile(r"^\d{3}(,\d{3})*(\.\d*)?\)?-?$")
+
+
+def width_message(n: int, row: list[str]) -> str:
+    """`expected n fields, found m`, with a hint when two neighbouring fields look like an amount
+    split at its thousands separator (`12,500.00` not quoted)."""
+    msg = f"expected {n} fields, found {len(row)}"
+    if len(row) > n:
+        cells = [c.strip() for c in row]
+        for a, b in zip(cells, cells[1:], strict=False):
+            if _SPLIT_HEAD.match(a) and _SPLIT_TAIL.match(b):
+                amount = f"{a},{b}"
+                return (f"{msg} (is an amount such as {amount} split at its comma? quote it, \"{amount}\", "
+                        f"or write {amount.replace(',', '')})")
+    return msg
+
+
 def check_columns(t: CsvTable, required: Iterable[str], optional: Iterable[str] = ()) -> None:
     req, opt = list(required), set(optional)
     seen: set[str] = set()
     for name in t.header:
         if name in seen:
-            raise MbrError(f"{t.path}:{t.header_line}: column {name!r} appears twice")
+            raise MbrError(f"{t.path}:{t.header_line}: column {listing([name])!r} appears twice")
         seen.add(name)
     missing = [c for c in req if c not in seen]
     if missing:
@@ -115,7 +145,7 @@ def check_columns(t: CsvTable, required: Iterable[str], optional: Iterable[str] 
     extra = [c for c in t.header if c not in set(req) | opt]
     if extra:
         allowed = ", ".join(list(req) + sorted(opt))
-        raise MbrError(f"{t.path}:{t.header_line}: unknown column(s): {', '.join(extra)} (columns: {allowed})")
+        raise MbrError(f"{t.path}:{t.header_line}: unknown column(s): {listing(extra)} (columns: {allowed})")
 
 
 def to_frame(t: CsvTable) -> tuple[pl.DataFrame, list[InputProblem]]:
@@ -126,7 +156,7 @@ def to_frame(t: CsvTable) -> tuple[pl.DataFrame, list[InputProblem]]:
     good_lines: list[int] = []
     for row, line in zip(t.rows, t.lines, strict=True):
         if len(row) != n:
-            problems.append(InputProblem(str(t.path), line, f"expected {n} fields, found {len(row)}"))
+            problems.append(InputProblem(str(t.path), line, width_message(n, row)))
             continue
         long = next((i for i, c in enumerate(row) if len(c) > MAX_FIELD), None)
         if long is not None:
@@ -166,13 +196,13 @@ def money_expr(col: str) -> pl.Expr:
     cents = whole_i * 100 + frac_i
     negative = paren ^ trail ^ lead
     signed = pl.when(negative).then(-cents).otherwise(cents)
-    # Beyond MAX_AMOUNT is a problem (`parse_money` words it); the length is looked at first, as a
-    # longer number wraps around in Int64.
-    within = (whole.str.strip_chars_start("0").str.len_chars() <= _WHOLE_DIGITS) & (cents <= MAX_CENTS)
-    return pl.when(valid & within).then(signed).otherwise(None).alias(col)
+    # A number too long for Int64 cents is null, never wrapped around; what is beyond MAX_AMOUNT
+    # but fits is a problem of `column_exprs` (`parse_money` words both).
+    fits = whole.str.strip_chars_start("0").str.len_chars() <= _WHOLE_DIGITS
+    return pl.when(valid & fits).then(signed).otherwise(None).alias(col)
 
 
-_WHOLE_DIGITS = len(str(int(MAX_AMOUNT)))
+_WHOLE_DIGITS = 16  # 10^16 dollars is 10^18 cents, inside Int64 (9.2 * 10^18)
 
 
 def _in_range(e: pl.Expr) -> pl.Expr:
@@ -223,8 +253,7 @@ def _cell_message(kind: str, value: str, col: Col) -> str:
     return f"cannot read {value!r}"
 
 
-# At most 13 whole digits: every plain amount is within MAX_AMOUNT (10^13 itself is read the long way).
-_PLAIN = {"money": r"^-?[0-9]{1,13}(\.[0-9][0-9])?$", "date": r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]$"}
+_PLAIN = {"money": r"^-?[0-9]{1,15}(\.[0-9][0-9])?$", "date": r"^[0-9]{4}-[0-9][0-9]-[0-9][0-9]$"}
 
 
 def _plain_columns(df: pl.DataFrame, cols: list[Col]) -> tuple[set[str], set[str]]:
@@ -303,6 +332,8 @@ def column_exprs(columns: Collection[str], cols: list[Col], *, plain: Collection
         if c.name not in columns:
             continue
         parsed, blank = pl.col(f"parsed::{c.name}"), pl.col(c.name) == ""
+        if c.kind == "money" and c.name not in empty:
+            failures.append(parsed.abs() > MAX_CENTS)  # beyond MAX_AMOUNT (null: no problem here)
         if c.required and not c.allow_empty and c.kind != "choice":
             failures.append(parsed.is_null())  # an empty value reads as null too
         elif c.required and not c.allow_empty:
@@ -325,8 +356,9 @@ def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataF
         for row in both.filter(bad).head(MAX_PROBLEMS).iter_rows(named=True):
             for c in present:
                 value, parsed = row[c.name], row[f"parsed::{c.name}"]
-                if (value == "" and c.required and not c.allow_empty) or (value != "" and c.kind != "text"
-                                                                         and parsed is None):
+                if ((value == "" and c.required and not c.allow_empty)
+                        or (value != "" and c.kind != "text" and parsed is None)
+                        or (c.kind == "money" and parsed is not None and abs(parsed) > MAX_CENTS)):
                     problems.append(InputProblem(str(path), row["source_line"], _cell_message(c.kind, value, c),
                                                  c.name))
     renames = {c.name: c.target for c in cols if c.target}
