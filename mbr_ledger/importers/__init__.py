@@ -103,9 +103,9 @@ def _nearest(importers: list[Importer], line: str) -> str | None:
     if best is None:
         return None
     imp = best[2]
-    required: list[str] = list(getattr(imp, "required", []))
-    known = set(required) | set(getattr(imp, "optional", []) or [])
-    missing = [c for c in required if c not in have]
+    cols: list[str] = list(getattr(imp, "required", []))
+    known = set(cols) | set(getattr(imp, "optional", []) or [])
+    missing = [c for c in cols if c not in have]
     unknown = [f for f in dict.fromkeys(fields) if f and f not in known]
     out = f"the nearest is {imp.name}: missing column(s): {listing(missing)}"
     if unknown:
