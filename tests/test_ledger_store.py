@@ -150,7 +150,7 @@ def test_a_version_1_ledger_is_migrated_with_every_row(make_book, tmp_path):
     led = Ledger.open(old)
     assert led.schema_version() == SCHEMA_VERSION
     tables = {r[0] for r in led.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"files", "segments"}
+    assert tables == {"files", "segments", "segment_ids"}
     assert led.counts() == ref.counts()
     assert led.files() == ref.files()
     for name in TABLES:
@@ -210,7 +210,8 @@ def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_bo
             conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df, statistics=True), seg))
         for c in SEGMENT_RANGES:  # version 2 kept no ranges
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
-        conn.execute("ALTER TABLE files DROP COLUMN options")  # nor import options
+        conn.execute("ALTER TABLE files DROP COLUMN options")  # nor import options, nor segment ids
+        conn.execute("DROP TABLE segment_ids")
         conn.execute("PRAGMA user_version=2")
     led.close()
 
@@ -432,6 +433,7 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
         for c in SEGMENT_RANGES:
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
         conn.execute("ALTER TABLE files DROP COLUMN options")
+        conn.execute("DROP TABLE segment_ids")
         conn.execute("PRAGMA user_version=3")
     led.close()
     led = Ledger.open(book)
@@ -461,6 +463,7 @@ def test_a_version_4_ledger_gains_import_options_and_compares_its_files_by_forma
     want = led.read("events")
     with led.write() as conn:
         conn.execute(f"ALTER TABLE files DROP COLUMN {FILE_OPTIONS}")
+        conn.execute("DROP TABLE segment_ids")
         conn.execute("PRAGMA user_version=4")
     led.close()
     led = Ledger.open(book)
@@ -474,4 +477,36 @@ def test_a_version_4_ledger_gains_import_options_and_compares_its_files_by_forma
     led = Ledger.open(book)
     assert [r[0] for r in led.conn.execute(f"SELECT {FILE_OPTIONS} FROM files ORDER BY id")] == [
         None, '{"person": "alex"}']
+    led.close()
+
+
+def _ids_by_scan(led: Ledger, table: str) -> pl.DataFrame:
+    account = {"events": "account", "payroll": "plan"}.get(table)
+    return (led.read(table).group_by("person", pl.col(account).alias("account") if account else
+                                      pl.lit(None, dtype=pl.String).alias("account"), "source_file")
+            .agg(pl.len().cast(pl.Int64).alias("rows")).sort(pl.all()))
+
+
+def test_each_segment_keeps_its_ids_and_the_migration_fills_them_in(make_book):
+    """Version 5 keeps each segment's (person, account) with row counts: they equal what reading the
+    rows gives, for new segments and for those a version-4 ledger held (filled in on opening)."""
+    from mbr_ledger.core.schema import TABLES
+    from mbr_ledger.ledger.schema import FILE_OPTIONS, SEGMENT_IDS
+
+    book = make_book(name="ids")
+    assert run(book, "import", *sorted(str(p) for p in SAMPLE.glob("*.csv"))).exit_code == 0
+    led = Ledger.open(book)
+    want = {t: _ids_by_scan(led, t) for t in TABLES}
+    for t in TABLES:
+        assert led.ids(t).sort(pl.all()).equals(want[t]), t
+    with led.write() as conn:
+        conn.execute(f"ALTER TABLE files DROP COLUMN {FILE_OPTIONS}")
+        conn.execute(f"DROP TABLE {SEGMENT_IDS}")
+        conn.execute("PRAGMA user_version=4")
+    led.close()
+    led = Ledger.open(book)
+    assert led.conn.execute(f"SELECT count(*) FROM {SEGMENT_IDS}").fetchone()[0] == \
+        led.conn.execute("SELECT count(*) FROM segments").fetchone()[0]
+    for t in TABLES:
+        assert led.ids(t).sort(pl.all()).equals(want[t]), t
     led.close()

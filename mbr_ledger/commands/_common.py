@@ -110,20 +110,44 @@ def book_dir(ctx: click.Context) -> Path:
     return Path(obj.get("book") or ".")
 
 
-def open_book(ctx: click.Context) -> tuple[Profile, Ledger]:
+def open_book(ctx: click.Context, *, reading: bool = True) -> tuple[Profile, Ledger]:
+    """The profile and ledger of `--book`; for a command that reads the ledger (`reading`), with a
+    warning about rows whose ids are not in mbr.toml."""
     from ..ledger.store import Ledger
     from ..profile import load_profile
 
     book = book_dir(ctx)
     profile = load_profile(book / PROFILE_FILE)
-    return profile, Ledger.open(book)
+    ledger = Ledger.open(book)
+    if reading:
+        try:
+            warn_orphans(profile, ledger)
+        except BaseException:
+            ledger.close()
+            raise
+    return profile, ledger
 
 
 def open_the_book(ctx: click.Context) -> Book:
-    """The book of `--book` (the current folder by default), opened."""
+    """The book of `--book` (the current folder by default), opened for a command that reads it: rows
+    whose person, plan or IRA is not in mbr.toml are warned about on stderr."""
     from ..book.book import Book
 
-    return Book.open(book_dir(ctx))
+    book = Book.open(book_dir(ctx))
+    try:
+        warn_orphans(book.profile, book.ledger)
+    except BaseException:
+        book.close()
+        raise
+    return book
+
+
+def warn_orphans(profile: Profile, ledger: Ledger) -> None:
+    """One `warning:` line on stderr per id of ledger rows the profile does not have (book/orphans.py)."""
+    from ..book.orphans import orphan_warnings
+
+    for line in orphan_warnings(ledger, profile):
+        click.echo(line, err=True)
 
 
 def format_option(*choices: str) -> Any:

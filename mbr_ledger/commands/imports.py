@@ -70,7 +70,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
     from ..importers import ImportContext
     from ..render.terminal import table, wrap
 
-    profile, ledger = open_book(ctx)
+    profile, ledger = open_book(ctx, reading=False)
     mapping_table: dict[str, Any] | None = None
     if mapping is not None:
         import tomllib

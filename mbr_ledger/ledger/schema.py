@@ -59,13 +59,24 @@ V4_STATEMENTS = [f"ALTER TABLE segments ADD COLUMN {c} TEXT" for c in SEGMENT_RA
 # file imported before version 5, compared by its format only. The same file (same SHA-256) imported
 # again with other options that would add rows is refused (ledger/store.py `appending`).
 FILE_OPTIONS = "options"
-V5_STATEMENTS = [f"ALTER TABLE files ADD COLUMN {FILE_OPTIONS} TEXT"]
+# Also version 5: each segment's distinct (person, account) pairs with their row counts (JSON text,
+# `[[person, account, rows], ...]`; the account is the table's `ACCOUNT_COLUMNS` column, null for a
+# table without one), so that the ids a ledger holds are known without opening a segment (the
+# check for ids no longer in mbr.toml, book/orphans.py). In a table of their own: a column after
+# `segments.data` could only be read by walking each blob's overflow pages. The migration fills it
+# in for the segments already there.
+SEGMENT_IDS = "segment_ids"
+ACCOUNT_COLUMNS = {"events": "account", "payroll": "plan"}
+V5_STATEMENTS = [f"ALTER TABLE files ADD COLUMN {FILE_OPTIONS} TEXT",
+                 f"""CREATE TABLE {SEGMENT_IDS} (
+            segment INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE, ids TEXT NOT NULL)"""]
 
 # The columns every opened ledger's tables must have (checked on opening: a table dropped or cut
 # down is a damaged ledger, said in one line, rather than an SQLite error on every command).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "files": ("id", "path", "sha256", "format", "imported_at", "rows", "imported", "duplicates", FILE_OPTIONS),
     "segments": ("id", "file_id", "table_name", "rows", "data", *SEGMENT_RANGES),
+    SEGMENT_IDS: ("segment", "ids"),
 }
 
 
@@ -85,6 +96,6 @@ def create_statements() -> list[str]:
 # leave out the fingerprint column and rows are matched by their values (a version-2 mbr cannot
 # match them, hence the new number). Version 4 adds the segments' ranges (unknown, NULL, for the
 # segments already there, which carry Parquet statistics instead; later ones do not). Version 5 adds
-# the files' import options (NULL for the files already there).
+# the files' import options (NULL for the files already there) and the segments' ids (filled in).
 MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS,
                                     5: V5_STATEMENTS}

@@ -45,10 +45,12 @@ from ..core.filehash import file_sha256  # noqa: F401  (part of this module's in
 from ..core.schema import PROVENANCE, TABLES, Table, sort_rows
 from ..tuning import sizes
 from .schema import (
+    ACCOUNT_COLUMNS,
     FILE_OPTIONS,
     MIGRATIONS,
     SCHEMA_VERSION,
     SEGMENT_EXTRA,
+    SEGMENT_IDS,
     SEGMENT_RANGES,
     TABLE_COLUMNS,
     create_statements,
@@ -135,6 +137,14 @@ def segment_ranges(t: Table, df: pl.DataFrame) -> tuple[str | None, str | None, 
 
 class _BadSegment(Exception):
     """A segment's blob is not the Parquet it should be (turned into `damaged` by the ledger)."""
+
+
+def segment_ids(t: Table, df: pl.DataFrame) -> str:
+    """The `SEGMENT_IDS` of a segment's rows: its distinct (person, account) with their row counts."""
+    account = ACCOUNT_COLUMNS.get(t.name)
+    got = df.group_by("person", pl.col(account) if account else pl.lit(None, dtype=pl.String).alias("a")).agg(
+        pl.len()).sort(pl.all())
+    return json.dumps([list(r) for r in got.iter_rows()], separators=(",", ":"))
 
 
 def _from_blob(data: bytes, columns: list[str] | None = None) -> pl.DataFrame:
@@ -291,6 +301,7 @@ class FileWriter:
                 f"INSERT INTO segments(file_id, table_name, rows, data, {', '.join(SEGMENT_RANGES)}) "
                 "VALUES (?,?,?,?,?,?,?,?)", (self.file_id, t.name, df.height, _to_blob(df), *segment_ranges(t, df))
             ).lastrowid
+            self.conn.execute(f"INSERT INTO {SEGMENT_IDS}(segment, ids) VALUES (?,?)", (segment, segment_ids(t, df)))
         if first:
             self._first.setdefault(t.name, []).append((segment, df.height))
         assert self.result.by_table is not None
@@ -372,7 +383,8 @@ class Ledger:
         try:
             got = self.conn.execute(
                 "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-                "WHERE m.type = 'table' AND m.name IN ('files', 'segments')").fetchall()
+                f"WHERE m.type = 'table' AND m.name IN ({', '.join('?' * len(TABLE_COLUMNS))})",
+                list(TABLE_COLUMNS)).fetchall()
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
         have: dict[str, set[str]] = {}
@@ -415,6 +427,8 @@ class Ledger:
                     self.conn.execute(stmt)
                 if v == 2:
                     self._migrate_v1()
+                if v == 5:
+                    self._fill_ids()
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         if 0 < version < 2:
             self.conn.execute("VACUUM")  # the row tables' pages are free now: give them back (crash-safe)
@@ -440,6 +454,17 @@ class Ledger:
                     self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
                                       (file_id, t.name, df.height, _to_blob(df, statistics=True)))
             self.conn.execute(f"DROP TABLE {t.name}")
+
+    def _fill_ids(self) -> None:
+        """Version 5: the `SEGMENT_IDS` of the segments written before (their person and account
+        columns are read, once)."""
+        for seg, name, data in self.conn.execute(
+                f"SELECT id, table_name, data FROM segments WHERE id NOT IN (SELECT segment FROM {SEGMENT_IDS}) "
+                "ORDER BY id").fetchall():
+            t = TABLES[name]
+            cols = ["person", *([ACCOUNT_COLUMNS[name]] if name in ACCOUNT_COLUMNS else [])]
+            self.conn.execute(f"INSERT INTO {SEGMENT_IDS}(segment, ids) VALUES (?,?)",
+                              (seg, segment_ids(t, _from_blob(data, cols))))
 
     def close(self) -> None:
         self.conn.close()
@@ -590,6 +615,28 @@ class Ledger:
         except _BadSegment as exc:
             raise damaged(self.path, f"{exc} ({table})") from None
         return pl.concat(parts) if parts else pl.LazyFrame(schema={**t.columns, **PROVENANCE})
+
+    def ids(self, table: str) -> pl.DataFrame:
+        """The distinct (person, account, source_file) of a table's rows with their count (`rows`),
+        from the ids kept beside each segment: no segment is opened (but one without them)."""
+        account = ACCOUNT_COLUMNS.get(table)
+        out: list[tuple[Any, ...]] = []
+        try:
+            for seg, path, ids in self.conn.execute(  # (columns before `data`: no blob is walked)
+                    f"SELECT s.id, f.path, i.ids FROM segments s JOIN files f ON f.id = s.file_id "
+                    f"LEFT JOIN {SEGMENT_IDS} i ON i.segment = s.id WHERE s.table_name = ? ORDER BY s.id",
+                    (table,)).fetchall():
+                if ids is None:  # not kept (cannot happen after the migration): read from the segment
+                    (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (seg,)).fetchone()
+                    cols = ["person", *([account] if account else [])]
+                    ids = segment_ids(TABLES[table], _from_blob(data, cols))
+                out += [(person, acct, path, rows) for person, acct, rows in json.loads(ids)]
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, str(exc)) from None
+        except (_BadSegment, ValueError, TypeError) as exc:
+            raise damaged(self.path, f"the ids of a segment of {table} cannot be read: {exc}") from None
+        return pl.DataFrame(out, schema={"person": pl.String, "account": pl.String, "source_file": pl.String,
+                                         "rows": pl.Int64}, orient="row")
 
     def read(self, table: str, keep: pl.Expr | None = None, *, person: str | None = None,
              dates: tuple[dt.date | None, dt.date | None] | None = None) -> pl.DataFrame:
