@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import zipfile
@@ -201,10 +202,11 @@ def test_workday_genuine_file_passes_the_checks():
 
 # ---------------------------------------------------------------- Vanguard OFX
 
-def buy(date: str, total: str, source: str, extra: str = "", units: str = "1.0") -> str:
+def buy(date: str, total: str, source: str, extra: str = "", after: str = "", units: str = "1.0") -> str:
+    """A BUYMF; `extra` goes before INV401KSOURCE (LOANID...), `after` after it (PRIORYEARCONTRIB)."""
     return (f"<BUYMF><INVBUY><INVTRAN><FITID>{date}{total}{source}{len(extra)}<DTTRADE>{date}<MEMO>x</INVTRAN>"
             f"<SECID><UNIQUEID>92202V351<UNIQUEIDTYPE>CUSIP</SECID><UNITS>{units}<UNITPRICE>10<TOTAL>{total}"
-            f"<SUBACCTSEC>CASH<SUBACCTFUND>OTHER{extra}<INV401KSOURCE>{source}</INVBUY><BUYTYPE>BUY</BUYMF>\n")
+            f"<SUBACCTSEC>CASH<SUBACCTFUND>OTHER{extra}<INV401KSOURCE>{source}{after}</INVBUY><BUYTYPE>BUY</BUYMF>\n")
 
 
 def test_ofx_loan_repayment_is_not_a_contribution(tmp_path):
@@ -219,14 +221,13 @@ def test_ofx_loan_repayment_is_not_a_contribution(tmp_path):
 
 
 def test_ofx_prior_year_contribution_is_for_the_previous_year(tmp_path):
-    p = write(tmp_path, buy("20270305", "-100.00", "AFTERTAX", "<PRIORYEARCONTRIB>Y")
-              + buy("20270305", "-50.00", "PRETAX", "<PRIORYEARCONTRIB>N"))
+    p = write(tmp_path, buy("20270305", "-100.00", "AFTERTAX", after="<PRIORYEARCONTRIB>Y")
+              + buy("20270305", "-50.00", "PRETAX", after="<PRIORYEARCONTRIB>N"))
     ex = extract(p, plan="beta")
     assert ex.problems == []
     ev = ex.tables["events"]
     assert ev.select("date", "source", "amount", "for_year").rows() == [
-        (__import__("datetime").date(2027, 3, 5), "after_tax", 10000, 2026),
-        (__import__("datetime").date(2027, 3, 5), "pretax", 5000, None)]
+        (dt.date(2027, 3, 5), "after_tax", 10000, 2026), (dt.date(2027, 3, 5), "pretax", 5000, None)]
 
 
 def test_ofx_too_big_is_refused_before_parsing(tmp_path, monkeypatch, make_book):

@@ -256,10 +256,15 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
                           .then(pl.concat_str([pl.lit(" ("), pl.col("source_name"), pl.lit(")")])).otherwise(pl.lit("")),
                           pl.when(pl.col("memo").is_not_null())
                           .then(pl.concat_str([pl.lit(": "), pl.col("memo")])).otherwise(pl.lit(""))])
+    # an optional `for_year` column (a contribution made for the prior year) is carried through
+    for_year = pl.col("for_year") if "for_year" in rows.columns else pl.lit(None, dtype=pl.Int64).alias("for_year")
     ev = rows.select(pl.col("date"), pl.col("plan").alias("account"), kind.alias("kind"), pl.col("source"),
-                     pl.col("amount"), memo.alias("memo"), pl.col("fund"), pl.col("shares"), pl.col("source_line"))
+                     pl.col("amount"), memo.alias("memo"), pl.col("fund"), pl.col("shares"), for_year,
+                     pl.col("source_line"))
     if extra_rows:
-        ev = pl.concat([ev, *[e.select(ev.columns) for e in extra_rows]], how="vertical_relaxed")
+        ev = pl.concat([ev, *[(e if "for_year" in e.columns else e.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias("for_year"))).select(ev.columns) for e in extra_rows]],
+            how="vertical_relaxed")
     owner = {p.id: p.person for p in prof.plans}
     ev = ev.with_columns(pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String)
                          .alias("person"))

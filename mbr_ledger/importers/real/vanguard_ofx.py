@@ -10,6 +10,10 @@ What becomes what:
   left out (Vanguard shows an automatic in-plan Roth conversion as a same-source OUT/IN pair,
   which OFX cannot label).
 - Sales no purchase balances (withdrawals, loans, rollovers out look alike): left out, in the notes.
+- A buy or sale with `LOANID` is a loan repayment (or a loan taken): not a contribution, left out
+  and counted in the notes. A buy with `PRIORYEARCONTRIB` Y is a contribution for the year before
+  its date (`for_year`).
+- A file bigger than MAX_BYTES is refused before it is read.
 
 `INV401KSOURCE` values map through the built-in table (PRETAX, AFTERTAX, MATCH, PROFITSHARING) and
 the plan's `source_names`; ROLLOVER, OTHERVEST and OTHERNONVEST must be named there.
@@ -38,6 +42,10 @@ TXN_TAGS = ("BUYDEBT", "BUYMF", "BUYOPT", "BUYOTHER", "BUYSTOCK", "CLOSUREOPT", 
             "SELLOTHER", "SELLSTOCK", "SPLIT", "TRANSFER", "INVBANKTRAN")
 _TXN_RE = re.compile(r"<(" + "|".join(TXN_TAGS) + r")>", re.IGNORECASE)
 _EXPENSE_RE = re.compile(r"expense|fee", re.IGNORECASE)
+# Years of a 401(k) download are well under 5 MB; ofxtools holds the whole parsed tree in memory
+# (about 30 times the file), so a much bigger file is refused before it is read.
+MAX_BYTES = 32 * 1024 * 1024
+ROW_COLUMNS = {**EVENT_ROW_COLUMNS, "for_year": pl.Int64}
 
 
 def _is_ofx(head: str) -> bool:
@@ -81,6 +89,10 @@ class VanguardOfx:
     def extract(self, path: Path, ctx: ImportContext) -> Extracted:
         from ofxtools.Parser import OFXTree
 
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise MbrError(f"{path}: {size:,} bytes is more than an OFX download may be ({MAX_BYTES:,} bytes); "
+                           f"download a shorter date range")
         data = path.read_bytes()
         tree = OFXTree()
         try:
@@ -113,7 +125,7 @@ class VanguardOfx:
         if len(lines) != len(txns):
             lines = [1] * len(txns)
         records, problems, notes = self._records(path, txns, raw_txns, lines, names)
-        rows = pl.DataFrame(records, schema=EVENT_ROW_COLUMNS) if records else pl.DataFrame(schema=EVENT_ROW_COLUMNS)
+        rows = pl.DataFrame(records, schema=ROW_COLUMNS) if records else pl.DataFrame(schema=ROW_COLUMNS)
         rows = rows.with_columns(pl.lit(plan.id, dtype=pl.String).alias("plan"))
         return fund_events(path, self.name, ctx, rows, problems=problems, has_source_column=True,
                            word_column="OFX", source_column="INV401KSOURCE", notes=notes)
@@ -144,10 +156,11 @@ class VanguardOfx:
         records: list[dict[str, Any]] = []
 
         def add(item: dict[str, Any], word: str, amount: int, shares: Decimal | None) -> None:
+            prior = word == "Contribution" and getattr(item["t"], "prioryearcontrib", None) is True
             records.append({"date": item["date"], "word": word, "fund": item["fund"],
                             "source_name": item["source_name"], "amount": amount,
                             "shares": _text(shares) if shares is not None else None, "plan": None,
-                            "source_line": item["line"]})
+                            "for_year": item["date"].year - 1 if prior else None, "source_line": item["line"]})
 
         trades: dict[tuple[dt.date, str | None], list[tuple[dict[str, Any], int]]] = {}
         income = set()
@@ -155,9 +168,15 @@ class VanguardOfx:
             if it["tag"] == "INCOME":
                 income.add((it["date"], it["uid"], it["source_name"], abs(it["t"].total)))
         skipped: dict[str, int] = {}
+        loans: dict[str, list[tuple[int, int]]] = {}
         for it in items:
             t, tag = it["t"], it["tag"]
-            if tag.startswith(("BUY", "SELL")):
+            if tag.startswith(("BUY", "SELL")) and getattr(t, "loanid", None):
+                c = cents(-t.total, it)
+                what = f"loan repayment ({tag} with LOANID)" if tag.startswith("BUY") else \
+                    f"loan taken ({tag} with LOANID)"
+                loans.setdefault(what, []).append((it["line"], c or 0))
+            elif tag.startswith(("BUY", "SELL")):
                 c = cents(-t.total, it)
                 if c is not None:
                     trades.setdefault((it["date"], it["source_name"]), []).append((it, c))
@@ -211,7 +230,7 @@ class VanguardOfx:
                                              f"({-sells / 100:.2f}) of {date} do not balance: contributions and "
                                              f"exchanges on one day cannot be told apart", "BUYMF"))
         # transfers between funds valued from units x price may miss each other by a cent per row
-        recs = pl.DataFrame(records, schema=EVENT_ROW_COLUMNS) if records else pl.DataFrame(schema=EVENT_ROW_COLUMNS)
+        recs = pl.DataFrame(records, schema=ROW_COLUMNS) if records else pl.DataFrame(schema=ROW_COLUMNS)
         tr = recs.filter(pl.col("word") == "Transfer")
         if tr.height:
             nets = tr.group_by("date", "source_name").agg(pl.col("amount").sum().alias("net"), pl.len().alias("n"))
@@ -222,6 +241,11 @@ class VanguardOfx:
                 records[idx]["amount"] -= net
                 notes.append(f"{date}: transfers of {src} valued from units x price differ by {net / 100:.2f}; "
                              f"read as an exchange between funds")
+        if loans:
+            n = sum(len(v) for v in loans.values())
+            parts = ", ".join(f"{what} x{len(v)}, {abs(sum(c for _, c in v)) / 100:.2f}, first at line "
+                              f"{min(ln for ln, _ in v)}" for what, v in sorted(loans.items()))
+            notes.append(f"{n} loan row(s): not contributions, not imported ({parts})")
         for what, n in skipped.items():
             notes.append(f"{n} {what} left out")
         return records, problems, notes
