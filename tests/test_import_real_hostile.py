@@ -248,3 +248,33 @@ def test_real_fixtures_are_within_the_limits():
         if f.suffix in (".ofx", ".qfx"):
             assert f.stat().st_size < vanguard_ofx.MAX_BYTES
     assert OFX_HEAD and OFX_TAIL
+
+
+def test_ofx_with_entity_declarations_is_refused(tmp_path, make_book):
+    p = tmp_path / "lol.ofx"
+    p.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE OFX [<!ENTITY a "aaaaaaaaaa">'
+                 '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<?OFX OFXHEADER="200" VERSION="220"?>\n'
+                 "<OFX><INVSTMTMSGSRSV1><INVSTMTTRNRS><INVSTMTRS><INV401K><EMPLOYERNAME>&b;</EMPLOYERNAME>"
+                 "</INV401K><INV401KSOURCE>PRETAX</INVSTMTRS></INVSTMTTRNRS></INVSTMTMSGSRSV1></OFX>\n",
+                 encoding="ascii")
+    msg = f"{p}:2: the file declares XML entities (<!DOCTYPE>); an OFX download never does, not read"
+    with pytest.raises(MbrError) as err:
+        extract(p, plan="beta", fmt="vanguard-ofx")
+    assert str(err.value) == msg
+    assert refused(make_book, p, "--plan", "beta").strip() == f"mbr: {msg}"
+
+
+def test_workday_file_too_big_is_refused(tmp_path, monkeypatch):
+    size = WORKDAY.stat().st_size
+    monkeypatch.setattr(workday, "XLSX_MAX_BYTES", size - 1)
+    with pytest.raises(MbrError) as err:
+        extract(WORKDAY, fmt="workday")
+    assert str(err.value) == (f"{WORKDAY}: {size:,} bytes is more than a Workday payslip workbook may be "
+                              f"({size - 1:,} bytes); not read")
+
+
+def test_workday_total_expansion_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(workday, "XLSX_MAX_TOTAL_BYTES", 20_000)
+    with pytest.raises(MbrError, match=r"workday-payslip.xlsx: the workbook expands to 23,521 bytes, more than "
+                                       r"20,000 \(a zip bomb, or not a payslip export\); not read"):
+        extract(WORKDAY, fmt="workday")

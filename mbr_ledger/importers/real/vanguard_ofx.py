@@ -45,6 +45,7 @@ _EXPENSE_RE = re.compile(r"expense|fee", re.IGNORECASE)
 # Years of a 401(k) download are well under 5 MB; ofxtools holds the whole parsed tree in memory
 # (about 30 times the file), so a much bigger file is refused before it is read.
 MAX_BYTES = 32 * 1024 * 1024
+_DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 ROW_COLUMNS = {**EVENT_ROW_COLUMNS, "for_year": pl.Int64}
 
 
@@ -94,6 +95,11 @@ class VanguardOfx:
             raise MbrError(f"{path}: {size:,} bytes is more than an OFX download may be ({MAX_BYTES:,} bytes); "
                            f"download a shorter date range")
         data = path.read_bytes()
+        dtd = _DTD_RE.search(data)
+        if dtd:
+            at = data.count(b"\n", 0, dtd.start()) + 1
+            raise MbrError(f"{path}:{at}: the file declares XML entities "
+                           f"(<!DOCTYPE>); an OFX download never does, not read")
         tree = OFXTree()
         try:
             with warnings.catch_warnings():
@@ -101,7 +107,9 @@ class VanguardOfx:
                 tree.parse(io.BytesIO(data))
                 ofx = tree.convert()
         except Exception as exc:  # ofxtools raises many kinds of error for a bad file
-            raise MbrError(f"{path}: not a readable OFX file ({type(exc).__name__}: {exc})") from None
+            why = " ".join(str(exc).split())  # one line: some ofxtools messages quote the whole header
+            why = why if len(why) <= 200 else why[:200] + "..."
+            raise MbrError(f"{path}: not a readable OFX file ({type(exc).__name__}: {why})") from None
         text = data.decode("latin-1")
         root = tree.getroot()
         if root is None:  # pragma: no cover - parse() succeeded, so there is a root
