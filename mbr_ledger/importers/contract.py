@@ -14,8 +14,8 @@ from ..tuning.threads import read_ahead
 from . import onepass
 from .base import Extracted, ImportContext, Sniff
 from .blocks import CsvFile
-from .tabular import Col, check_columns, parse_frame
-from .validate import VALIDATORS, table_columns
+from .tabular import MAX_PROBLEMS, Col, check_columns, parse_frame_counted
+from .validate import check_plan, table_columns
 
 
 @dataclass
@@ -69,21 +69,31 @@ class ContractCsv:
             f.close()
             raise
         rows = 0
+        count = listed = 0  # problems found and problems worded in the batches
+        kept: list[InputProblem] = []
         with read_ahead(f.blocks()) as blocks:  # the next block is read while this one is checked
             if fast:  # the queries are built while the first block is read
                 self._query(ctx, (*f.header, "source_line"), True)
             for block in blocks:
                 got = None if block.problems or not fast else self._one_pass(path, ctx, block.frame)
+                found = 0
                 if got is None:
-                    got = self._batch(path, ctx, block.frame, block.problems)
+                    got, found = self._batch_counted(path, ctx, block.frame, block.problems)
                     if got.problems and block.partial:
                         block = block.complete()
-                        got = self._batch(path, ctx, block.frame, block.problems)
+                        got, found = self._batch_counted(path, ctx, block.frame, block.problems)
                 rows += block.frame.height + len(block.problems)
                 del block  # the raw block is not kept while its rows wait to be handed over
+                count += found
+                listed += len(got.problems)
+                kept += got.problems[: max(0, MAX_PROBLEMS - len(kept))]
                 yield got
         if rows == 0:
             raise MbrError(f"{path}:{f.header_line}: the file has a header but no rows")
+        if count > listed:
+            # A batch worded only its first problems: the file's headline counts them all, the same
+            # however the file was cut into batches.
+            raise MbrError(f"{path}: {count} problem(s); nothing was imported", sorted(kept, key=lambda p: p.line))
 
     def _one_pass(self, path: Path, ctx: ImportContext, raw: pl.DataFrame) -> Extracted | None:
         """`onepass.one_pass` of the block: what `_batch` gives when no row has a problem, else None."""
@@ -94,7 +104,13 @@ class ContractCsv:
         return onepass.query(self.name, self.table, self.cols, ctx.profile, columns, plain)
 
     def _batch(self, path: Path, ctx: ImportContext, raw: pl.DataFrame, problems: list[InputProblem]) -> Extracted:
-        parsed, more = parse_frame(raw, self.cols, path)
+        return self._batch_counted(path, ctx, raw, problems)[0]
+
+    def _batch_counted(self, path: Path, ctx: ImportContext, raw: pl.DataFrame,
+                       problems: list[InputProblem]) -> tuple[Extracted, int]:
+        """`_batch`, and how many problems the batch has in all (only the first are worded)."""
+        parsed, more, total = parse_frame_counted(raw, self.cols, path)
+        total += len(problems)
         problems = problems + more
         parsed = parsed.with_columns([pl.col(c.name).fill_null(False) for c in self.cols if c.kind == "flag"])
         if problems:
@@ -102,12 +118,13 @@ class ContractCsv:
             ok = parsed.filter(~pl.col("source_line").is_in(bad_lines))
         else:
             ok = parsed
-        checked, more = VALIDATORS[self.table](ok, ctx.profile, path)
+        checked, more, n = check_plan(self.table, ctx.profile).run_counted(ok, path)
         problems += more
+        total += n
         if not problems:
             parsed = checked
         frame = parsed.select(table_columns(self.table, parsed.columns))
-        return Extracted(self.name, {self.table: frame}, sorted(problems, key=lambda p: p.line))
+        return Extracted(self.name, {self.table: frame}, sorted(problems, key=lambda p: p.line)), total
 
 
 def _c(name: str, kind: str = "text", required: bool = True, **kw: object) -> Col:

@@ -345,6 +345,14 @@ def column_exprs(columns: Collection[str], cols: list[Col], *, plain: Collection
 
 def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
     """Parse every column by its `Col`; columns absent from the file come out as nulls."""
+    out, problems, _ = parse_frame_counted(df, cols, path)
+    return out, problems
+
+
+def parse_frame_counted(df: pl.DataFrame, cols: list[Col], path: Path
+                        ) -> tuple[pl.DataFrame, list[InputProblem], int]:
+    """`parse_frame`, and how many problems there are in all (only the first MAX_PROBLEMS rows
+    with one are worded)."""
     exprs, bad = parse_exprs(df, cols)
     present = [c for c in cols if c.name in df.columns]
     # The parsed columns, then whether any row has a problem; only then are the bad rows looked at
@@ -352,7 +360,18 @@ def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataF
     both = df.select(exprs + [pl.col(c.name) for c in present] + [pl.col("source_line")])
     out = both.select([pl.col(f"parsed::{c.name}").alias(c.name) for c in cols] + [pl.col("source_line")])
     problems: list[InputProblem] = []
+    total = 0
     if both.select(bad.any()).item():
+        cells = []  # the same test as below, per cell, to count them all
+        for c in present:
+            value, parsed = pl.col(c.name), pl.col(f"parsed::{c.name}")
+            hit = (value != "") & parsed.is_null() if c.kind != "text" else pl.lit(False)
+            if c.required and not c.allow_empty:
+                hit = hit | (value == "")
+            if c.kind == "money":
+                hit = hit | (parsed.abs() > MAX_CENTS).fill_null(False)
+            cells.append(hit.fill_null(False).cast(pl.Int64))
+        total = int(both.select(pl.sum_horizontal(cells).sum()).item()) if cells else 0
         for row in both.filter(bad).head(MAX_PROBLEMS).iter_rows(named=True):
             for c in present:
                 value, parsed = row[c.name], row[f"parsed::{c.name}"]
@@ -362,7 +381,7 @@ def parse_frame(df: pl.DataFrame, cols: list[Col], path: Path) -> tuple[pl.DataF
                     problems.append(InputProblem(str(path), row["source_line"], _cell_message(c.kind, value, c),
                                                  c.name))
     renames = {c.name: c.target for c in cols if c.target}
-    return out.rename(renames), problems
+    return out.rename(renames), problems, max(total, len(problems))
 
 
 def empty_to_null(df: pl.DataFrame, names: list[str]) -> pl.DataFrame:

@@ -21,11 +21,18 @@ Check = tuple[pl.Expr, str, str]  # (bad-row expression, column, message templat
 
 def collect_problems(df: pl.DataFrame, checks: list[Check], path: Path) -> list[InputProblem]:
     """Each check is (bad-row expression, column, message template with {value})."""
+    return collect_counted(df, checks, path)[0]
+
+
+def collect_counted(df: pl.DataFrame, checks: list[Check], path: Path) -> tuple[list[InputProblem], int]:
+    """`collect_problems`, and how many problems there are in all (only the first MAX_PROBLEMS are
+    worded)."""
     problems: list[InputProblem] = []
-    if df.is_empty():
-        return problems
-    # One pass to find which checks hit anything; only those are looked at row by row.
-    hits = df.select([e.fill_null(False).any().alias(str(i)) for i, (e, _, _) in enumerate(checks)]).row(0)
+    if df.is_empty() or not checks:
+        return problems, 0
+    # One pass to count what each check hits; only those that hit are looked at row by row.
+    hits = df.select([e.fill_null(False).sum().alias(str(i)) for i, (e, _, _) in enumerate(checks)]).row(0)
+    total = sum(int(h or 0) for h in hits)
     for (expr, column, message), hit in zip(checks, hits, strict=True):
         if not hit:
             continue
@@ -36,7 +43,7 @@ def collect_problems(df: pl.DataFrame, checks: list[Check], path: Path) -> list[
         if len(problems) >= MAX_PROBLEMS:
             break
     problems.sort(key=lambda p: (p.line, p.column or ""))
-    return problems
+    return problems, total
 
 
 def _owner_maps(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
@@ -82,16 +89,23 @@ class CheckPlan:
     keys: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
 
     def run(self, df: pl.DataFrame, path: Path) -> tuple[pl.DataFrame, list[InputProblem]]:
+        out, problems, _ = self.run_counted(df, path)
+        return out, problems
+
+    def run_counted(self, df: pl.DataFrame, path: Path) -> tuple[pl.DataFrame, list[InputProblem], int]:
+        """`run`, and how many problems there are in all (not only those worded)."""
         work = df.with_columns(*self.prepare) if self.prepare else df
-        problems = collect_problems(work, list(self.general), path)
+        problems, total = collect_counted(work, list(self.general), path)
         if self.scoped:
             present = work.select([scope.fill_null(False).any() for scope, _ in self.scoped]).row(0)
             for (scope, checks), any_rows in zip(self.scoped, present, strict=True):
                 if any_rows:
-                    problems += collect_problems(work.filter(scope.fill_null(False)), list(checks), path)
+                    more, n = collect_counted(work.filter(scope.fill_null(False)), list(checks), path)
+                    problems += more
+                    total += n
         problems.sort(key=lambda p: (p.line, p.column or ""))
         out = work.drop(list(self.helpers)) if self.helpers else work
-        return (out.with_columns(*self.finish) if self.finish else out), problems
+        return (out.with_columns(*self.finish) if self.finish else out), problems, total
 
 
 def _events_plan(profile: Profile) -> CheckPlan:
