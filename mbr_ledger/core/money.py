@@ -67,7 +67,7 @@ def parse_money(text: str, *, allow_empty: bool = False) -> Decimal | None:
 
 
 def beyond_bound(raw: str) -> str:
-    return f"beyond the bound of {_BOUND} in absolute value: {raw!r}"
+    return f"beyond the bound (at most {_BOUND} in absolute value): {raw!r}"
 
 
 def round_cents(value: Decimal) -> Decimal:
