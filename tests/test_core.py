@@ -81,3 +81,14 @@ def test_parse_date_accepts_the_range_ends():
 
     assert parse_date("1900-01-01") == MIN_DATE == dt.date(1900, 1, 1)
     assert parse_date("12/31/2100") == MAX_DATE == dt.date(2100, 12, 31)
+
+
+def test_the_count_of_problems_left_out_is_of_all_of_them() -> None:
+    """A file with more problems than are kept says how many more there are of all, not of those kept."""
+    from mbr_ledger.core.errors import InputProblem, MbrError
+
+    kept = [InputProblem("a.csv", i, "not an amount", "amount") for i in range(2, 202)]
+    text = MbrError("a.csv: 1000000 problem(s); nothing was imported", kept, total=1_000_000).render()
+    assert text.splitlines()[-1] == "... and 999950 more problems"
+    assert MbrError("x", kept[:60]).render().splitlines()[-1] == "... and 10 more problems"
+    assert "more problems" not in MbrError("x", kept[:50]).render()

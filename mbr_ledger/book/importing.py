@@ -64,7 +64,7 @@ class _Problems:
     def raise_any(self) -> None:
         if self.count:
             raise MbrError(f"{self.path}: {self.count} problem(s); nothing was imported",
-                           sorted(self.kept, key=lambda p: p.line))
+                           sorted(self.kept, key=lambda p: p.line), total=self.count)
 
 
 def _check(importer: Importer, path: Path, ctx: ImportContext) -> None:

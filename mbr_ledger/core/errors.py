@@ -34,15 +34,17 @@ class MbrError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, problems: list[InputProblem] | None = None):
+    def __init__(self, message: str, problems: list[InputProblem] | None = None, total: int | None = None):
         super().__init__(message)
         self.problems = problems or []
+        self.total = len(self.problems) if total is None else max(total, len(self.problems))  # all, not only kept
 
     def render(self, limit: int = 50) -> str:
         lines = [str(self)] if str(self) else []
         lines += [str(p) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problems")
+        shown = min(limit, len(self.problems))
+        if self.total > shown:
+            lines.append(f"... and {self.total - shown} more problems")
         return "\n".join(lines)
 
 
