@@ -92,3 +92,14 @@ def test_the_count_of_problems_left_out_is_of_all_of_them() -> None:
     assert text.splitlines()[-1] == "... and 999950 more problems"
     assert MbrError("x", kept[:60]).render().splitlines()[-1] == "... and 10 more problems"
     assert "more problems" not in MbrError("x", kept[:50]).render()
+
+
+@pytest.mark.parametrize("cents", [0, 1, -1, 5, -5, 100, -100, 12345, -12345, 10**15, -(10**15)])
+def test_from_cents_has_two_places_exactly(cents: int) -> None:
+    from decimal import Decimal
+
+    from mbr_ledger.core.money import from_cents
+
+    got = from_cents(cents)
+    assert got == Decimal(cents) / 100 and got.as_tuple().exponent == -2
+    assert str(got) == f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -83,7 +83,8 @@ def to_cents(value: Decimal) -> int:
 
 
 def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
+    """Integer cents as Decimal dollars with two places (`12345` -> `123.45`, `0` -> `0.00`)."""
+    return Decimal(cents).scaleb(-2)
 
 
 def fmt(value: Decimal | int | None) -> str | None:
