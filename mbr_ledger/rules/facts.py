@@ -61,8 +61,9 @@ class PersonYear:
         them (unless the plans' moves were walked already)."""
         if any(made in self.__dict__ for made in ("history", "lots", "moves")):
             return IraMoves.of(self.moves)
-        last = f"{self.year:04d}-12-31"
-        plans = {t[1] for t in self.rows.walk if t[2] == "rollover" and t[0] <= last}
+        plans = self.rows.has_rollovers(dt.date(self.year, 12, 31))
+        if not plans:
+            return IraMoves(self.person, self.year, [])
         return IraMoves.of(after_tax_history(self.profile, self.rows, self.year, lots=False, plans=plans))
 
     @cached_property

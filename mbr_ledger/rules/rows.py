@@ -63,7 +63,8 @@ class PersonRows:
       source summed per day, in date order (only for plans with a Roth rollover or distribution).
     - `first_row_year`: the year of the earliest event row of the person (None without rows).
     - `walk`: the rows of the person's plans the lots engine walks (`plan_rows`), as raw tuples
-      (`tuples`) in its order, of every date.
+      (`tuples`) in its order, of every date; made when first asked, for every person read with
+      this one at once (`Walks`).
     """
 
     person: str
@@ -72,7 +73,16 @@ class PersonRows:
     roth_earnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"account": pl.String, "date": pl.Date, "cents": pl.Int64}))
     first_row_year: int | None = None
-    walk: list[tuple[Any, ...]] = field(default_factory=list)
+    walks: Walks | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def walk(self) -> list[tuple[Any, ...]]:
+        return self.walks.of(self.person) if self.walks is not None else []
+
+    def has_rollovers(self, through: dt.date) -> set[str]:
+        """The plans with a rollover row up to `through` (no other move reaches an IRA)."""
+        df = self.events.filter((pl.col("kind") == "rollover") & (pl.col("date") <= through))
+        return set(df["account"].to_list())
 
     def accounts(self, ids: list[str]) -> pl.DataFrame:
         """The events on the accounts `ids`, in the ledger's order (no plan's after-tax earnings)."""
@@ -134,21 +144,36 @@ def split_persons(profile: Profile, persons: list[str], events: pl.DataFrame, ea
     def by_person(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
         return {str(k[0]): v for k, v in df.partition_by("person", as_dict=True).items()} if df.height else {}
 
-    owner = {p.id: p.person for p in profile.plans}
-    mine = (pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String) == pl.col("person")
-            ).fill_null(False)
-    walks: dict[str, list[tuple[Any, ...]]] = {p: [] for p in persons}
-    walked = plan_rows(events.filter(mine), earnings.filter(mine))
-    for person, t in zip(walked["person"].to_list(), tuples(walked), strict=True):
-        walks[person].append(t)
+    walks = Walks(profile, persons, events, earnings)
     ev, ea = by_person(events), by_person(earnings)
     out = {}
     for p in persons:
         extra: dict[str, Any] = {"roth_earnings": roth[p]} if p in roth else {}
         if p in ea:
             extra["earnings"] = ea[p]
-        out[p] = PersonRows(p, ev.get(p, empty_events()), first_row_year=first_years.get(p), walk=walks[p], **extra)
+        out[p] = PersonRows(p, ev.get(p, empty_events()), first_row_year=first_years.get(p), walks=walks, **extra)
     return out
+
+
+class Walks:
+    """The plan rows the lots engine walks (`plan_rows`) of several persons, made for all of them at
+    once when one of them is first asked for (a command that reads no history makes none)."""
+
+    def __init__(self, profile: Profile, persons: list[str], events: pl.DataFrame, earnings: pl.DataFrame):
+        self.profile, self.persons, self.events, self.earnings = profile, persons, events, earnings
+        self.made: dict[str, list[tuple[Any, ...]]] | None = None
+
+    def of(self, person: str) -> list[tuple[Any, ...]]:
+        if self.made is None:
+            owner = {p.id: p.person for p in self.profile.plans}
+            mine = (pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String)
+                    == pl.col("person")).fill_null(False)
+            made: dict[str, list[tuple[Any, ...]]] = {p: [] for p in self.persons}
+            walked = plan_rows(self.events.filter(mine), self.earnings.filter(mine))
+            for p, t in zip(walked["person"].to_list(), tuples(walked), strict=True):
+                made.setdefault(p, []).append(t)
+            self.made = made
+        return self.made.get(person, [])
 
 
 def roth_earnings_through(days: list[str], totals: list[int], day: str) -> int:
