@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from ...forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
@@ -133,6 +134,7 @@ class Book:
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(cats)
             r += len(bars) + 3
+            w.ws.row_breaks.append(Break(id=r - 1))  # the chart starts a printed page: never cut by a page break
             w.ws.add_chart(chart, f"A{r}")
             r += CHART_ROWS
         notes = [BEST_KNOWLEDGE] if any(f.best_knowledge for f in p.findings) else []
@@ -204,10 +206,11 @@ class Book:
             return
         r, cells = form_lines(w, 2, ws)
         self.line_cells.update({("8606", k): v for k, v in cells.items()})
+        w.ws.row_breaks.append(Break(id=r - 1))  # the form's lines are the first printed page, the rest after
         r = put_notes(w, r, ws.notes)
         for name, grid in ws.grids.items():
             r, _ = put_grid(w, r, grid, grid.title or name)
-        w.finish(freeze="A3", landscape=False, note=self.header)
+        w.finish(freeze="A3", note=self.header)  # landscape: the form's five columns and the layers' eleven
 
     # -- Lots and conversions: the big grids on sheets of their own; the charts, the per-plan lines and notes
     def lots(self) -> None:
