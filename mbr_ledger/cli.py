@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("book:init", "Create a book in DIRECTORY: a commented mbr.toml and an empty ledger."),
     "import": ("imports:import_cmd", "Import statement files into the ledger."),
     "formats": ("imports:formats", "List the input formats `mbr import` reads, with what identifies each."),
+    "forget": ("forget:forget", "Remove the rows of imported files from the ledger, each in one transaction."),
     "ledger": ("ledgerview:ledger", "List ledger rows in the one fixed order, each with its source file and line."),
     "limits": ("limits:limits", "Print the year's IRS limits, each with its code section and source."),
     "audit": ("audit:audit", "Audit a year's contributions against every limit, before the IRS or the plan does."),

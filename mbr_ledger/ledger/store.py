@@ -473,6 +473,34 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
 
+    def forget(self, key: str, *, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Remove the rows of the imported file(s) that `key` names: the path as it was imported, or its
+        SHA-256 (12 hex digits or more of it), in one transaction; with `dry_run` nothing changes.
+        Returns each file removed: path, sha256, format, and its rows by table."""
+        digest = key.lower()
+        by_sha = len(digest) >= 12 and all(c in "0123456789abcdef" for c in digest)
+        found = self.conn.execute(
+            "SELECT id, path, sha256, format, imported_at FROM files WHERE path = ? OR (? AND sha256 LIKE ?) "
+            "ORDER BY id", (key, by_sha, digest + "%")).fetchall()
+        if not found:
+            raise MbrError(f"{key}: no imported file has this path or SHA-256 (`mbr ledger --files` lists them)")
+        shas = {r[2] for r in found}
+        if by_sha and len(shas) > 1 and not any(r[1] == key for r in found):
+            raise MbrError(f"{key}: the start of {len(shas)} files' SHA-256; give more of it")
+        out = []
+        for file_id, path, sha, fmt, when in found:
+            rows = dict(self.conn.execute("SELECT table_name, sum(rows) FROM segments WHERE file_id = ? "
+                                          "GROUP BY table_name", (file_id,)).fetchall())
+            out.append({"path": path, "sha256": sha, "format": fmt, "imported_at": when,
+                        "rows": {t: int(rows.get(t) or 0) for t in TABLES}})
+        if dry_run:
+            return out
+        with self.write() as conn:
+            for file_id, *_ in found:
+                conn.execute("DELETE FROM segments WHERE file_id = ?", (file_id,))  # their ids go with them
+                conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        return out
+
     def counts(self) -> dict[str, int]:
         try:
             got = dict(self.conn.execute("SELECT table_name, sum(rows) FROM segments GROUP BY table_name").fetchall())
