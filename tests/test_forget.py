@@ -52,3 +52,21 @@ def test_forget_an_unknown_file_is_an_error_and_removes_nothing(sample_book: Pat
     assert res.exit_code == 2
     assert "no-such-file.csv: no imported file has this path or SHA-256" in res.stderr
     assert ledger.read_bytes() == before                             # the known file was not removed either
+
+
+def test_a_file_imported_with_other_options_can_be_forgotten_and_imported_again(make_book, tmp_path: Path) -> None:
+    """The refusal of a re-import with other options names `mbr forget`; after it the new options hold."""
+    from conftest import PROFILE
+
+    book = make_book(PROFILE)
+    csv = tmp_path / "history.csv"
+    csv.write_text("Date,Investment,Transaction Type,Amount,Shares/Unit\n"
+                   "01/15/2026,TARGET 2045,CONTRIBUTION,1000.00,10.0\n", encoding="utf-8")
+    first = run(book, "import", "--from", "netbenefits", "--plan", "acme", "--source", "after_tax", str(csv))
+    assert first.exit_code == 0, first.output
+    res = run(book, "import", "--from", "netbenefits", "--plan", "acme", "--source", "pretax", str(csv))
+    assert res.exit_code == 2 and "mbr forget " in res.stderr
+    sha = res.stderr.split("mbr forget ")[1][:12]
+    assert run(book, "forget", sha).exit_code == 0
+    res = run(book, "import", "--from", "netbenefits", "--plan", "acme", "--source", "pretax", str(csv))
+    assert res.exit_code == 0, res.output

@@ -331,7 +331,7 @@ class Ledger:
         when, first_fmt, first_opts = before[0]
         raise MbrError(f"{path}: already imported on {str(when)[:10]} as {first_fmt} with "
                        f"{describe_options(first_opts)}; to import it again differently, remove it first "
-                       f"(nothing was imported)")
+                       f"with `mbr forget {sha256[:12]}` (nothing was imported)")
 
     # ------------------------------------------------------------------ reading
     def data_version(self) -> tuple[Any, ...]:
