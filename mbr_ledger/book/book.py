@@ -31,10 +31,10 @@ WORKSHEETS = ("lots", "1099r", "8606")
 class Book:
     """A book folder: `mbr.toml` (the profile) and `ledger.sqlite` (the ledger)."""
 
-    def __init__(self, path: Path, profile: Profile, ledger: Ledger):
+    def __init__(self, path: Path, profile: Profile, store: Ledger):
         self.path = path
         self.profile = profile
-        self.ledger = ledger
+        self.store = store
 
     @classmethod
     def open(cls, path: str | Path) -> Book:
@@ -43,7 +43,7 @@ class Book:
         return cls(book, profile, Ledger.open(book))
 
     def close(self) -> None:
-        self.ledger.close()
+        self.store.close()
 
     def __enter__(self) -> Book:
         return self
@@ -64,14 +64,14 @@ class Book:
     def facts(self, year: int, person: str | None = None) -> list[PersonYear]:
         """The rules' results through `year` for each person asked for, from one read of the ledger."""
         persons = self.persons(person)
-        got = person_years(self.ledger, self.profile, persons, year)
+        got = person_years(self.store, self.profile, persons, year)
         return [got[p] for p in persons]
 
     # ------------------------------------------------------------------ audit and capacity
     def audit_data(self, facts: PersonYear, *, with_lots: bool = True) -> AuditData:
         from .audit import audit_data
 
-        return audit_data(self.ledger, self.profile, facts, with_lots=with_lots)
+        return audit_data(self.store, self.profile, facts, with_lots=with_lots)
 
     def audit(self, year: int, person: str | None = None) -> list[Finding]:
         """The year-end audit of one person (or of everyone in the book): every check, as values."""
@@ -91,7 +91,7 @@ class Book:
 
     # ------------------------------------------------------------------ worksheets
     def received_1099r(self, year: int, persons: list[str]) -> dict[str, pl.DataFrame]:
-        return {p: self.ledger.frame("form_1099r", year=year, person=p) for p in persons}
+        return {p: self.store.frame("form_1099r", year=year, person=p) for p in persons}
 
     def worksheets(self, kind: str, year: int, person: str | None = None) -> list[Worksheet]:
         """The `kind` worksheet ("lots", "1099r", "8606") of each person asked for (one 1099-R

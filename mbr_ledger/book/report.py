@@ -24,7 +24,7 @@ def build_packet(book: Book, facts: PersonYear) -> Packet:
     findings = run_checks(data)
     worksheets = {kind: book.worksheet_of(kind, [facts], person) for kind in ("1099r", "8606", "lots")}
     capacity = capacity_for_person(data)
-    rows = ledger_rows(book.ledger, year=year, person=person)
+    rows = ledger_rows(book.store, year=year, person=person)
     return assemble_packet(book.profile, year, person, findings, worksheets, capacity, rows, openings(facts))
 
 

@@ -135,7 +135,7 @@ def open_the_book(ctx: click.Context) -> Book:
 
     book = Book.open(book_dir(ctx))
     try:
-        warn_orphans(book.profile, book.ledger)
+        warn_orphans(book.profile, book.store)
     except BaseException:
         book.close()
         raise
