@@ -26,10 +26,31 @@ def render(plan: CapacityPlan, title: str) -> str:
     return "\n".join(lines)
 
 
+def born_in(year: int, born: str | None) -> dt.date | None:
+    """--born as a date that agrees with --year: a birth date after Dec 31 of the year (an age below
+    0) or more than 130 years before it (the --age range) contradicts the year and is refused (exit 2)."""
+    if born is None:
+        return None
+    from ..core.dates import DateError, parse_date
+
+    try:
+        date = parse_date(born)
+    except DateError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--born'") from None
+    if date > dt.date(year, 12, 31):
+        raise click.BadParameter(f"{born} is after the tax year --year {year} ends (Dec 31, {year})",
+                                 param_hint="'--born'")
+    if year - date.year > 130:
+        raise click.BadParameter(f"{born} makes the age on Dec 31, {year} {year - date.year}, over 130",
+                                 param_hint="'--born'")
+    return date
+
+
 @click.command()
 @click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @click.option("--age", type=click.IntRange(0, 130), help="Age on Dec 31 of the year (for the catch-up).")
-@click.option("--born", help="Birth date YYYY-MM-DD (instead of --age).")
+@click.option("--born", help="Birth date YYYY-MM-DD (instead of --age); on or before Dec 31 of --year, "
+                              "at most 130 years before it.")
 @click.option("--salary", type=Money(), help="Pay for the year (plan compensation), e.g. 150000.")
 @click.option("--deferral", type=Money(), help="Pre-tax + Roth deferrals for the year, catch-up included "
                                   "(default: the 402(g) limit plus the catch-up the age allows).")
@@ -66,7 +87,6 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
       mbr capacity --year 2026 --born 1975-03-10 --salary 150000 --match-pct 5 --paychecks 24 --format json
       mbr --book ~/taxes/book capacity --year 2026 --person alex
     """
-    from ..core.dates import DateError, parse_date
     from ..core.errors import MbrError
     from ..rules.capacity import age_for, standalone
 
@@ -74,12 +94,7 @@ def capacity(ctx: click.Context, year: int, age: int | None, born: str | None, s
         raise MbrError("give --match-pct or --employer-amount, not both")
     if age is not None and born is not None:
         raise MbrError("give --age or --born, not both")
-    born_date: dt.date | None = None
-    if born is not None:
-        try:
-            born_date = parse_date(born)
-        except DateError as exc:
-            raise MbrError(f"--born: {exc}") from None
+    born_date = born_in(year, born)
     sal, dfr, emp, mpct = salary, deferral, employer_amount, match_pct
     cap_pct, cap = after_tax_cap_pct, after_tax_cap
 

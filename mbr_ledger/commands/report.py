@@ -31,6 +31,15 @@ def clashing_names(out: Path, year: int, persons: list[str]) -> str | None:
     return None
 
 
+def coloured_verdict(text: str) -> str:
+    """The verdict line with its first word (FAIL, WARN, OK) in its status colour, as `mbr audit`
+    shows it; click.echo drops the colour when stderr is not a terminal, and NO_COLOR turns it off."""
+    from ..render.terminal import status_word
+
+    word, sep, rest = text.partition(":")
+    return status_word(word) + sep + rest if sep else text
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a new temporary file beside `path`, then rename: a reader never sees half a file.
     The temporary file is created exclusively (O_CREAT | O_EXCL, which never follows a symlink), so
@@ -112,6 +121,6 @@ def report(ctx: click.Context, year: int, person: str | None, out: Path) -> None
                 except OSError as exc:
                     raise MbrError(f"{paths[i]}: cannot write: {exc.strerror}") from None
                 click.echo(str(paths[i]))
-            click.echo(f"{pid} {year}: {packet.verdict_text()}", err=True)
+            click.echo(f"{pid} {year}: {coloured_verdict(packet.verdict_text())}", err=True)
     finally:
         book.close()
