@@ -44,6 +44,7 @@ class Person:
     prior_ira_basis: Decimal = Decimal("0.00")
     prior_roth_contribution_basis: Decimal = Decimal("0.00")
     prior_roth_conversion_basis: Decimal = Decimal("0.00")
+    spouse: str | None = None  # the person's spouse in this book; both "mfj": one return (Form 1040)
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
         p = f"person[{i}]"
         r.keys(t, p, {"id", "born"}, {"name", "filing_status", "marginal_rate", "first_year",
                                       "prior_ira_basis", "prior_roth_contribution_basis",
-                                      "prior_roth_conversion_basis"})
+                                      "prior_roth_conversion_basis", "spouse"})
         pid = r.string(t, "id", p)
         if pid in person_ids:
             raise r.fail(f"{p}.id", f"person id {pid!r} is used twice")
@@ -279,7 +280,9 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
             prior_ira_basis=_money(r, t, "prior_ira_basis", p),
             prior_roth_contribution_basis=_money(r, t, "prior_roth_contribution_basis", p),
             prior_roth_conversion_basis=_money(r, t, "prior_roth_conversion_basis", p),
+            spouse=r.string(t, "spouse", p, default="") or None,
         ))
+    _check_spouses(r, persons)
 
     def ref_person(t: dict[str, Any], p: str) -> str:
         who = r.string(t, "person", p)
@@ -347,6 +350,39 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
             raise r.fail(f"mapping[{i}].name", f"mapping name {m.name!r} is used twice")
         mappings.append(m)
     return Profile(tuple(persons), tuple(plans), tuple(iras), audit, tuple(mappings), fname)
+
+
+def _check_spouses(r: _Reader, persons: list[Person]) -> None:
+    """`spouse` names another person of the book who names this one back; with `filing_status = "mfj"`
+    on one of them, the other says "mfj" too (one joint return)."""
+    by_id = {p.id: (i, p) for i, p in enumerate(persons)}
+    for i, p in enumerate(persons):
+        if p.spouse is None:
+            continue
+        where = f"person[{i}].spouse"
+        if p.spouse == p.id:
+            raise r.fail(where, f"{p.id!r} names itself; name the other person of the couple")
+        if p.spouse not in by_id:
+            known = ", ".join(sorted(by_id)) or "none defined"
+            raise r.fail(where, f"unknown person {p.spouse!r} (persons: {known})")
+        j, q = by_id[p.spouse]
+        if q.spouse != p.id:
+            raise r.fail(f"person[{j}].spouse", f"{p.id!r} names {q.id!r} as spouse, so {q.id!r} must name "
+                                                f"{p.id!r}: add spouse = {p.id!r} to person[{j}]"
+                         + (f" (it names {q.spouse!r})" if q.spouse else ""))
+        if (p.filing_status == "mfj") != (q.filing_status == "mfj"):
+            k, who = (j, q) if p.filing_status == "mfj" else (i, p)
+            raise r.fail(f"person[{k}].filing_status", f"{p.id!r} and {q.id!r} are spouses and one of them files "
+                                                      f"jointly (\"mfj\"); set filing_status = \"mfj\" on both, "
+                                                      f"or on neither (found {who.filing_status!r} on {who.id!r})")
+
+
+def joint_filers(profile: Profile, pid: str) -> list[str]:
+    """The persons on `pid`'s Form 1040: `pid` and, filing jointly, the spouse (in book order)."""
+    p = profile.person(pid)
+    if p.spouse and p.filing_status == "mfj":
+        return [q.id for q in profile.persons if q.id in (pid, p.spouse)]
+    return [pid]
 
 
 _MAPPING_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -440,6 +476,7 @@ TEMPLATE = '''\
 # name = "Alex Doe"        # optional
 # born = "1974-06-01"      # for catch-up eligibility (age on Dec 31)
 # filing_status = "mfj"    # optional: single | mfj | mfs | hoh
+# spouse = "sam"           # optional: the spouse's id (who names this person back); with "mfj" on both, one return
 # marginal_rate = "0.24"   # optional: for tax estimates
 # first_year = 2025        # optional: first year this book holds; the prior_* figures are from before it
 # prior_ira_basis = "0.00" # optional: Form 8606 line 14 of the year before first_year
