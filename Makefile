@@ -6,15 +6,30 @@ STAMP  := $(VENV)/.installed
 DEMO   := $(CURDIR)/reports/demo-book
 YEARS  := 2025 2026
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup lock demo test lint bench clean
 
-$(STAMP): pyproject.toml
+# Everything is installed from the hashed lock (requirements/lock.txt), the build backend
+# included, so a fresh clone gets exactly what passed; then the project itself, editable.
+LOCK    := requirements/lock.txt
+RUNTIME := requirements/runtime.txt
+UV      := uv==0.13.9
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refresh the locks to the newest releases pyproject.toml allows (for Python 3.11 and later, every
+# platform), then `make test` to see that they pass.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile --quiet --upgrade --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make lock' pyproject.toml requirements/build.in --extra test -o $(LOCK)
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make lock' pyproject.toml -c $(LOCK) -o $(RUNTIME)
 
 # Exit code 1 means "ran and found problems" (an audit fail, a 1099-R difference): the sample
 # household is built to show them, so the demo accepts 1 and stops on anything else.
@@ -43,9 +58,11 @@ demo: $(STAMP)
 	$(BIN)/mbr --book $(DEMO)-real import --source after_tax tests/fixtures/real/netbenefits-history.csv
 	@echo; echo "Demo book: $(DEMO); reports: $(CURDIR)/reports/"; ls reports/*.xlsx reports/*.pdf
 
+# The installed wheel is checked first (scripts/check-install), so pytest's summary ends the output.
 test: $(STAMP)
 	$(BIN)/ruff check mbr_ledger tests
 	$(BIN)/mypy mbr_ledger
+	scripts/check-install
 	$(BIN)/pytest
 
 lint: $(STAMP)
