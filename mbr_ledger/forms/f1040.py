@@ -1,4 +1,5 @@
-"""Form 1040 lines 4a, 4b, 5a and 5b of the 1099-R worksheet, each defined once (tax-rules.md section 5).
+"""Form 1040 lines 4a, 4b, 5a and 5b, each defined once (tax-rules.md section 5), for the 1099-R
+worksheet and for `mbr worksheet 1040` (one return: a person, or a married couple filing jointly).
 
 4b comes from Form 8606 (lines 15c + 18 + 25c of each person); 4a, 5a and 5b add up boxes of the
 expected Forms 1099-R: IRA forms are those with the IRA/SEP/SIMPLE box checked or a Roth IRA
@@ -10,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import MbrError
 from ..core.formula import LineDef, Resolved, Scalar, number
-from .model import Grid, Line
+from ..core.money import ZERO, fmt
+from .model import Grid, Line, Worksheet
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..profile import Profile
+    from ..rules.facts import PersonYear
 
 ROTH_IRA_CODES = ("J", "Q", "T")  # box 7 codes of Roth IRA distributions (no IRA/SEP/SIMPLE box)
 
@@ -57,3 +66,74 @@ def form_1040_lines(expected: Grid, forms_8606: Sequence[Mapping[str, Scalar]],
 
     return [Line(d.id, d.label, d.evaluate(resolve), list(inputs.get(d.id, [])), d.formula, d.kind, d.expr)
             for d in LINES]
+
+
+# The rollover boxes: from tax year 2025 a checkbox (4c / 5c), before it the word "Rollover" written
+# next to line 4b / 5b (Form 1040 instructions, lines 4a-5b).
+CHECKBOX_YEAR = 2025
+BOXES = (("4c", "4b", "IRA money rolled over to another IRA or to a plan"),
+         ("5c", "5b", "plan money rolled over to an IRA or another plan, or to the plan's Roth account (IRR)"))
+DROP_NOTES = ("Form 1099-R not received yet", "Taking the plans' forms at their word")
+
+
+def _rolled(expected: Grid) -> dict[str, list[str]]:
+    """The expected forms that make each rollover box checked: IRA forms sent to a traditional IRA (or
+    named a rollover), plan forms whose money did not go to the person in cash."""
+    col = {c: i for i, c in enumerate(expected.columns)}
+    out: dict[str, list[str]] = {"4c": [], "5c": []}
+    for r in expected.rows:
+        form, dest, is_ira = str(r[col["form"]]), r[col["destination"]], bool(r[col["ira_sep_simple"]])
+        roth_ira_form = str(r[col["box7"]]) in ROTH_IRA_CODES and not is_ira
+        if is_ira or roth_ira_form:
+            if dest == "traditional_ira" or "rollover" in form:
+                out["4c"].append(form)
+        elif dest != "cash":
+            out["5c"].append(form)
+    return out
+
+
+def worksheet_1040(profile: Profile, year: int, facts: list[PersonYear], received: dict[str, pl.DataFrame],
+                   by_person: list[Worksheet]) -> Worksheet:
+    """One return's Form 1040 lines 4a-5b and the rollover boxes: `facts` of its filers (one person, or
+    both spouses filing jointly: their amounts added), `received` their Form 1099-R rows, `by_person`
+    each filer's 1099-R worksheet (for the grid of who brings what). Grids `by_person`, `rollover`."""
+    from .f1099r import worksheet_1099r
+
+    filers = [f.person for f in facts]
+    joint = len(filers) > 1
+    both = worksheet_1099r(profile, year, facts, received, None) if joint else by_person[0]
+    who = " and ".join(filers) + (", married filing jointly" if joint else "")
+    ws = Worksheet(id="1040", title=f"Form 1040 {year} ({who})", year=year, person=",".join(filers))
+    ws.lines = list(both.lines)
+    grid = Grid("Each filer's amounts", ["person", "4a", "4b", "5a", "5b"], ["text"] + ["money"] * 4,
+                totals=["4a", "4b", "5a", "5b"] if joint else [])
+    for one in by_person:
+        grid.rows.append([one.person, *[one.value(d.id) or ZERO for d in LINES]])
+    ws.grids["by_person"] = grid
+    boxes = Grid("Rollover boxes", ["line", "next_to", "checked", "forms", "meaning"],
+                 ["text", "text", "bool", "text", "text"])
+    rolled = _rolled(both.grids["expected"])
+    for box, next_to, meaning in BOXES:
+        boxes.rows.append([box, next_to, bool(rolled[box]), "; ".join(rolled[box]), meaning])
+    ws.grids["rollover"] = boxes
+    if year < CHECKBOX_YEAR and any(rolled.values()):
+        ws.notes.append(f"Before tax year {CHECKBOX_YEAR} the form has no rollover box: write \"Rollover\" next to "
+                        + " and ".join(f"line {n}" for b, n, _ in BOXES if rolled[b]))
+    ws.notes += [n for n in both.notes if not n.startswith(DROP_NOTES)]
+    if not any(r[2] for r in boxes.rows) and all(not ln.value for ln in ws.lines):
+        ws.notes.insert(0, f"No IRA or plan distribution, conversion or rollover in {year}: lines 4a-5b are 0")
+    return ws
+
+
+def as_json(ws: Worksheet) -> dict[str, Any]:
+    """The contract JSON: {"year", "filers", "lines": {"4a", "4b", "5a", "5b"}, "rollover": {"4c", "5c"}},
+    plus each filer's amounts and the notes."""
+    return {
+        "year": ws.year,
+        "filers": ws.person.split(","),
+        "lines": {ln.id: ln.json_value() for ln in ws.lines},
+        "rollover": {str(r[0]): bool(r[2]) for r in ws.grids["rollover"].rows},
+        "by_person": {str(r[0]): {c: fmt(v) for c, v in zip(("4a", "4b", "5a", "5b"), r[1:], strict=True)}
+                      for r in ws.grids["by_person"].rows},
+        "notes": ws.notes,
+    }
