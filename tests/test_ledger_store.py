@@ -109,7 +109,7 @@ def _v1_fingerprint(t, row) -> bytes:
 def _v1_copy(ref: Ledger, path) -> None:
     """A version-1 ledger (one SQLite row per ledger row) holding exactly the rows of `ref`."""
     from mbr_ledger.core.schema import TABLES
-    from mbr_ledger.ledger.schema import v1_statements
+    from mbr_ledger.ledger.schema import columns_before_v6, v1_statements
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
@@ -122,10 +122,11 @@ def _v1_copy(ref: Ledger, path) -> None:
                 "SELECT s.file_id, f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
                 "WHERE s.table_name = ?", (t.name,)).fetchall():
             df = store._from_blob(data)
-            cols = [*t.columns, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence", "file_id"]
+            old = columns_before_v6(t.name)  # version 1 had no columns of version 6
+            cols = [*old, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence", "file_id"]
             for row in df.iter_rows(named=True):
                 vals = [row[c].isoformat() if c == t.date_column and row[c] else
-                        int(row[c]) if isinstance(row[c], bool) else row[c] for c in t.columns]
+                        int(row[c]) if isinstance(row[c], bool) else row[c] for c in old]
                 conn.execute(f"INSERT INTO {t.name}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                              [*vals, path_, sha, row["source_line"], _v1_fingerprint(t, row), row["occurrence"], file_id])
     conn.execute("PRAGMA user_version=1")
@@ -467,7 +468,7 @@ def test_a_version_4_ledger_gains_import_options_and_compares_its_files_by_forma
         conn.execute("PRAGMA user_version=4")
     led.close()
     led = Ledger.open(book)
-    assert led.schema_version() == SCHEMA_VERSION == 5
+    assert led.schema_version() == SCHEMA_VERSION == 6
     assert led.conn.execute(f"SELECT {FILE_OPTIONS} FROM files").fetchall() == [(None,)]
     assert led.read("events").equals(want)
     led.close()

@@ -9,8 +9,9 @@ from ._common import YEAR, book_option, echo_json, format_option, open_book
 # Columns of user text in `--format csv`: a cell starting with = + - @ tab or CR gets a leading '
 # (render.terminal.csv_text), so a spreadsheet shows it instead of running it. amount, for_year,
 # source_line and shares are numbers and stay as they are.
-TEXT_COLUMNS = ("person", "account", "kind", "source", "destination", "memo", "source_file", "fund")
-KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll"]
+TEXT_COLUMNS = ("person", "account", "kind", "source", "destination", "memo", "source_file", "fund", "reason")
+KINDS = ["contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "corrective",
+         "recharacterization", "payroll"]
 
 
 @click.command()
@@ -46,11 +47,12 @@ def ledger(ctx: click.Context, year: int | None, person: str | None, account: st
     finally:
         led.close()
     cols = ["date", "person", "account", "kind", "source", "amount", "destination", "for_year", "memo",
-            "source_file", "source_line", "fund", "shares"]
+            "source_file", "source_line", "fund", "shares", "reason", "completed"]
     if fmt == "json":
         out = []
         for r in df.select(cols).iter_rows(named=True):
             r["date"] = r["date"].isoformat()
+            r["completed"] = r["completed"].isoformat() if r["completed"] else None
             r["amount"] = money(r["amount"])
             out.append(r)
         echo_json(out)

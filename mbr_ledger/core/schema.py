@@ -24,15 +24,23 @@ class Table:
         return [c for c, t in self.columns.items() if t == pl.Int64 and c not in ("for_year", "tax_year")]
 
 
-EVENT_KINDS = ("contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance")
-OUT_KINDS = ("fee", "conversion", "rollover", "distribution")  # money leaving the account
+EVENT_KINDS = ("contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "corrective",
+               "recharacterization")
+OUT_KINDS = ("fee", "conversion", "rollover", "distribution", "corrective", "recharacterization")  # money leaving
 DESTINATIONS = ("roth_ira", "traditional_ira")
+# `corrective` rows: what the payment corrects (contract version 2). Plans: an excess deferral (402(g)),
+# an excess annual addition (415(c)), an ACP or ADP test refund; IRAs: a contribution returned with its
+# earnings by the due date (408(d)(4)), an excess removed after it.
+PLAN_REASONS = ("402g", "415c", "acp", "adp")
+IRA_REASONS = ("ira_return", "ira_excess")
+REASONS = (*PLAN_REASONS, *IRA_REASONS)
 
 EVENTS = Table(
     "events",
     {"date": pl.Date, "person": pl.String, "account": pl.String, "kind": pl.String, "source": pl.String,
      "amount": pl.Int64, "basis": pl.Int64, "taxable": pl.Int64, "destination": pl.String,
-     "for_year": pl.Int64, "memo": pl.String, "fund": pl.String, "shares": pl.String},
+     "for_year": pl.Int64, "memo": pl.String, "fund": pl.String, "shares": pl.String, "reason": pl.String,
+     "completed": pl.Date},
     "date", "date",
     ("date", "person", "account", "kind_order", "source", "destination", "amount", "source_file", "source_line"),
 )
@@ -69,7 +77,7 @@ PROVENANCE = {"source_file": pl.String, "source_sha256": pl.String, "source_line
 
 
 KIND_ORDER = {"contribution": 0, "earnings": 1, "fee": 2, "balance": 3, "conversion": 4, "rollover": 5,
-              "distribution": 6, "payroll": 7}
+              "distribution": 6, "payroll": 7, "recharacterization": 8, "corrective": 9}
 
 
 def sort_rows(table: str, df: pl.DataFrame) -> pl.DataFrame:
@@ -78,7 +86,7 @@ def sort_rows(table: str, df: pl.DataFrame) -> pl.DataFrame:
     if df.is_empty():
         return df
     if "kind_order" in t.order:
-        df = df.with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9, return_dtype=pl.Int64)
+        df = df.with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=10, return_dtype=pl.Int64)
                              .alias("kind_order"))
         return df.sort(list(t.order), nulls_last=False).drop("kind_order")
     return df.sort(list(t.order), nulls_last=False)

@@ -142,6 +142,7 @@ ACTIVITY = ContractCsv("activity", "Plan and IRA activity (contract format)", "e
     _c("date", "date"), _c("person"), _c("account"), _c("kind"), _c("source", "text", True, allow_empty=True),
     _c("amount", "money"), _c("basis", "money", False), _c("taxable", "money", False),
     _c("destination", "text", False), _c("for_year", "int", False), _c("memo", "text", False),
+    _c("reason", "text", False), _c("completed", "date", False),
 ], free_text=("memo",))
 
 FORM_1099R = ContractCsv("1099r", "Forms 1099-R received (contract format)", "form_1099r", [

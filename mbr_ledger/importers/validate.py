@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.errors import InputProblem
-from ..core.schema import DESTINATIONS, EVENT_KINDS, OUT_KINDS, TABLES
+from ..core.schema import DESTINATIONS, EVENT_KINDS, IRA_REASONS, OUT_KINDS, PLAN_REASONS, REASONS, TABLES
 from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
 from .tabular import MAX_PROBLEMS
 
@@ -135,17 +135,21 @@ def _events_plan(profile: Profile) -> CheckPlan:
     ]
     year = pl.col("date").dt.year()
     for_year = [
-        (kind != "contribution", "for_year", "for_year is only for contributions"),
-        (~pl.col("for_year").is_between(year - 1, year), "for_year",
-         "for_year {for_year} must be the year of the date or the year before"),
-        ((pl.col("for_year") == year - 1)
+        (~kind.is_in(["contribution", *FOR_YEAR_KINDS]), "for_year",
+         "for_year is only for contributions, corrective and recharacterization rows"),
+        (kind.is_in(["contribution", "recharacterization"]) & ~pl.col("for_year").is_between(year - 1, year),
+         "for_year", "for_year {for_year} must be the year of the date or the year before"),
+        ((kind == "corrective") & (pl.col("for_year") > year), "for_year",
+         "for_year {for_year} is after the year of the date: a corrective payment is for an earlier or the same year"),
+        ((kind == "contribution") & (pl.col("for_year") == year - 1)
          & ((pl.col("date").dt.month() > 4) | ((pl.col("date").dt.month() == 4) & (pl.col("date").dt.day() > 15))),
          "for_year", "a contribution for the prior year must be made by April 15"),
     ]
-    destination = [((kind != "rollover"), "destination", "destination is only for rollover rows")]
+    destination = [(~kind.is_in(["rollover", "recharacterization"]), "destination",
+                     "destination is only for rollover and recharacterization rows")]
     basis = [
-        (~kind.is_in(["conversion", "rollover", "distribution"]), "basis",
-         "basis and taxable are only for conversion, rollover and distribution rows"),
+        (~kind.is_in(["conversion", "rollover", "distribution", "corrective", "recharacterization"]), "basis",
+         "basis and taxable are only for conversion, rollover, distribution, corrective and recharacterization rows"),
         (pl.col("basis") < 0, "basis", "basis cannot be negative"),
         (pl.col("taxable") < 0, "taxable", "taxable cannot be negative"),
     ]
@@ -156,7 +160,9 @@ def _events_plan(profile: Profile) -> CheckPlan:
         general=tuple(general),
         scoped=(((typ != "plan") & (typ != ""), tuple(ira)), (pl.col("for_year").is_not_null(), tuple(for_year)),
                 (pl.col("destination").is_not_null(), tuple(destination)),
-                (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), tuple(basis))),
+                (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), tuple(basis)),
+                (kind.is_in(list(FOR_YEAR_KINDS)) | pl.col("reason").is_not_null() | pl.col("completed").is_not_null(),
+                 tuple(_version2_checks(typ)))),
         finish=(pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount"))
                 .alias("amount"),
                 pl.when(src == "").then(None).otherwise(src).alias("source")),
@@ -165,6 +171,48 @@ def _events_plan(profile: Profile) -> CheckPlan:
               ("kind", (*EVENT_KINDS, None)), ("source", (*dict.fromkeys((*PLAN_SOURCES, *IRA_SOURCES)), None)),
               ("destination", (*DESTINATIONS, None))),
     )
+
+
+FOR_YEAR_KINDS = ("corrective", "recharacterization")  # kinds that need a for_year
+
+
+def _version2_checks(typ: pl.Expr) -> list[Check]:
+    """The rows of contract version 2: `corrective` (with its `reason`), `recharacterization`, and the
+    `completed` date of a 60-day rollover."""
+    kind, reason, dest = pl.col("kind"), pl.col("reason"), pl.col("destination").fill_null("")
+    amount, basis, taxable = pl.col("amount").abs(), pl.col("basis"), pl.col("taxable")
+    return [
+        ((kind == "corrective") & reason.is_null(), "reason",
+         "a corrective row needs a reason (" + ", ".join(REASONS) + ")"),
+        (reason.is_not_null() & ~reason.is_in(list(REASONS)), "reason",
+         "unknown reason {reason!r} (reasons: " + ", ".join(REASONS) + ")"),
+        (reason.is_not_null() & (kind != "corrective"), "reason", "reason is only for corrective rows"),
+        ((typ == "plan") & reason.is_in(list(IRA_REASONS)), "reason",
+         "reason {reason!r} is for IRAs; {account!r} is a plan (plan reasons: " + ", ".join(PLAN_REASONS) + ")"),
+        ((typ != "plan") & reason.is_in(list(PLAN_REASONS)), "reason",
+         "reason {reason!r} is for plans; {account!r} is an IRA (IRA reasons: " + ", ".join(IRA_REASONS) + ")"),
+        (kind.is_in(list(FOR_YEAR_KINDS)) & pl.col("for_year").is_null(), "for_year",
+         "a {kind} row needs for_year: the tax year the contribution or the excess was for"),
+        ((kind == "corrective") & basis.is_null() & taxable.is_null(), "taxable",
+         "a corrective row needs taxable (its earnings) or basis (the contributions returned), or both"),
+        ((kind == "corrective") & (basis + taxable != amount), "taxable",
+         "basis + taxable is not the amount (give one of them and the other is the rest)"),
+        (kind.is_in(list(FOR_YEAR_KINDS)) & ((basis > amount) | (taxable > amount)), "basis",
+         "basis or taxable is larger than the amount"),
+        ((kind == "recharacterization") & taxable.is_not_null(), "taxable",
+         "leave taxable empty on a recharacterization (nothing in it is taxed; basis is the contribution moved)"),
+        ((kind == "recharacterization") & (typ == "plan"), "kind",
+         "a recharacterization moves an IRA contribution; {account!r} is a plan"),
+        ((kind == "recharacterization") & ~dest.is_in(list(DESTINATIONS)), "destination",
+         "a recharacterization needs destination roth_ira or traditional_ira, found {destination!r}"),
+        ((kind == "recharacterization") & (typ == "roth") & (dest == "roth_ira"), "destination",
+         "a recharacterization goes to the other kind of IRA: from the Roth IRA {account!r} to traditional_ira"),
+        ((kind == "recharacterization") & (typ != "roth") & (typ != "plan") & (dest == "traditional_ira"),
+         "destination", "a recharacterization goes to the other kind of IRA: from {account!r} to roth_ira"),
+        (pl.col("completed").is_not_null() & (kind != "rollover"), "completed",
+         "completed is only for rollover rows (the day a 60-day rollover reached its destination)"),
+        (pl.col("completed") < pl.col("date"), "completed", "completed {completed} is before the date {date}"),
+    ]
 
 
 def _payroll_plan(profile: Profile) -> CheckPlan:

@@ -7,7 +7,7 @@ import polars as pl
 
 from ..core.schema import TABLES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # The columns of a segment besides the table's value columns: the row's line in its file and its
 # occurrence number (see ledger/store.py). Segments written by schema version 2 also have a
@@ -25,11 +25,22 @@ FILES_STATEMENT = """CREATE TABLE files (
             duplicates INTEGER NOT NULL)"""
 
 
+# Version 6: the event columns of contract version 2 (`reason` of corrective rows, `completed` of 60-day
+# rollovers). The migration writes each events segment again with the new columns empty (null);
+# ledgers of versions 1-5 never held them.
+V6_COLUMNS: dict[str, tuple[str, ...]] = {"events": ("reason", "completed")}
+
+
+def columns_before_v6(table: str) -> list[str]:
+    """The value columns `table` had before version 6, in order."""
+    return [c for c in TABLES[table].columns if c not in V6_COLUMNS.get(table, ())]
+
+
 def v1_statements() -> list[str]:
     """Schema version 1: one SQLite row per ledger row (kept to migrate such ledgers, and for tests)."""
     out = [FILES_STATEMENT]
     for t in TABLES.values():
-        cols = ", ".join(f"{c} {_sql_type(ty)}" for c, ty in t.columns.items())
+        cols = ", ".join(f"{c} {_sql_type(t.columns[c])}" for c in columns_before_v6(t.name))
         out.append(
             f"CREATE TABLE {t.name} (id INTEGER PRIMARY KEY, {cols}, source_file TEXT NOT NULL, "
             f"source_sha256 TEXT NOT NULL, source_line INTEGER NOT NULL, fingerprint TEXT NOT NULL, "
@@ -81,7 +92,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def create_statements() -> list[str]:
-    """Schema version 5, as `mbr init` creates it: the files and the columnar segments of their rows.
+    """Schema version 6 (the tables of version 5; version 6 changed the segments' columns), as `mbr init` creates it: the files and the columnar segments of their rows.
 
     A segment holds rows of one table from one file as a Parquet blob: the table's value columns
     (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`, with its `SEGMENT_RANGES` beside
@@ -97,5 +108,6 @@ def create_statements() -> list[str]:
 # match them, hence the new number). Version 4 adds the segments' ranges (unknown, NULL, for the
 # segments already there, which carry Parquet statistics instead; later ones do not). Version 5 adds
 # the files' import options (NULL for the files already there) and the segments' ids (filled in).
+# Version 6 adds `V6_COLUMNS` to the segments (ledger/store.py `_add_columns`).
 MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS,
-                                    5: V5_STATEMENTS}
+                                    5: V5_STATEMENTS, 6: []}

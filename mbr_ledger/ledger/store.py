@@ -49,6 +49,8 @@ from .schema import (
     SCHEMA_VERSION,
     SEGMENT_IDS,
     TABLE_COLUMNS,
+    V6_COLUMNS,
+    columns_before_v6,
     create_statements,
 )
 from .segments import (  # noqa: F401  (part of this module's interface)
@@ -195,6 +197,8 @@ class Ledger:
                     self._migrate_v1()
                 if v == 5:
                     self._fill_ids()
+                if v == 6:
+                    self._add_columns()
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         if 0 < version < 2:
             self.conn.execute("VACUUM")  # the row tables' pages are free now: give them back (crash-safe)
@@ -203,9 +207,10 @@ class Ledger:
         """Version 1 -> 2: each file's rows of each table become segments (in line order), with their
         occurrence numbers as they were; the row tables are then dropped."""
         for t in TABLES.values():
-            names = [*t.columns, "source_line", "occurrence"]
+            old = columns_before_v6(t.name)
+            names = [*old, "source_line", "occurrence"]
             schema: dict[str, Any] = {c: (pl.String if ty == pl.Date else pl.Int64 if ty == pl.Boolean else ty)
-                                      for c, ty in t.columns.items()}
+                                      for c, ty in t.columns.items() if c in old}
             schema |= {"source_line": pl.Int64, "occurrence": pl.Int64}
             files = [r[0] for r in self.conn.execute(f"SELECT DISTINCT file_id FROM {t.name} ORDER BY file_id")]
             for file_id in files:
@@ -215,7 +220,7 @@ class Ledger:
                     cols = [list(c) for c in zip(*rows, strict=True)]
                     df = pl.DataFrame(dict(zip(names, cols, strict=True)), schema=schema)
                     df = df.with_columns([pl.col(c).str.to_date("%Y-%m-%d") if ty == pl.Date else pl.col(c).cast(ty)
-                                          for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean)])
+                                          for c, ty in t.columns.items() if ty in (pl.Date, pl.Boolean) and c in old])
                     # The table has no ranges yet (version 2): these segments keep Parquet statistics.
                     self.conn.execute("INSERT INTO segments(file_id, table_name, rows, data) VALUES (?,?,?,?)",
                                       (file_id, t.name, df.height, _to_blob(df, statistics=True)))
@@ -231,6 +236,20 @@ class Ledger:
             cols = ["person", *([ACCOUNT_COLUMNS[name]] if name in ACCOUNT_COLUMNS else [])]
             self.conn.execute(f"INSERT INTO {SEGMENT_IDS}(segment, ids) VALUES (?,?)",
                               (seg, segment_ids(t, _from_blob(data, cols))))
+
+    def _add_columns(self) -> None:
+        """Version 6: each segment of a table with `V6_COLUMNS` written again with those columns empty, in
+        the table's column order (a segment without ranges keeps its Parquet statistics)."""
+        for name, added in V6_COLUMNS.items():
+            t = TABLES[name]
+            for seg, data, lo in self.conn.execute(
+                    "SELECT id, data, lo_person FROM segments WHERE table_name = ? ORDER BY id", (name,)).fetchall():
+                df = _from_blob(data)
+                if all(c in df.columns for c in added):
+                    continue
+                df = df.with_columns([pl.lit(None, dtype=t.columns[c]).alias(c) for c in added if c not in df.columns])
+                df = df.select([*t.columns, *[c for c in df.columns if c not in t.columns]])
+                self.conn.execute("UPDATE segments SET data = ? WHERE id = ?", (_to_blob(df, statistics=lo is None), seg))
 
     def close(self) -> None:
         self.conn.close()
