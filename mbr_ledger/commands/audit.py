@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from ..book.results import AUDIT_DISCLAIMER, AuditResult
 from ._common import YEAR, book_option, echo_json, format_option, open_the_book
 
 if TYPE_CHECKING:
     from ..rules.findings import Finding
 
 STATUS_ORDER = {"fail": 0, "warn": 1, "info": 2, "ok": 3}
-DISCLAIMER = "Not tax advice: figures to the best of this program's knowledge of the rules."
+DISCLAIMER = AUDIT_DISCLAIMER
 
 
 def compact_rows(rows: list[str], limit: int = 6) -> str:
@@ -76,7 +77,7 @@ def render_table(year: int, person: str | None, findings: list[Finding]) -> str:
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
-    return {s: sum(1 for f in findings if f.status == s) for s in ("fail", "warn", "info", "ok")}
+    return AuditResult(0, None, findings).counts()
 
 
 def verdict(year: int, person: str | None, findings: list[Finding]) -> str:
@@ -89,12 +90,6 @@ def verdict(year: int, person: str | None, findings: list[Finding]) -> str:
     if c["warn"]:
         return f"Verdict {year}: no limit exceeded; {c['warn']} warning(s) to look at ({tally})."
     return f"Verdict {year}: all clear ({tally})."
-
-
-def audit_json(year: int, person: str | None, findings: list[Finding]) -> dict[str, Any]:
-    return {"year": year, "person": person, "checks": [f.as_json() for f in findings],
-            "summary": counts(findings), "exit_code": 1 if any(f.status == "fail" for f in findings) else 0,
-            "disclaimer": DISCLAIMER}
 
 
 @click.command()
@@ -119,16 +114,11 @@ def audit(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr audit --year 2026
       mbr audit --year 2026 --person alex --format json | jq '.checks[] | select(.status=="fail")'
     """
-    from ..rules.audit import exit_code
-
     with open_the_book(ctx) as book:
-        persons = book.persons(person)
-        findings = book.audit(year, person)
-    shown = person or (persons[0] if len(persons) == 1 else None)
+        result = book.audit(year, person)
     if fmt == "json":
-        echo_json(audit_json(year, shown, findings))
+        echo_json(result.to_dict())
     else:
-        click.echo(render_table(year, shown, findings))
-    code = exit_code(findings)
-    if code:
-        ctx.exit(code)
+        click.echo(render_table(year, result.person, result.findings))
+    if result.exit_code:
+        ctx.exit(result.exit_code)

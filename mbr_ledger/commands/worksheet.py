@@ -106,12 +106,13 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet 1099r --year 2026
       mbr worksheet 1099r --year 2026 --person alex --format json
     """
-    from ..forms.f1099r import as_json, has_differences
+    from ..forms.f1099r import has_differences
 
     with open_the_book(ctx) as book:
-        ws = book.worksheets("1099r", year, person)[0]
+        result = book.worksheet("1099r", year, person)
+    ws = result.sheets[0]
     if fmt == "json":
-        echo_json(as_json(ws))
+        echo_json(result.to_dict())
     else:
         parts = [
             render_grid(ws.grids["expected"], ["person", "payer_account", "form", "destination", "date", "box1",
@@ -136,15 +137,14 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
 
 
 def _per_person(ctx: click.Context, kind: str, year: int, person: str | None, fmt: str,
-                to_json: Callable[[Worksheet], Any], parts: Callable[[Worksheet], list[str]]) -> None:
-    """One worksheet per person: a JSON object (a list for several persons) or text tables."""
+                parts: Callable[[Worksheet], list[str]]) -> None:
+    """One worksheet per person: its JSON (Book.worksheet: a list for several persons) or text tables."""
     with open_the_book(ctx) as book:
-        sheets = book.worksheets(kind, year, person)
+        result = book.worksheet(kind, year, person)
     if fmt == "json":
-        out = [to_json(ws) for ws in sheets]
-        echo_json(out[0] if len(out) == 1 else out)
+        echo_json(result.to_dict())
         return
-    click.echo("\n\n".join("\n\n".join(parts(ws)) for ws in sheets))
+    click.echo("\n\n".join("\n\n".join(parts(ws)) for ws in result.sheets))
 
 
 @worksheet.command("8606")
@@ -168,9 +168,7 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet 8606 --year 2026
       mbr worksheet 8606 --year 2026 --person alex --format json
     """
-    from ..forms.f8606 import as_json
-
-    _per_person(ctx, "8606", year, person, fmt, as_json,
+    _per_person(ctx, "8606", year, person, fmt,
                 lambda ws: [render_lines(ws), render_grid(ws.grids["line6"]),
                             render_grid(ws.grids["carry_forward"], ["key", "value"]),
                             render_grid(ws.grids["roth_layers"]), render_notes(ws)])
@@ -193,13 +191,38 @@ def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet lots --year 2026
       mbr worksheet lots --year 2026 --person alex --format json
     """
-    _per_person(ctx, "lots", year, person, fmt, lots_json,
+    _per_person(ctx, "lots", year, person, fmt,
                 lambda ws: [render_lines(ws), render_grid(ws.grids["lots"]),
                             render_grid(ws.grids["conversions"]), render_notes(ws)])
 
 
-def lots_json(ws: Worksheet) -> dict[str, Any]:
-    return {"year": ws.year, "person": ws.person,
-            "lines": {ln.id: ln.json_value() for ln in ws.lines},
-            "lots": ws.grids["lots"].as_json(), "conversions": ws.grids["conversions"].as_json(),
-            "notes": ws.notes}
+
+@worksheet.command("1040")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="This person's return (with the spouse when filing jointly; default: every return).")
+@format_option("table", "json")
+@book_option
+@click.pass_context
+def w1040(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
+    """Form 1040 lines 4a, 4b (IRAs) and 5a, 5b (plans), and the rollover boxes, for one return.
+
+    A return is one person's, or a married couple's filing jointly (`spouse` and
+    filing_status = "mfj" on both in mbr.toml): their amounts are added, and --person of either
+    spouse gives the joint return. The lines are the ones `mbr worksheet 1099r` prints, from the
+    expected Forms 1099-R and Form 8606 (4b = lines 15c + 18 + 25c). With several returns and
+    --format json the output is a list of returns.
+
+    \b
+    Example:
+      mbr worksheet 1040 --year 2026
+      mbr worksheet 1040 --year 2026 --person sam --format json
+    """
+    def parts(ws: Worksheet) -> list[str]:
+        from ..render.terminal import table
+
+        boxes = table(["line", "next to", "checked", "forms"],
+                      [[str(r[0]), str(r[1]), "yes" if r[2] else "no", str(r[3])] for r in ws.grids["rollover"].rows],
+                      right=[False, False, False, False], title="Rollover boxes")
+        return [render_lines(ws), render_grid(ws.grids["by_person"]), boxes, render_notes(ws)]
+
+    _per_person(ctx, "1040", year, person, fmt, parts)
