@@ -6,13 +6,16 @@ is the frame normalised (signs of money leaving an account) and the list of prob
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 
 from ..core.errors import InputProblem
 from ..core.schema import DESTINATIONS, EVENT_KINDS, IRA_REASONS, OUT_KINDS, PLAN_REASONS, REASONS, TABLES
+from ..limits import filing_due_date
 from ..profile import IRA_SOURCES, PLAN_SOURCES, Profile
 from .tabular import MAX_PROBLEMS
 
@@ -108,6 +111,12 @@ class CheckPlan:
         return (out.with_columns(*self.finish) if self.finish else out), problems, total
 
 
+@cache
+def _ira_due_dates() -> dict[int, dt.date]:
+    """Each tax year's filing due date, the deadline of an IRA contribution for that year."""
+    return {y: filing_due_date(y).date for y in range(1975, 2100)}
+
+
 def _events_plan(profile: Profile) -> CheckPlan:
     _, acct_type = _owner_maps(profile)
     kind, src = pl.col("kind"), pl.col("source").fill_null("")
@@ -141,9 +150,11 @@ def _events_plan(profile: Profile) -> CheckPlan:
          "for_year", "for_year {for_year} must be the year of the date or the year before"),
         ((kind == "corrective") & (pl.col("for_year") > year), "for_year",
          "for_year {for_year} is after the year of the date: a corrective payment is for an earlier or the same year"),
-        ((kind == "contribution") & (pl.col("for_year") == year - 1)
-         & ((pl.col("date").dt.month() > 4) | ((pl.col("date").dt.month() == 4) & (pl.col("date").dt.day() > 15))),
-         "for_year", "a contribution for the prior year must be made by April 15"),
+        # An IRA contribution for the prior year is due by that year's filing due date (IRC 7503, or the
+        # IRS's postponement); a plan contribution booked for the prior year is a plan matter.
+        ((typ != "plan") & (kind == "contribution") & (pl.col("for_year") == year - 1)
+         & (pl.col("date") > pl.col("_due")), "for_year",
+         "an IRA contribution for {for_year} must be made by the {for_year} return's filing due date {_due}"),
     ]
     destination = [(~kind.is_in(["rollover", "recharacterization"]), "destination",
                      "destination is only for rollover and recharacterization rows")]
@@ -156,7 +167,8 @@ def _events_plan(profile: Profile) -> CheckPlan:
     # The account's type is looked up once; the checks that only concern some rows (IRA rows, rows
     # with a for_year, a destination, a basis or a taxable amount) look at those rows only.
     return CheckPlan(
-        prepare=(pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String).alias("_typ"),),
+        prepare=(pl.col("account").replace_strict(acct_type, default="", return_dtype=pl.String).alias("_typ"),
+                 pl.col("for_year").replace_strict(_ira_due_dates(), default=None, return_dtype=pl.Date).alias("_due")),
         general=tuple(general),
         scoped=(((typ != "plan") & (typ != ""), tuple(ira)), (pl.col("for_year").is_not_null(), tuple(for_year)),
                 (pl.col("destination").is_not_null(), tuple(destination)),
@@ -166,7 +178,7 @@ def _events_plan(profile: Profile) -> CheckPlan:
         finish=(pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount"))
                 .alias("amount"),
                 pl.when(src == "").then(None).otherwise(src).alias("source")),
-        helpers=("_typ",),
+        helpers=("_typ", "_due"),
         keys=(*_owner_keys(profile, "account", plans_only=False),
               ("kind", (*EVENT_KINDS, None)), ("source", (*dict.fromkeys((*PLAN_SOURCES, *IRA_SOURCES)), None)),
               ("destination", (*DESTINATIONS, None))),

@@ -105,3 +105,8 @@ def limits_for(year: int) -> YearLimits:
         raise MbrError(f"no limits for {year} in {DATA_FILE} (years with data: {known}); "
                        f"limits are never extrapolated")
     return YearLimits(year, data[year])
+
+
+from .due_dates import DueDate, filing_due_date  # noqa: E402  (re-exported: the IRA deadline of a tax year)
+
+__all__ = ["DATA_FILE", "DueDate", "Limit", "YearLimits", "filing_due_date", "known_years", "limits_for"]

@@ -3,11 +3,11 @@ cost of a backdoor Roth conversion (from the Form 8606 figures `AuditData.backdo
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from ...core.money import fmt
+from ...limits import filing_due_date
 from ..findings import Finding
 from .data import AuditData, against, as_cents, money, rate_text, refs, show
 
@@ -16,13 +16,15 @@ IRA_CONTRIBUTION_SOURCES = ("nondeductible", "deductible", "roth")
 
 def check_ira_limit(data: AuditData) -> list[Finding]:
     """IRA contributions for the year (traditional + Roth, by the year they are *for*, including
-    those made by April 15 of the next year) against the IRA limit plus catch-up, and against
-    taxable compensation (W-2 box 1; else payroll pay minus pre-tax deferrals). Scope: the person."""
+    those made by the year's filing due date, `limits.filing_due_date`) against the IRA limit plus
+    catch-up, and against taxable compensation (W-2 box 1; else payroll pay minus pre-tax deferrals).
+    Scope: the person."""
     iras = {i.id for i in data.profile.iras_of(data.person.id)}
     if not iras:
         return []
     contribs = []
     late = []
+    due = filing_due_date(data.year)
     for r in data.contribution_rows:
         if r["account"] not in iras:
             continue
@@ -32,7 +34,7 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
         if for_year != data.year:
             continue
         contribs.append(r)
-        if r["date"] > dt.date(data.year + 1, 4, 15):
+        if r["date"] > due.date:
             late.append(r)
     if not contribs:
         return []
@@ -64,9 +66,10 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
                                               for a in sorted({r['account'] for r in contribs})}}
     if excess > 0:
         msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
-        deadline = dt.date(data.year + 1, 4, 15)
+        deadline = due.date
         fix = (f"Withdraw the {show(excess)} excess with its earnings before the {data.year} return is due "
-               f"({deadline.isoformat()}, or October 15 with an extension), or recharacterize it; otherwise a 6% "
+               f"({deadline.isoformat()}, the filing due date; with an extension, by the extended due date), or "
+               f"recharacterize it; otherwise a 6% "
                f"excise tax applies each year it stays (Form 5329). Best knowledge: the IRA excess rules are not "
                f"in this program's reference rules.")
         return [Finding("ira_limit", "fail", data.person.id, msg, limit, amount, excess, fix=fix,
@@ -79,7 +82,8 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
                         details=details)]
     if late:
         msg = (f"IRA contributions for {data.year} {show(amount)} are within {basis}, but "
-               f"{len(late)} of them were made after April 15, {data.year + 1}, too late to count for {data.year}.")
+               f"{len(late)} of them were made after {due.date.isoformat()}, the {data.year} filing due date, "
+               f"too late to count for {data.year}.")
         return [Finding("ira_limit", "warn", data.person.id, msg, limit, amount, Decimal("0.00"),
                         fix="Check the `for_year` of those rows with the IRA custodian's Form 5498.",
                         rows=refs(late), details=details)]
