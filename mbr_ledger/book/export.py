@@ -1,0 +1,367 @@
+"""The ledger as Beancount directives (`mbr export beancount`): accounts named from mbr.toml's ids,
+one transaction per event row, a `balance` assertion per `balance` row, and each plan's after-tax
+source split into `Basis` and `Earnings` by the lots engine's moves (`rules.lots`).
+
+Accounts (P a person, A a plan or IRA, S a plan's money source):
+
+- `Assets:Retirement:P:A:S` for a plan (`...:AfterTax:Basis` and `...:AfterTax:Earnings` for the
+  after-tax source), `Assets:Retirement:P:A` for an IRA;
+- counter-accounts: `Income:Payroll:P:A:S` (plan contributions), `Equity:Contributions:P:A:S` (IRA
+  contributions, the person's own money), `Income:Retirement:Earnings:P:A:S`,
+  `Expenses:Retirement:Fees:P:A:S`, `Equity:Distributions:P:A:S` (money paid to the person),
+  `Equity:Corrective-Distributions:P:A:S`, `Equity:Opening-Balances` (`--year`: the rows before it);
+- conversions go to the plan's `Roth` source (an IRR) or to the person's first Roth IRA (an IRA
+  conversion); rollovers and recharacterizations to the person's first IRA of the destination's
+  type (the IRA the rules count them in), `Unlisted-Roth-IRA` / `Unlisted-Traditional-IRA` when
+  mbr.toml has none.
+
+A `balance` row is the account's value at the end of its day; Beancount checks a balance at the
+start of a day, so the assertion is dated the day after. When the ledger's rows do not add up to
+the statement's value (market changes of sources whose earnings are not booked, missing rows), the
+difference is booked, on the row's date, to `<account>:Unbooked` against
+`Income:Retirement:Unbooked:P:A`, tagged `#unbooked`, and counted in the file's header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ..core.errors import MbrError
+from ..core.money import fmt, to_cents
+from ..ledger.queries import ledger_rows
+from ..render.beancount import Balance, BeancountFile, MetaValue, Open, Posting, Txn
+
+if TYPE_CHECKING:
+    from ..profile import Profile
+    from ..rules.history import Move
+    from .book import Book
+
+CURRENCY = "USD"
+SOURCES = {"pretax": "Pretax", "roth": "Roth", "after_tax": "AfterTax", "match": "Match",
+           "nonelective": "Nonelective", "nondeductible": "Nondeductible", "deductible": "Deductible"}
+UNLISTED = {"roth_ira": "Unlisted-Roth-IRA", "traditional_ira": "Unlisted-Traditional-IRA"}
+IRA_TYPES = {"roth_ira": ("roth",), "traditional_ira": ("traditional", "sep", "simple")}
+MOVE_KINDS = ("conversion", "rollover", "distribution", "corrective", "recharacterization")
+OPENING = "Equity:Opening-Balances"
+
+
+def component(text: str) -> str:
+    """One Beancount account component from an id: its ASCII letter and digit runs, each capitalised,
+    joined by '-' (`alex-trad` -> `Alex-Trad`, `acme_401k` -> `Acme-401k`); an id without any is
+    named by its digest."""
+    runs = re.findall(r"[A-Za-z0-9]+", text)
+    if not runs:
+        return "Id-" + _digest(text)
+    return "-".join(r[0].upper() + r[1:] for r in runs)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
+
+
+def _distinct(ids: list[str], taken: set[str], what: str, notes: list[str]) -> dict[str, str]:
+    """Each id's component; ids that would share one (`a-b`, `a_b`, `A b`) each get their digest added,
+    so that no two are merged, and a header note says so."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for i in ids:
+        by_name[component(i).casefold()].append(i)
+    out = {}
+    for i in ids:
+        name = component(i)
+        if len(by_name[name.casefold()]) > 1 or name.casefold() in taken:
+            new = f"{name}-{_digest(i)}"
+            notes.append(f"{what} {i!r} is {new}: its plain name {name} would be shared with another id")
+            name = new
+        out[i] = name
+    return out
+
+
+@dataclass
+class _Names:
+    """The account names of one person's plans and IRAs."""
+
+    profile: Profile
+    person: str
+    p: str
+    accounts: dict[str, str]
+    plans: set[str]
+
+    def asset(self, account: str, source: str | None = None, part: str | None = None) -> str:
+        base = f"Assets:Retirement:{self.p}:{self.accounts[account]}"
+        if account in self.plans and source:
+            base += ":" + SOURCES.get(source, component(source))
+            if source == "after_tax" and part:
+                base += ":" + part
+        return base
+
+    def counter(self, root: str, account: str, source: str | None) -> str:
+        name = f"{root}:{self.p}:{self.accounts[account]}"
+        return name + (":" + SOURCES.get(source, component(source)) if source else "")
+
+    def ira(self, destination: str, leaving: str | None = None) -> str:
+        """The person's first IRA of the destination's type (other than the one money leaves)."""
+        types = IRA_TYPES.get(destination)
+        if types is None:
+            return f"Equity:Rolled-Out:{self.p}"
+        iras = [i for i in self.profile.iras_of(self.person, *types) if i.id != leaving]
+        if not iras:
+            return f"Assets:Retirement:{self.p}:{UNLISTED[destination]}"
+        return self.asset(iras[0].id)
+
+
+@dataclass
+class _Person:
+    """One person's directives before the year cut: transactions and balance rows, in ledger order."""
+
+    names: _Names
+    txns: list[Txn] = field(default_factory=list)
+    balances: list[tuple[dt.date, str, int, tuple[tuple[str, MetaValue], ...], str]] = field(default_factory=list)
+    unsplit: list[str] = field(default_factory=list)
+
+
+def _meta(r: dict[str, Any]) -> tuple[tuple[str, MetaValue], ...]:
+    meta: list[tuple[str, MetaValue]] = [("source_file", r["source_file"] or ""),
+                                         ("source_line", int(r["source_line"] or 0))]
+    if r.get("source_sha256"):
+        meta.append(("source_sha256", r["source_sha256"]))
+    return tuple(meta)
+
+
+def _narration(r: dict[str, Any]) -> str:
+    what = " ".join(x for x in (r["kind"], r["source"] or "") if x)
+    if r.get("destination"):
+        what += f" to {r['destination']}"
+    return f"{what}: {r['memo']}" if r.get("memo") else what
+
+
+def _moves_by_row(moves: list[Move]) -> dict[tuple[str, dt.date, str, int], list[Move]]:
+    out: dict[tuple[str, dt.date, str, int], list[Move]] = defaultdict(list)
+    for m in moves:
+        for ref in m.refs:
+            out[(ref, m.date, m.kind, to_cents(m.amount))].append(m)
+    return out
+
+
+def _row_txn(n: _Names, r: dict[str, Any], payee: str, moves: dict[tuple[str, dt.date, str, int], list[Move]],
+             unsplit: list[str]) -> Txn:
+    """The transaction of one event row (not a `balance` row)."""
+    kind, src, acct, cents = r["kind"], r["source"], r["account"], int(r["amount"])
+    plan = acct in n.plans
+    legs: list[Posting]
+    if kind in ("contribution", "earnings", "fee"):
+        part = "Basis" if kind == "contribution" else "Earnings"
+        root = {"contribution": "Income:Payroll" if plan else "Equity:Contributions",
+                "earnings": "Income:Retirement:Earnings", "fee": "Expenses:Retirement:Fees"}[kind]
+        legs = [Posting(n.asset(acct, src, part), cents), Posting(n.counter(root, acct, src), -cents)]
+    elif kind in MOVE_KINDS:
+        if kind == "conversion":
+            dest = n.asset(acct, "roth") if plan else n.ira("roth_ira", acct)
+        elif kind in ("rollover", "recharacterization"):
+            dest = n.ira(r["destination"] or "", acct)
+        else:
+            root = "Equity:Distributions" if kind == "distribution" else "Equity:Corrective-Distributions"
+            dest = n.counter(root, acct, src)
+        legs = _out_legs(n, r, moves, unsplit) + [Posting(dest, -cents)]
+    else:
+        raise MbrError(f"{r['source_file']}:{r['source_line']}: kind {kind!r} has no Beancount form yet; "
+                       f"export a year without it (--year) or leave the row out of the ledger (mbr forget)")
+    return Txn(r["date"], payee, _narration(r), tuple(p for p in legs if p.cents or len(legs) == 2), _meta(r))
+
+
+def _out_legs(n: _Names, r: dict[str, Any], moves: dict[tuple[str, dt.date, str, int], list[Move]],
+              unsplit: list[str]) -> list[Posting]:
+    """The legs of money leaving a source; out of a plan's after-tax source, its basis and earnings
+    parts as the lots engine split the move."""
+    acct, src, cents = r["account"], r["source"], int(r["amount"])
+    if acct not in n.plans or src != "after_tax":
+        return [Posting(n.asset(acct, src), cents)]
+    ref = f"{r['source_file']}:{r['source_line']}"
+    found = moves.get((ref, r["date"], r["kind"], abs(cents)))
+    if not found:
+        unsplit.append(ref)
+        return [Posting(n.asset(acct, src), cents)]
+    m = found.pop(0)
+    basis = to_cents(m.basis)
+    sign = -1 if cents < 0 else 1
+    return [Posting(n.asset(acct, src, "Basis"), sign * basis), Posting(n.asset(acct, src, "Earnings"), cents - sign * basis)]
+
+
+def _person(book: Book, pid: str, names: _Names, rows: pl.DataFrame, through: int) -> _Person:
+    out = _Person(names)
+    ats = [r for r in rows.filter(pl.col("source") == "after_tax").iter_rows(named=True)
+           if r["account"] in names.plans and r["kind"] in MOVE_KINDS]
+    moves = _moves_by_row(book.facts(through, pid)[0].history.moves()) if ats else {}
+    payees = {p.id: p.employer for p in book.profile.plans_of(pid)}
+    for r in rows.iter_rows(named=True):
+        if r["kind"] == "balance":
+            acct = r["account"]
+            src = r["source"] if acct in names.plans else None
+            out.balances.append((r["date"], names.asset(acct, src), int(r["amount"]), _meta(r), acct))
+            continue
+        out.txns.append(_row_txn(names, r, payees.get(r["account"], r["account"]), moves, out.unsplit))
+    return out
+
+
+def _under(account: str, top: str) -> bool:
+    return account == top or account.startswith(top + ":")
+
+
+def _assertions(p: _Person) -> tuple[list[Txn], list[Balance], int]:
+    """The balance rows as assertions dated the day after, each with the booking of what the ledger's
+    rows do not hold (`:Unbooked`) when they do not add up to it; the count of such bookings."""
+    dates: dict[str, list[dt.date]] = defaultdict(list)
+    sums: dict[str, list[int]] = defaultdict(list)
+    for t in sorted(p.txns, key=lambda t: t.date):
+        for leg in t.postings:
+            run = sums[leg.account]
+            dates[leg.account].append(t.date)
+            run.append((run[-1] if run else 0) + leg.cents)
+    booked: list[tuple[dt.date, str, int]] = []  # the :Unbooked legs so far
+    adjust: list[Txn] = []
+    checks: list[Balance] = []
+    # Deeper accounts first on one day, so that a plan's assertion sees its sources' bookings.
+    for d, account, cents, meta, acct in sorted(p.balances, key=lambda b: (b[0], -b[1].count(":"))):
+        held = sum(sums[a][i - 1] for a in sums if _under(a, account) and (i := bisect_right(dates[a], d)))
+        held += sum(c for bd, a, c in booked if bd <= d and _under(a, account))
+        diff = cents - held
+        if diff:
+            unbooked = f"{account}:Unbooked"
+            income = f"Income:Retirement:Unbooked:{p.names.p}:{p.names.accounts[acct]}"
+            booked.append((d, unbooked, diff))
+            adjust.append(Txn(d, acct, f"statement value {fmt(cents)} on {d.isoformat()}; the ledger's rows hold "
+                                       f"{fmt(held)}: {fmt(diff)} not in the ledger (market change or missing rows)",
+                              (Posting(unbooked, diff), Posting(income, -diff)), meta, ("unbooked",)))
+        checks.append(Balance(d + dt.timedelta(days=1), account, cents, meta))
+    return adjust, checks, len(adjust)
+
+
+def export_beancount(book: Book, year: int | None = None, person: str | None = None) -> BeancountFile:
+    """The book's ledger (through Dec 31 of `year`, with the rows before it as opening balances; all of
+    it without `year`) of one person or of everyone, as Beancount directives."""
+    persons = book.persons(person)
+    notes: list[str] = []
+    pnames = _distinct(persons, set(), "person", notes)
+    out = BeancountFile(title=f"mbr ledger {book.path.resolve().name}" + (f", {year}" if year else ""),
+                        currency=CURRENCY)
+    entries: list[Txn | Balance] = []
+    counts = {"rows": 0, "payroll": 0, "balances": 0, "unbooked": 0, "left_out": 0}
+    left_out: dict[str, int] = defaultdict(int)
+    unsplit: list[str] = []
+    bases: dict[str, tuple[tuple[str, MetaValue], ...]] = {}
+    start = dt.date(year, 1, 1) if year else None
+    for pid in persons:
+        df = ledger_rows(book.store, person=pid)
+        if year is not None:
+            df = df.filter(pl.col("date").dt.year() <= year)
+        counts["payroll"] += df.filter((pl.col("kind") == "payroll") & (pl.col("date") >= (start or dt.date.min))).height
+        df = df.filter(pl.col("kind") != "payroll")
+        plans = [pl_.id for pl_ in book.profile.plans_of(pid)]
+        iras = [i.id for i in book.profile.iras_of(pid)]
+        known = set(plans) | set(iras)
+        for acct, k in df.filter(~pl.col("account").is_in(list(known))).group_by("account").len().iter_rows():
+            left_out[acct] += k
+        df = df.filter(pl.col("account").is_in(list(known)))
+        if df.is_empty():
+            continue
+        accounts = _distinct(plans + iras, {u.casefold() for u in UNLISTED.values()}, f"{pid}: account", notes)
+        names = _Names(book.profile, pid, pnames[pid], accounts, set(plans))
+        for acct in plans + iras:
+            kind = "plan" if acct in names.plans else "ira"
+            bases[names.asset(acct)] = (("mbr_person", pid), (f"mbr_{kind}", acct))
+        through = year or max(d.year for d in df["date"])
+        p = _person(book, pid, names, df, through)
+        unsplit += p.unsplit
+        adjust, checks, n_unbooked = _assertions(p)
+        txns = sorted(p.txns + adjust, key=lambda t: t.date)  # stable: ledger order within a day
+        if start is not None:
+            before = [t for t in txns if t.date < start]
+            txns = [t for t in txns if t.date >= start]
+            checks = [c for c in checks if c.date >= start]
+            opening = _opening(before, start - dt.timedelta(days=1), pnames[pid])
+            if opening is not None:
+                txns.insert(0, opening)
+        counts["rows"] += sum(1 for t in txns if t.meta and t.meta[0][0] == "source_file" and "unbooked" not in t.tags)
+        counts["balances"] += len(checks)
+        counts["unbooked"] += sum(1 for t in txns if "unbooked" in t.tags)
+        entries += _merge(txns, checks)
+    entries.sort(key=lambda e: e.date)
+    out.entries = entries
+    out.opens = _opens(bases, entries)
+    out.header = _header(book, year, person, counts, left_out, unsplit, notes)
+    return out
+
+
+def _merge(txns: list[Txn], checks: list[Balance]) -> list[Txn | Balance]:
+    """Transactions and assertions by date, each assertion before the day's transactions (as
+    Beancount reads it)."""
+    both: list[tuple[dt.date, int, int, Txn | Balance]] = [(c.date, 0, i, c) for i, c in enumerate(checks)]
+    both += [(t.date, 1, i, t) for i, t in enumerate(txns)]
+    return [e for *_, e in sorted(both, key=lambda x: x[:3])]
+
+
+def _opening(before: list[Txn], day: dt.date, p: str) -> Txn | None:
+    """The assets' balances from the rows before the year, as one transaction on Dec 31 before it."""
+    held: dict[str, int] = defaultdict(int)
+    for t in before:
+        for leg in t.postings:
+            if leg.account.startswith("Assets:"):
+                held[leg.account] += leg.cents
+    legs = [Posting(a, c) for a, c in sorted(held.items()) if c]
+    if not legs:
+        return None
+    legs.append(Posting(f"{OPENING}:{p}", -sum(leg.cents for leg in legs)))
+    return Txn(day, "mbr", f"opening balances from the ledger's rows before {(day + dt.timedelta(days=1)).year}",
+               tuple(legs))
+
+
+def _opens(bases: dict[str, tuple[tuple[str, MetaValue], ...]], entries: list[Txn | Balance]) -> list[Open]:
+    """An `open` for every account the entries use (and each one an assertion names), the day before
+    the first entry; an account of a plan or IRA says which ids of mbr.toml it stands for."""
+    used: set[str] = set()
+    for e in entries:
+        if isinstance(e, Balance):
+            used.add(e.account)
+        else:
+            used.update(leg.account for leg in e.postings)
+    if not used:
+        return []
+    day = min(e.date for e in entries) - dt.timedelta(days=1)
+
+    def meta(account: str) -> tuple[tuple[str, MetaValue], ...]:
+        return next((m for b, m in bases.items() if _under(account, b)), ())
+
+    return [Open(day, a, meta(a)) for a in sorted(used)]
+
+
+def _header(book: Book, year: int | None, person: str | None, counts: dict[str, int], left_out: dict[str, int],
+            unsplit: list[str], notes: list[str]) -> list[str]:
+    what = f"the year {year} (the rows before it as opening balances)" if year else "every year of the ledger"
+    lines = [f"mbr export beancount: {what}, {'person ' + person if person else 'every person in mbr.toml'}.",
+             "Amounts in USD, exact to the cent. Each transaction names its ledger row (source_file, source_line).",
+             "Open it in Fava: fava FILE; check it: bean-check FILE.", ""]
+    if not counts["rows"] and not counts["balances"]:
+        lines.append("No ledger rows to show: this file holds no transactions.")
+    else:
+        lines.append(f"{counts['rows']} ledger rows as transactions; {counts['balances']} balance rows as "
+                     f"assertions (dated the day after: a balance row is the value at the end of its day).")
+    if counts["unbooked"]:
+        lines.append(f"{counts['unbooked']} balance rows differ from what the ledger's rows add up to: each "
+                     f"difference is booked to <account>:Unbooked (tag #unbooked).")
+    if counts["payroll"]:
+        lines.append(f"{counts['payroll']} payroll rows (pay-stub deductions) are not in this file: they are not "
+                     f"money in an account (mbr audit matches them with the deposits).")
+    for acct, k in sorted(left_out.items()):
+        lines.append(f"{k} rows of account {acct!r} are left out: it is not a plan or IRA in mbr.toml.")
+    if unsplit:
+        lines.append(f"{len(unsplit)} after-tax moves without the lots engine's split are booked on the AfterTax "
+                     f"account itself: {', '.join(unsplit[:5])}{' ...' if len(unsplit) > 5 else ''}")
+    lines += notes
+    return lines
