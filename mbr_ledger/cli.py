@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worksheet": ("worksheet:worksheet",
                   "Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots."),
     "report": ("report:report", "Write the year-end packet: mbr-YEAR-PERSON.xlsx and mbr-YEAR-PERSON.pdf."),
+    "export": ("export:export", "Export the ledger to other tools' file formats."),
 }
 
 
