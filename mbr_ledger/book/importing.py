@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.errors import InputProblem, MbrError
 from ..core.filehash import file_sha256
 from ..importers import Extracted, ImportContext, Importer, detect
+from ..importers.base import LeftOut, merge_left_out
 from ..importers.tabular import MAX_PROBLEMS
 from ..ledger.store import Ledger
 from ..tuning import sizes
@@ -34,11 +35,17 @@ class FileResult:
     duplicates: int = 0
     by_table: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    read: int = 0  # the file's data rows: imported + duplicates + the rows of left_out
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    @property
+    def left_out_rows(self) -> int:
+        return sum(g.rows for g in self.left_out)
 
     def as_json(self) -> dict[str, object]:
         return {"path": self.path, "format": self.format, "sha256": self.sha256, "rows": self.rows,
                 "imported": self.imported, "duplicates": self.duplicates, "tables": self.by_table,
-                "notes": self.notes}
+                "notes": self.notes, "read": self.read, "left_out": [g.as_json() for g in self.left_out]}
 
 
 def _batches(importer: Importer, path: Path, ctx: ImportContext) -> Iterator[Extracted]:
@@ -115,6 +122,8 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
         sha = (hashes or {}).get(path) or in_thread(file_sha256, path)  # hashed while it is read
         problems = _Problems(path)
         fmt_name, notes = importer.name, []
+        read, left = 0, []
+        reversals = _Reversals(path)
         with ledger.appending(str(path), sha, fmt_name, dry_run=dry_run, progress=on_rows,
                               options=options) as w, \
                 read_ahead(_batches(importer, path, ctx)) as batches:
@@ -122,11 +131,60 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
                 problems.add(ex.problems)
                 fmt_name = w.format = ex.format
                 notes += [n for n in ex.notes if n not in notes]
+                read += ex.rows_read()
+                left += ex.left_out
+                reversals.add(ex)
                 if not problems.count:
                     w.add(ex.tables)
                 del ex  # not kept while the next batch is awaited
             problems.raise_any()
+            left = merge_left_out(left)
+            _check_accounting(path, read, w.rows, left)
+        notes += reversals.notes()
         res = w.result
         results.append(FileResult(str(path), fmt_name, w.sha256, w.rows, res.imported, res.duplicates,
-                                  dict(res.by_table or {}), notes))
+                                  dict(res.by_table or {}), notes, read, left))
     return results
+
+
+class _Reversals:
+    """A file's negative `contribution` rows (a reversal of a deposit, or a correction): imported as
+    they are, each named by its line in a warning (the first WARNED, then a count)."""
+
+    WARNED = 10
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.count = 0
+        self.first: list[tuple[int, int]] = []  # (line, cents)
+
+    def add(self, ex: Extracted) -> None:
+        ev = ex.tables.get("events")
+        if ev is None or not ev.height or ex.problems:
+            return
+        import polars as pl
+
+        neg = ev.filter((pl.col("kind") == "contribution") & (pl.col("amount") < 0))
+        self.count += neg.height
+        room = self.WARNED - len(self.first)
+        if neg.height and room > 0:
+            self.first += neg.select("source_line", "amount").head(room).rows()
+
+    def notes(self) -> list[str]:
+        from ..core.money import fmt_table
+
+        out = [f"{self.path}:{line}: negative contribution ({fmt_table(cents)}) imported: a reversal or "
+               f"correction of a deposit? `mbr audit` lists it" for line, cents in sorted(self.first)]
+        if self.count > len(self.first):
+            out.append(f"{self.path}: and {self.count - len(self.first)} more negative contribution row(s)")
+        return out
+
+
+def _check_accounting(path: Path, read: int, rows: int, left: list[LeftOut]) -> None:
+    """Every data row read is a ledger row (imported or a duplicate) or left out with its reason;
+    a file for which that does not add up is refused (inside its transaction: nothing is written)."""
+    gone = sum(g.rows for g in left)
+    if read != rows + gone:
+        raise MbrError(f"{path}: {read} row(s) read but {rows} ledger row(s) and {gone} row(s) left out; "
+                       f"rows would be lost without a word, so nothing was imported (please report this file's "
+                       f"format)")

@@ -33,7 +33,8 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
 
     Each file's format is found from its header. Every file is checked before anything is
     written; each is then added whole, in one transaction. Importing a file again adds nothing;
-    a longer version of a file adds only its new rows.
+    a longer version of a file adds only its new rows. Every row read is accounted for: read =
+    imported + duplicates + left out, each left-out group with its reason and first line.
 
     \b
     Example:
@@ -120,13 +121,19 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
     if fmt == "json":
         echo_json({"dry_run": dry_run, "files": [r.as_json() for r in results]})
         return
-    rows = [[r.path, r.format, r.rows, r.imported, r.duplicates] for r in results]
+    rows = [[r.path, r.format, r.read, r.imported, r.duplicates, r.left_out_rows] for r in results]
     title = "Dry run: nothing was written" if dry_run else None
-    click.echo(table(["file", "format", "rows", "imported", "duplicates"], rows,
-                     right=[False, False, True, True, True], title=title))
+    click.echo(table(["file", "format", "read", "imported", "duplicates", "left out"], rows,
+                     right=[False, False, True, True, True, True], title=title))
     for r in results:
+        for g in r.left_out:
+            click.echo(wrap(f"left out: {r.path}:{g.first_line}: {g.note()}"))
+        shown = {g.note() for g in r.left_out}
         for note in r.notes:
-            click.echo(wrap(f"note: {r.path}: {note}"), err=True)
+            if note.startswith(f"{r.path}:"):  # a warning about a row, naming its line
+                click.echo(wrap(f"warning: {note}"), err=True)
+            elif note not in shown:
+                click.echo(wrap(f"note: {r.path}: {note}"), err=True)
 
 
 @click.command()

@@ -44,14 +44,56 @@ class ImportContext:
 
 
 @dataclass
+class LeftOut:
+    """Rows of a file left out on purpose, for one reason: how many, and the first one's line."""
+
+    reason: str
+    rows: int
+    first_line: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"reason": self.reason, "rows": self.rows, "first_line": self.first_line}
+
+    def note(self) -> str:
+        return f"{self.rows} {self.reason}"
+
+
+def left_out_group(reason: str, lines: list[int]) -> LeftOut:
+    """The group of rows at `lines` (at least one) left out for `reason`."""
+    return LeftOut(reason, len(lines), min(lines))
+
+
+def merge_left_out(groups: list[LeftOut]) -> list[LeftOut]:
+    """Groups of the same reason as one (rows added, the first line kept), in first-line order."""
+    got: dict[str, LeftOut] = {}
+    for g in groups:
+        if g.rows <= 0:
+            continue
+        have = got.get(g.reason)
+        got[g.reason] = g if have is None else LeftOut(g.reason, have.rows + g.rows,
+                                                       min(have.first_line, g.first_line))
+    return sorted(got.values(), key=lambda g: (g.first_line, g.reason))
+
+
+@dataclass
 class Extracted:
+    """What an importer read from a file (or a batch of it): ledger tables, problems, notes, and
+    the accounting of its data rows: `read` = the rows of `tables` + the `rows` of `left_out`
+    (a `read` of None means the file has exactly those rows)."""
+
     format: str
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     problems: list[InputProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    read: int | None = None
 
     def rows(self) -> int:
         return sum(f.height for f in self.tables.values())
+
+    def rows_read(self) -> int:
+        """The data rows read from the file: `read`, else every row accounted for."""
+        return self.read if self.read is not None else self.rows() + sum(g.rows for g in self.left_out)
 
 
 class Importer(Protocol):

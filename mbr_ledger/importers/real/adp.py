@@ -222,7 +222,7 @@ class AdpPayStatement:
                  "W-2 box 3 is the authority for Social Security wages"]
         if not found_match:
             notes.append("no employer match on the statement(s): employer_match recorded as 0.00")
-        return finish_payroll(path, self.name, ctx, records, problems, notes)
+        return finish_payroll(path, self.name, ctx, records, problems, notes, read=len(statements))
 
 
 def _find_all(text: str, needle: str) -> list[int]:

@@ -24,7 +24,7 @@ from ...core.errors import InputProblem, MbrError
 from ...core.money import from_cents
 from ...core.schema import EVENTS, PAYROLL
 from ...profile import PLAN_SOURCES, Plan
-from ..base import Extracted, ImportContext
+from ..base import Extracted, ImportContext, LeftOut, left_out_group
 from ..tabular import MAX_PROBLEMS, Col, CsvTable, parse_frame, read_csv_table
 from ..validate import validate_events, validate_payroll
 from .sources import kind_action, source_for, unknown_sources_message
@@ -163,13 +163,19 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
                 has_source_column: bool, kinds: Mapping[str, str] | None = None,
                 sources: Mapping[str, str] | None = None, word_column: str = "Transaction Type",
                 source_column: str = "source", notes: list[str] | None = None,
-                default_source: str | None = None) -> Extracted:
-    """Ledger events from fund-level rows (columns of `EVENT_ROW_COLUMNS`, `plan` a plan id)."""
+                default_source: str | None = None, left_out: list[LeftOut] | None = None,
+                read: int | None = None) -> Extracted:
+    """Ledger events from fund-level rows (columns of `EVENT_ROW_COLUMNS`, `plan` a plan id).
+
+    Every row becomes an event or is counted in a left-out group (`left_out` holds those the
+    caller left out already); `read` is the file's data rows (default: `rows` and those)."""
     notes = list(notes or [])
     problems = list(problems)
+    left = list(left_out or [])
+    read = read if read is not None else rows.height + sum(g.rows for g in left)
     prof = ctx.profile
     if rows.height == 0:
-        return _finish_events(path, fmt, ctx, rows.head(0), problems, notes)
+        return _finish_events(path, fmt, ctx, rows.head(0), problems, notes, left, read)
     # -- transaction words
     words = rows["word"].unique().to_list()
     actions = {w: kind_action(w, kinds) for w in words}
@@ -188,7 +194,9 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
         part = rows.filter(pl.col("action") == action)
         if part.height:
             counts = ", ".join(f"{w!r} x{n}" for w, n in part.group_by("word").len().sort("word").iter_rows())
-            notes.append(f"{part.height} {why} ({counts})")
+            group = left_out_group(f"{why} ({counts})", part["source_line"].to_list())
+            notes.append(group.note())
+            left.append(group)
     rows = rows.filter(~pl.col("action").is_in(["loan", "rollover", "skip"]))
     # -- money sources
     plans = {p.id: p for p in prof.plans}
@@ -226,23 +234,28 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
     # -- zero rows
     zero = rows.filter((pl.col("amount") == 0) & ~pl.col("action").is_in(["balance", "exchange"]))
     if zero.height:
-        notes.append(f"{zero.height} row(s) of 0.00 were left out")
+        group = left_out_group("row(s) of 0.00 were left out", zero["source_line"].to_list())
+        notes.append(group.note())
+        left.append(group)
         rows = rows.filter(~((pl.col("amount") == 0) & ~pl.col("action").is_in(["balance", "exchange"])))
     # -- exchanges: net per plan, date and source
     ex = rows.filter(pl.col("action") == "exchange")
     extra_rows: list[pl.DataFrame] = []
     if ex.height:
-        extra, more, ex_notes = _net_exchanges(path, ex, word_column)
+        extra, more, ex_notes, ex_left = _net_exchanges(path, ex, word_column)
         problems += more
         notes += ex_notes
+        left += ex_left
         if extra.height:
             extra_rows.append(extra)
     rows = rows.filter(pl.col("action") != "exchange")
     # -- conversions: the leg leaving a source is the event; the Roth side is not
     conv_in = rows.filter((pl.col("action") == "conversion") & (pl.col("amount") > 0))
     if conv_in.height:
-        notes.append(f"{conv_in.height} conversion row(s) into the Roth source were left out "
-                     f"(the conversion is booked on the source it leaves)")
+        group = left_out_group("conversion row(s) into the Roth source were left out (the conversion is booked "
+                               "on the source it leaves)", conv_in["source_line"].to_list())
+        notes.append(group.note())
+        left.append(group)
         rows = rows.filter(~((pl.col("action") == "conversion") & (pl.col("amount") > 0)))
     signed = rows.filter(pl.col("action") == "signed")
     if signed.height:
@@ -268,11 +281,11 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
     owner = {p.id: p.person for p in prof.plans}
     ev = ev.with_columns(pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String)
                          .alias("person"))
-    return _finish_events(path, fmt, ctx, ev, problems, notes)
+    return _finish_events(path, fmt, ctx, ev, problems, notes, left, read)
 
 
 def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
-                   ) -> tuple[pl.DataFrame, list[InputProblem], list[str]]:
+                   ) -> tuple[pl.DataFrame, list[InputProblem], list[str], list[LeftOut]]:
     groups = (ex.group_by("plan", "date", "source")
               .agg(pl.col("amount").sum().alias("net"), pl.len().alias("n"),
                    pl.col("source_line").min().alias("first"),
@@ -280,9 +293,12 @@ def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
               .sort("plan", "date", "source"))
     zero = groups.filter(pl.col("net") == 0)
     notes = []
+    left: list[LeftOut] = []
     if zero.height:
-        notes.append(f"{int(zero['n'].sum())} exchange/transfer row(s) between funds were left out "
-                     f"(they net to 0.00 per date and source: no contribution, no basis moved)")
+        left.append(LeftOut("exchange/transfer row(s) between funds were left out (they net to 0.00 per date "
+                            "and source: no contribution, no basis moved)", int(zero["n"].sum()),
+                            min(zero["first"].to_list())))
+        notes.append(left[-1].note())
     problems: list[InputProblem] = []
     conv_parts = []
     for (_plan, date), day in groups.filter(pl.col("net") != 0).group_by("plan", "date", maintain_order=True):
@@ -300,6 +316,10 @@ def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
                 pl.col("first").alias("source_line")))
             notes.append(f"{date}: transfers from {', '.join(outs['source'].to_list())} into roth "
                          f"({from_cents(-int(outs['net'].sum()))}) read as an in-plan Roth conversion")
+            merged = int(day["n"].sum()) - outs.height  # one conversion row per source left
+            if merged:
+                left.append(LeftOut("transfer row(s) read into in-plan Roth conversions (one conversion row "
+                                    "per source and day)", merged, min(day["first"].to_list())))
             continue
         for row in day.iter_rows(named=True):
             problems.append(InputProblem(
@@ -308,11 +328,11 @@ def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
                 f"({from_cents(row['net'])}): an exchange between funds moves no money between sources; "
                 f"money that left the source or the plan is not explained by this file", word_column))
     extra = pl.concat(conv_parts) if conv_parts else pl.DataFrame()
-    return extra, problems, notes
+    return extra, problems, notes, left
 
 
 def _finish_events(path: Path, fmt: str, ctx: ImportContext, ev: pl.DataFrame, problems: list[InputProblem],
-                   notes: list[str]) -> Extracted:
+                   notes: list[str], left_out: list[LeftOut], read: int) -> Extracted:
     frame = ev.select([pl.col(c).cast(ty) if c in ev.columns else pl.lit(None, dtype=ty).alias(c)
                        for c, ty in EVENTS.columns.items()] + [pl.col("source_line").cast(pl.Int64)])
     frame = frame.sort("source_line", "account", "source", maintain_order=True)
@@ -320,7 +340,8 @@ def _finish_events(path: Path, fmt: str, ctx: ImportContext, ev: pl.DataFrame, p
     problems = problems + more
     if not problems:
         frame = checked
-    return Extracted(fmt, {"events": frame}, sorted(problems, key=lambda p: (p.line, p.column or "")), notes)
+    return Extracted(fmt, {"events": frame}, sorted(problems, key=lambda p: (p.line, p.column or "")), notes,
+                     left_out, read)
 
 
 def empty_rows_frame() -> pl.DataFrame:
@@ -330,14 +351,15 @@ def empty_rows_frame() -> pl.DataFrame:
 # ---------------------------------------------------------------- payroll
 
 def finish_payroll(path: Path, fmt: str, ctx: ImportContext, records: list[dict[str, object]],
-                   problems: list[InputProblem], notes: list[str]) -> Extracted:
-    """A payroll frame from records holding the payroll columns (cents) and `source_line`."""
+                   problems: list[InputProblem], notes: list[str], read: int | None = None) -> Extracted:
+    """A payroll frame from records holding the payroll columns (cents) and `source_line`; `read`
+    is the pay statements the file holds (one record each)."""
     schema = {**PAYROLL.columns, "source_line": pl.Int64}
     frame = pl.DataFrame(records, schema=schema) if records else pl.DataFrame(schema=schema)
     checked, more = validate_payroll(frame, ctx.profile, path)
     problems = problems + more
     return Extracted(fmt, {"payroll": checked if not problems else frame},
-                     sorted(problems, key=lambda p: (p.line, p.column or "")), notes)
+                     sorted(problems, key=lambda p: (p.line, p.column or "")), notes, read=read)
 
 
 _RETIREMENT_LIKE = re.compile(r"40[13]|457|415|\broth\b(?!\s*ira)|\bdeferr", re.IGNORECASE)

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from ...core.errors import MbrError
-from ..base import Extracted, ImportContext, Sniff
+from ..base import Extracted, ImportContext, Sniff, left_out_group
 from ..tabular import Col, decode, to_frame
 from .common import (
     ensure_columns,
@@ -63,9 +63,11 @@ class FidelityActivity:
                      & ~action.str.ends_with(")") & (action != ""))
         others = raw.filter(~workplace)
         raw = raw.filter(workplace)
-        notes = []
+        notes, left = [], []
         if others.height:
-            notes.append(f"{others.height} brokerage row(s) (not a workplace plan) were left out")
+            left.append(left_out_group("brokerage row(s) (not a workplace plan) were left out",
+                                       others["source_line"].to_list()))
+            notes.append(left[-1].note())
         accounts = raw.select("Account", "Account Number").unique(maintain_order=True).rows()
         if len(accounts) > 1 and ctx.plan:
             names = ", ".join(f"{a} ({n})" for a, n in accounts)
@@ -82,7 +84,7 @@ class FidelityActivity:
                 Col(price, "text", required=False, target="shares"), Col("plan", required=False)]
         parsed, more = parse_fund_rows(path, raw, cols, shares_column=price, unescape_funds=True)
         return fund_events(path, self.name, ctx, ensure_columns(parsed), problems=problems + more,
-                           has_source_column=False, word_column="Action", notes=notes)
+                           has_source_column=False, word_column="Action", notes=notes, left_out=left)
 
 
 FIDELITY_ACTIVITY = FidelityActivity()

@@ -34,7 +34,7 @@ import polars as pl
 
 from ...core.errors import InputProblem, MbrError
 from ...core.money import CENT, round_cents
-from ..base import Extracted, ImportContext, Sniff
+from ..base import Extracted, ImportContext, LeftOut, Sniff, left_out_group
 from .common import EVENT_ROW_COLUMNS, fund_events, resolve_plan
 
 TXN_TAGS = ("BUYDEBT", "BUYMF", "BUYOPT", "BUYOTHER", "BUYSTOCK", "CLOSUREOPT", "INCOME", "INVEXPENSE",
@@ -132,14 +132,15 @@ class VanguardOfx:
         lines = _line_numbers(text)
         if len(lines) != len(txns):
             lines = [1] * len(txns)
-        records, problems, notes = self._records(path, txns, raw_txns, lines, names)
+        records, problems, notes, left = self._records(path, txns, raw_txns, lines, names)
         rows = pl.DataFrame(records, schema=ROW_COLUMNS) if records else pl.DataFrame(schema=ROW_COLUMNS)
         rows = rows.with_columns(pl.lit(plan.id, dtype=pl.String).alias("plan"))
         return fund_events(path, self.name, ctx, rows, problems=problems, has_source_column=True,
-                           word_column="OFX", source_column="INV401KSOURCE", notes=notes)
+                           word_column="OFX", source_column="INV401KSOURCE", notes=notes, left_out=left,
+                           read=len(txns))
 
     def _records(self, path: Path, txns: list[Any], raw_txns: list[Any], lines: list[int], names: dict[str, str]
-                 ) -> tuple[list[dict[str, Any]], list[InputProblem], list[str]]:
+                 ) -> tuple[list[dict[str, Any]], list[InputProblem], list[str], list[LeftOut]]:
         problems: list[InputProblem] = []
         notes: list[str] = []
         items = []
@@ -175,7 +176,7 @@ class VanguardOfx:
         for it in items:
             if it["tag"] == "INCOME":
                 income.add((it["date"], it["uid"], it["source_name"], abs(it["t"].total)))
-        skipped: dict[str, int] = {}
+        skipped: dict[str, list[int]] = {}
         loans: dict[str, list[tuple[int, int]]] = {}
         for it in items:
             t, tag = it["t"], it["tag"]
@@ -190,8 +191,7 @@ class VanguardOfx:
                     trades.setdefault((it["date"], it["source_name"]), []).append((it, c))
             elif tag == "REINVEST":
                 if (it["date"], it["uid"], it["source_name"], abs(t.total)) in income:
-                    skipped["REINVEST of an INCOME already counted"] = skipped.get(
-                        "REINVEST of an INCOME already counted", 0) + 1
+                    skipped.setdefault("REINVEST of an INCOME already counted", []).append(it["line"])
                     continue
                 c = cents(abs(t.total), it)
                 if c is not None:
@@ -215,7 +215,7 @@ class VanguardOfx:
                 else:
                     add(it, "Transfer", value, t.units)
             elif tag == "SPLIT":
-                skipped["SPLIT"] = skipped.get("SPLIT", 0) + 1
+                skipped.setdefault("SPLIT", []).append(it["line"])
             else:
                 problems.append(InputProblem(str(path), it["line"], f"OFX transaction {tag} is not read by this "
                                              f"format; enter it in an activity file", tag))
@@ -229,9 +229,8 @@ class VanguardOfx:
                 for it, c in group:
                     add(it, "Exchange", c, it["t"].units)
             elif buys == 0:
-                skipped["sale with no purchase (withdrawal, loan or rollover out; enter it in an activity file)"] = \
-                    skipped.get("sale with no purchase (withdrawal, loan or rollover out; enter it in an "
-                                "activity file)", 0) + len(group)
+                skipped.setdefault("sale with no purchase (withdrawal, loan or rollover out; enter it in an "
+                                   "activity file)", []).extend(it["line"] for it, _ in group)
             else:
                 first = min(it["line"] for it, _ in group)
                 problems.append(InputProblem(str(path), first, f"purchases ({buys / 100:.2f}) and sales "
@@ -249,14 +248,17 @@ class VanguardOfx:
                 records[idx]["amount"] -= net
                 notes.append(f"{date}: transfers of {src} valued from units x price differ by {net / 100:.2f}; "
                              f"read as an exchange between funds")
+        left: list[LeftOut] = []
         if loans:
-            n = sum(len(v) for v in loans.values())
             parts = ", ".join(f"{what} x{len(v)}, {abs(sum(c for _, c in v)) / 100:.2f}, first at line "
                               f"{min(ln for ln, _ in v)}" for what, v in sorted(loans.items()))
-            notes.append(f"{n} loan row(s): not contributions, not imported ({parts})")
-        for what, n in skipped.items():
-            notes.append(f"{n} {what} left out")
-        return records, problems, notes
+            left.append(left_out_group(f"loan row(s): not contributions, not imported ({parts})",
+                                       [ln for v in loans.values() for ln, _ in v]))
+            notes.append(left[-1].note())
+        for what, at in skipped.items():
+            left.append(left_out_group(f"{what} left out", at))
+            notes.append(left[-1].note())
+        return records, problems, notes, left
 
 
 VANGUARD_OFX = VanguardOfx()

@@ -302,7 +302,7 @@ class WorkdayPayslip:
         if rec["fica_wages"] is None:
             rec["fica_wages"] = gross
             notes.append("no Taxable Wages OASDI row: fica_wages taken as gross pay; W-2 box 3 is the authority")
-        return finish_payroll(path, self.name, ctx, [rec], problems, notes)
+        return finish_payroll(path, self.name, ctx, [rec], problems, notes, read=1)  # one payslip
 
     @staticmethod
     def _date(value: Any) -> dt.date | None:
