@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from ..core.errors import MbrError
+from ..core.schema import EVENT_KINDS
 from ..ledger.store import Ledger
 from ..profile import Profile, load_profile
 from .frames import person_years
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 PROFILE_FILE = "mbr.toml"
 # The columns of `mbr ledger` (and of `Book.ledger`), in this order.
 LEDGER_COLUMNS = ("date", "person", "account", "kind", "source", "amount", "destination", "for_year", "memo",
-                  "source_file", "source_line", "fund", "shares")
-LEDGER_KINDS = ("contribution", "earnings", "fee", "conversion", "rollover", "distribution", "balance", "payroll")
+                  "source_file", "source_line", "fund", "shares", "reason", "completed")
+LEDGER_KINDS = (*EVENT_KINDS, "payroll")  # payroll: the deductions on pay stubs
 # `amount` in the API's frame and in the Parquet file: an exact decimal with two places (never float).
 AMOUNT_DTYPE = pl.Decimal(18, 2)
 
@@ -112,12 +113,13 @@ WORKSHEETS: dict[str, WorksheetKind] = {
 }
 
 
-def _decimal_amounts(cents: pl.Expr) -> pl.Expr:
-    """Integer cents as an exact Decimal(18, 2): through the digits as text, so no float is involved."""
+def _decimal_amounts(column: str) -> pl.Expr:
+    """A column of integer cents as an exact Decimal(18, 2), through its digits as text (no float)."""
+    cents = pl.col(column)
     mag = cents.abs()
     text = (pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")) + (mag // 100).cast(pl.String)
             + pl.lit(".") + (mag % 100).cast(pl.String).str.zfill(2))
-    return text.cast(AMOUNT_DTYPE)
+    return text.cast(AMOUNT_DTYPE).alias(column)
 
 
 class Book:
@@ -198,7 +200,7 @@ class Book:
         if kind is not None and kind not in LEDGER_KINDS:
             raise MbrError(f"kind {kind!r}: not a ledger kind (one of {', '.join(LEDGER_KINDS)})")
         df = ledger_rows(self.store, year=year, person=person, account=account, kind=kind)
-        return df.select(LEDGER_COLUMNS).with_columns(_decimal_amounts(pl.col("amount")))
+        return df.select(LEDGER_COLUMNS).with_columns(_decimal_amounts("amount"))
 
     def returns(self, person: str | None = None) -> list[list[str]]:
         """The Forms 1040 asked for, each as its filers: `person`'s return (with the spouse when filing
