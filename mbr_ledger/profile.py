@@ -45,6 +45,12 @@ class Person:
     prior_roth_contribution_basis: Decimal = Decimal("0.00")
     prior_roth_conversion_basis: Decimal = Decimal("0.00")
     spouse: str | None = None  # the person's spouse in this book; both "mfj": one return (Form 1040)
+    first_roth_ira_year: int | None = None  # year of the first contribution or conversion to any Roth IRA (5-year clock)
+    magi: tuple[tuple[int, Decimal], ...] = ()  # modified AGI for Roth IRA eligibility, by tax year
+
+    def magi_for(self, year: int) -> Decimal | None:
+        """The `magi` given for `year` in mbr.toml, or None."""
+        return dict(self.magi).get(year)
 
 
 @dataclass(frozen=True)
@@ -250,6 +256,17 @@ def _money(r: _Reader, t: dict[str, Any], key: str, path: str) -> Decimal:
     return d.quantize(MONEY)
 
 
+def _magi(r: _Reader, t: dict[str, Any], path: str) -> tuple[tuple[int, Decimal], ...]:
+    """`magi = { "2026" = "180000.00" }`: a tax year (as a string) to an exact amount, at most two decimals."""
+    raw = r.table(t.get("magi", {}), f"{path}.magi")
+    out = []
+    for key in raw:
+        if not (isinstance(key, str) and key.isdigit() and 1998 <= int(key) <= 2100):
+            raise r.fail(f"{path}.magi.{key}", "expected a tax year from 1998 to 2100 as the key, e.g. \"2026\"")
+        out.append((int(key), _money(r, raw, key, f"{path}.magi")))
+    return tuple(sorted(out))
+
+
 def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
     r = _Reader(fname)
     top = {"person", "plan", "ira", "audit", "mapping"}
@@ -264,7 +281,7 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
         p = f"person[{i}]"
         r.keys(t, p, {"id", "born"}, {"name", "filing_status", "marginal_rate", "first_year",
                                       "prior_ira_basis", "prior_roth_contribution_basis",
-                                      "prior_roth_conversion_basis", "spouse"})
+                                      "prior_roth_conversion_basis", "spouse", "first_roth_ira_year", "magi"})
         pid = r.string(t, "id", p)
         if pid in person_ids:
             raise r.fail(f"{p}.id", f"person id {pid!r} is used twice")
@@ -281,6 +298,8 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
             prior_roth_contribution_basis=_money(r, t, "prior_roth_contribution_basis", p),
             prior_roth_conversion_basis=_money(r, t, "prior_roth_conversion_basis", p),
             spouse=r.string(t, "spouse", p, default="") or None,
+            first_roth_ira_year=r.integer(t, "first_roth_ira_year", p, 0, 1998, dt.date.today().year) or None,
+            magi=_magi(r, t, p),
         ))
     _check_spouses(r, persons)
 
@@ -480,6 +499,8 @@ TEMPLATE = '''\
 # marginal_rate = "0.24"   # optional: for tax estimates
 # first_year = 2025        # optional: first year this book holds; the prior_* figures are from before it
 # prior_ira_basis = "0.00" # optional: Form 8606 line 14 of the year before first_year
+# first_roth_ira_year = 2016  # optional: year of the first contribution or conversion to any Roth IRA (5-year clock)
+# magi = { "2026" = "180000.00" }  # optional: modified AGI by tax year, for the Roth IRA income limit
 
 # [[plan]]
 # id = "acme"              # used in CSV files (payroll `plan`, activity `account`)

@@ -123,10 +123,13 @@ def compute_years(profile: Profile, person: str, year: int, moves: IraMoves, row
 
 def first_roth_year(profile: Profile, person: str, rows: list[Any], moves: IraMoves, start: int,
                     prior: Decimal) -> int | None:
-    """The first tax year with money going into a Roth IRA (the qualified-distribution 5-year clock)."""
+    """The first tax year with money going into a Roth IRA (the qualified-distribution 5-year clock starts
+    Jan 1 of it): the earliest of `first_roth_ira_year` in mbr.toml and the book's first Roth IRA year
+    (with prior Roth basis and no `first_roth_ira_year`, the year before the book's first year)."""
     roth_ids = {i.id for i in profile.iras_of(person, "roth")}
     trad_ids = {i.id for i in profile.iras_of(person, "traditional", "sep", "simple")}
-    years = [start - 1] if prior else []
+    given = profile.person(person).first_roth_ira_year
+    years = [given] if given else [start - 1] if prior else []
     for r in rows:
         if r.account in roth_ids and r.kind == "contribution":
             years.append(r.for_year or r.date.year)
@@ -235,9 +238,15 @@ def one_year(profile: Profile, person: str, y: int, ira: IraYear, prev: Carry, f
         take = consume_roth(e.amount, carry.roth_contribution_basis, carry.layers)
         carry.roth_contribution_basis -= take.contributions
         if qualified:
-            notes.append(f"{e.ref}: qualified Roth IRA distribution (age 59 1/2 and 5 years since {first_roth}); "
-                         f"not on line 19 (best knowledge: disability and death are not known to the ledger)")
+            since = (" (first_roth_ira_year in mbr.toml)" if first_roth == p.first_roth_ira_year else "")
+            notes.append(f"{e.ref}: qualified Roth IRA distribution (age 59 1/2 and 5 years since Jan 1, "
+                         f"{first_roth}{since}); not on line 19 (best knowledge: disability and death are not "
+                         f"known to the ledger)")
             continue
+        if not under_59_half(p, e.date) and first_roth is not None:
+            notes.append(f"{e.ref}: not qualified: the Roth IRA 5-year period from Jan 1, {first_roth} ends "
+                         f"Dec 31, {first_roth + 4}; if an earlier Roth IRA existed, give first_roth_ira_year in "
+                         f"mbr.toml")
         nonqualified += e.amount
         nq_refs.append(e.ref)
         rec = take.recapture(y)
