@@ -104,12 +104,41 @@ def _f1040_json(ws: Worksheet) -> dict[str, Any]:
     return as_json(ws)
 
 
+def _f5329(book: Book, facts: list[PersonYear], person: str | None) -> Worksheet:
+    """One person's Form 5329: each year from the person's first (the excess carried) through this one."""
+    import datetime as dt
+
+    from ..forms.f5329 import worksheet_5329
+    from ..limits import limits_for
+    from ..rules.f5329 import compute_years
+
+    f = facts[0]
+    first = book.profile.person(f.person).first_year or f.rows.first_year(dt.date(f.year, 12, 31)) or f.year
+    years: list[tuple[PersonYear, Any]] = []
+    for y in range(min(first, f.year), f.year + 1):
+        py = f if y == f.year else person_years(book.store, book.profile, [f.person], y)[f.person]
+        try:
+            limits_for(y)
+        except MbrError:  # no IRA limit for the year: Parts III and IV say so
+            years.append((py, None))
+            continue
+        years.append((py, book.audit_data(py, with_lots=False)))
+    return worksheet_5329(compute_years(years))
+
+
+def _f5329_json(ws: Worksheet) -> dict[str, Any]:
+    from ..forms.f5329 import as_json
+
+    return as_json(ws)
+
+
 # Every worksheet by its name: a new worksheet needs one entry here (and its command).
 WORKSHEETS: dict[str, WorksheetKind] = {
     "lots": WorksheetKind(_lots, _lots_json),
     "1099r": WorksheetKind(_f1099r, _f1099r_json, per="book"),
     "8606": WorksheetKind(_f8606, _f8606_json),
     "1040": WorksheetKind(_f1040, _f1040_json, per="return"),
+    "5329": WorksheetKind(_f5329, _f5329_json),
 }
 
 

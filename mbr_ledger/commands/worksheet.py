@@ -226,3 +226,32 @@ def w1040(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
         return [render_lines(ws), render_grid(ws.grids["by_person"]), boxes, render_notes(ws)]
 
     _per_person(ctx, "1040", year, person, fmt, parts)
+
+
+@worksheet.command("5329")
+@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
+@click.option("--person", help="Only this person (default: everyone in the book, one form each).")
+@format_option("table", "json")
+@book_option
+@click.pass_context
+def w5329(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
+    """Form 5329 Parts I, III and IV: the additional taxes on early distributions and on excess IRA
+    contributions, for each person (spouses filing jointly each file their own).
+
+    Part I: 10% of the taxable part of each distribution before age 59 1/2, plus the conversion
+    or rollover money a Roth IRA distribution takes less than 5 years after it was taxed
+    (rollovers, conversions and corrective distributions are not early distributions). Parts III
+    and IV: 6% of the excess traditional and Roth IRA contributions the audit's ira_limit check
+    finds, and of last year's excess not absorbed by this year's unused limit or distributions.
+    With several persons and --format json the output is a list of forms.
+
+    \b
+    Example:
+      mbr worksheet 5329 --year 2026
+      mbr worksheet 5329 --year 2026 --person alex --format json
+    """
+    _per_person(ctx, "5329", year, person, fmt,
+                lambda ws: [render_lines(ws), render_grid(ws.grids["early"], ["date", "account", "kind", "amount",
+                                                                              "taxable", "recapture", "early",
+                                                                              "line1", "row"]),
+                            render_notes(ws)])
