@@ -15,6 +15,7 @@ from ...core.dates import age_at_year_end
 from ...core.money import fmt_table, from_cents, round_cents
 from ...limits import YearLimits
 from ...profile import Person, Plan, Profile
+from ..findings import Finding
 
 EMPLOYEE_SOURCES = ("pretax", "roth", "after_tax")
 EMPLOYER_SOURCES = ("match", "nonelective")
@@ -147,6 +148,25 @@ def against(room: Decimal | int, limit: str, sep: str = ":") -> str:
     if cents == 0:
         return f"at {limit}{sep} no room left, and not over it"
     return f"{show(-cents)} over {limit}"
+
+
+def negative_contributions(data: AuditData) -> list[Finding]:
+    """A warning naming the year's negative `contribution` rows (dated in it, or made for it): a
+    reversal is real, but it lowers the contributions every check counts, so it is shown to be
+    checked against the deposit it reverses. Nothing when there is none."""
+    rows = [r for r in data.contribution_rows if as_cents(r["amount"]) < 0
+            and (r.get("for_year") or r["date"].year) == data.year]
+    if not rows:
+        return []
+    total = sum(as_cents(r["amount"]) for r in rows)
+    accounts = ", ".join(sorted({str(r["account"]) for r in rows}))
+    return [Finding(
+        "negative_contribution", "warn", data.person.id,
+        f"{len(rows)} negative contribution row(s) for {data.year} ({accounts}), {show(total)} in all: each "
+        f"lowers the contributions the other checks count (a reversal or a correction of a deposit)",
+        amount=money(total), rows=refs(rows),
+        fix="check that each reverses a deposit that is in the ledger; a corrective payout of an excess is a "
+            "distribution, not a negative contribution")]
 
 
 def tax_at_rate(data: AuditData, earnings: Decimal) -> Decimal | None:
