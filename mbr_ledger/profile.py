@@ -30,6 +30,8 @@ MAPPING_REQUIRED_ROLES = ("date", "amount", "kind")
 MAPPING_KINDS = ("contribution", "earnings", "fee", "distribution", "conversion", "balance", "exchange",
                  "loan", "skip")
 MAPPING_ENCODINGS = ("utf-8", "cp1252")
+MAPPING_SIGN_KINDS = ("contribution", "earnings", "fee", "distribution", "balance")  # `signs` keys
+MAPPING_PLACEHOLDERS = ("--", "n/a")  # cells read as empty when a mapping names none
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,17 @@ class Ira:
 
 
 @dataclass(frozen=True)
+class MappingRule:
+    """One [[mapping.rules]] entry: where `pattern` is found in `column`, the row gets `kind` and/or `source`."""
+
+    column: str
+    pattern: re.Pattern[str]
+    kind: str | None = None
+    source: str | None = None
+    where: str = "mbr.toml: mapping[0].rules[0]"
+
+
+@dataclass(frozen=True)
 class CsvMapping:
     """A [[mapping]] table: how to read a CSV no built-in format knows (see the README, section Importing the files)."""
 
@@ -94,11 +107,15 @@ class CsvMapping:
     plan: str | None = None
     source: str | None = None
     where: str = "mbr.toml: mapping[0]"  # for messages
+    account: str | None = None         # the plan or IRA every row belongs to
+    rules: tuple[MappingRule, ...] = ()
+    placeholders: tuple[str, ...] = MAPPING_PLACEHOLDERS  # compared case-insensitively, besides empty
+    signs: dict[str, str] = field(default_factory=dict)   # kind -> "+" or "-"
 
     @property
     def header_names(self) -> list[str]:
         """Every column the header row must hold."""
-        return list(dict.fromkeys([*self.columns.values(), *self.header_contains]))
+        return list(dict.fromkeys([*self.columns.values(), *self.header_contains, *(r.column for r in self.rules)]))
 
 
 @dataclass(frozen=True)
@@ -364,7 +381,8 @@ def parse_profile(doc: dict[str, Any], fname: str = "mbr.toml") -> Profile:
 
     mappings: list[CsvMapping] = []
     for i, t in enumerate(r.list_of_tables(doc, "mapping")):
-        m = parse_mapping(t, f"mapping[{i}]", fname, plan_ids=[p.id for p in plans])
+        m = parse_mapping(t, f"mapping[{i}]", fname, plan_ids=[p.id for p in plans],
+                          ira_ids=[x.id for x in iras])
         if m.name in {x.name for x in mappings}:
             raise r.fail(f"mapping[{i}].name", f"mapping name {m.name!r} is used twice")
         mappings.append(m)
@@ -407,20 +425,26 @@ def joint_filers(profile: Profile, pid: str) -> list[str]:
 _MAPPING_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
-def parse_mapping(t: dict[str, Any], p: str, fname: str = "mbr.toml", plan_ids: list[str] | None = None) -> CsvMapping:
+def parse_mapping(t: dict[str, Any], p: str, fname: str = "mbr.toml", plan_ids: list[str] | None = None,
+                  ira_ids: list[str] | None = None) -> CsvMapping:
     """One [[mapping]] table, checked strictly; errors name the key path (`mbr.toml: mapping[0].columns.date`).
 
-    `plan_ids`, when given, are the plans a `plan` key may name.
+    `plan_ids` and `ira_ids`, when given, are the accounts a `plan` or `account` key may name.
     """
     r = _Reader(fname)
     r.keys(t, p, {"name", "columns"}, {"title", "kinds", "sources", "header_contains", "delimiter", "encoding",
-                                      "date_format", "footer", "stop_at_blank", "negate", "plan", "source"})
+                                      "date_format", "footer", "stop_at_blank", "negate", "plan", "source",
+                                      "account", "rules", "placeholders", "signs"})
     name = r.string(t, "name", p)
     if not _MAPPING_NAME.match(name):
         raise r.fail(f"{p}.name", f"use lower-case letters, digits, - and _ (it is the `--from` name), found {name!r}")
     cols = r.table(t["columns"], f"{p}.columns")
-    r.keys(cols, f"{p}.columns", set(MAPPING_REQUIRED_ROLES), set(MAPPING_ROLES) - set(MAPPING_REQUIRED_ROLES))
+    required = set(MAPPING_REQUIRED_ROLES) - ({"kind"} if t.get("rules") else set())  # rules may decide the kind
+    r.keys(cols, f"{p}.columns", required, set(MAPPING_ROLES) - required)
     columns = {role: r.string(cols, role, f"{p}.columns") for role in MAPPING_ROLES if role in cols}
+    rules = _mapping_rules(r, t, p)
+    if "kind" not in columns and not any(x.kind for x in rules):
+        raise r.fail(f"{p}.columns.kind", "required key is missing (no [[mapping.rules]] rule sets a kind)")
 
     def words(key: str, allowed: tuple[str, ...]) -> dict[str, str]:
         raw = r.table(t.get(key, {}), f"{p}.{key}")
@@ -455,15 +479,61 @@ def parse_mapping(t: dict[str, Any], p: str, fname: str = "mbr.toml", plan_ids: 
         plan = r.string(t, "plan", p)
         if plan_ids is not None and plan not in plan_ids:
             raise r.fail(f"{p}.plan", f"unknown plan {plan!r} (plans: {', '.join(plan_ids) or 'none defined'})")
-    source = r.choice(t, "source", p, PLAN_SOURCES)
+    source = r.choice(t, "source", p, ALL_SOURCES)
+    account = t.get("account")
+    if account is not None:
+        account = r.string(t, "account", p)
+        if plan is not None:
+            raise r.fail(f"{p}.account", "give `account` or `plan`, not both (`account` may name a plan or an IRA)")
+        if "plan" in columns:
+            raise r.fail(f"{p}.account", "the mapping has a plan column, which names each row's plan; remove one")
+        known = [*(plan_ids or []), *(ira_ids or [])]
+        if plan_ids is not None and account not in known:
+            raise r.fail(f"{p}.account", f"unknown account {account!r} (plans and IRAs: {', '.join(known) or 'none'})")
     return CsvMapping(
         name=name, columns=columns, title=r.string(t, "title", p, default="") if "title" in t else "",
-        kinds=words("kinds", MAPPING_KINDS), sources=words("sources", PLAN_SOURCES),
+        kinds=words("kinds", MAPPING_KINDS), sources=words("sources", ALL_SOURCES), account=account,
+        rules=rules, placeholders=strings("placeholders") if "placeholders" in t
+        else MAPPING_PLACEHOLDERS, signs=_mapping_signs(r, t, p),
         header_contains=strings("header_contains"), delimiter=delimiter,
         encoding=r.choice(t, "encoding", p, MAPPING_ENCODINGS, default="utf-8") or "utf-8",
         date_format=date_format, footer=strings("footer"), stop_at_blank=r.boolean(t, "stop_at_blank", p),
         negate=r.boolean(t, "negate", p), plan=plan, source=source, where=f"{fname}: {p}",
     )
+
+
+ALL_SOURCES = (*PLAN_SOURCES, *IRA_SOURCES[:2])  # a mapping's sources: a plan's, or an IRA contribution's
+
+
+def _mapping_rules(r: _Reader, t: dict[str, Any], p: str) -> tuple[MappingRule, ...]:
+    """[[mapping.rules]]: each a `column`, a `match` (a regular expression) and a `kind` and/or `source`."""
+    raw = t.get("rules", [])
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        raise r.fail(f"{p}.rules", "expected [[mapping.rules]] tables, each with column, match and kind or source")
+    out = []
+    for i, rule in enumerate(raw):
+        q = f"{p}.rules[{i}]"
+        r.keys(rule, q, {"column", "match"}, {"kind", "source"})
+        if "kind" not in rule and "source" not in rule:
+            raise r.fail(q, "a rule sets a `kind`, a `source` or both")
+        text = r.string(rule, "match", q)
+        try:
+            pattern = re.compile(text)
+        except re.error as exc:
+            raise r.fail(f"{q}.match", f"not a regular expression ({exc}): {text!r}") from None
+        out.append(MappingRule(column=r.string(rule, "column", q), pattern=pattern,
+                               kind=r.choice(rule, "kind", q, MAPPING_KINDS),
+                               source=r.choice(rule, "source", q, ALL_SOURCES), where=f"{r.fname}: {q}"))
+    return tuple(out)
+
+
+def _mapping_signs(r: _Reader, t: dict[str, Any], p: str) -> dict[str, str]:
+    raw = r.table(t.get("signs", {}), f"{p}.signs")
+    r.keys(raw, f"{p}.signs", set(), set(MAPPING_SIGN_KINDS))
+    for k, v in raw.items():
+        if v not in ("+", "-"):
+            raise r.fail(f"{p}.signs.{k}", f'expected "+" or "-", found {v!r}')
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 def load_profile(path: Path) -> Profile:
