@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from reportlab.platypus import Paragraph
 
@@ -126,3 +127,52 @@ def test_file_names_dates_and_amounts_are_never_broken(sample_book: Path, tmp_pa
     for name in ("sample_data/activity-acme-2026.csv", "sample_data/activity-beta-2026.csv:16",
                  "2026-01-07..2026-07-27", "15,791.56", "30,438.27"):
         assert name in text, name
+
+
+HEADER_FOOTER = 4  # the running header (title, person and year), the not-tax-advice note, "Page N of M"
+HEADINGS = {"Notes", "Differences", "Forms received", "Expected from the ledger", "Per plan", "Form 1040",
+            "Key figures", "Carried to next year", "After-tax lots", "Audit of the year's limits",
+            "Form 1099-R reconciliation", "Form 8606, line by line", "After-tax lots and conversions",
+            "Capacity plan", "Charts"}
+
+
+@pytest.mark.parametrize("year,most_pages", [
+    (2024, 5),   # no rows: the cover, then every section where the one before it ends
+    (2025, 10),
+    (2026, 14),
+])
+def test_no_near_empty_page_and_no_stranded_heading(sample_book: Path, tmp_path: Path, year: int,
+                                                    most_pages: int) -> None:
+    """Looked at page by page (pdftoppm) and held here: every page but the last carries more than a line
+    or two; a heading is never the last line of a page; small sections share a page; a long file
+    reference is never cut (a portrait section whose table would cut one takes landscape pages)."""
+    import re
+
+    from conftest import run
+
+    assert run(sample_book, "report", "--year", str(year), "--out", str(tmp_path)).exit_code == 0
+    pages = PdfReader(tmp_path / f"mbr-{year}-alex.pdf").pages
+    assert len(pages) <= most_pages
+    for n, page in enumerate(pages, 1):
+        lines = [ln.strip() for ln in page.extract_text().splitlines() if ln.strip()]
+        assert lines[:3] == ["Mega backdoor Roth year-end packet", f"Alex Doe (alex), tax year {year}",
+                             "Not tax advice. Review with a tax professional before you file."]
+        body = [ln for ln in lines[3:] if not ln.startswith(f"Page {n} of")]
+        assert len(lines) - len(body) == HEADER_FOOTER
+        if n < len(pages):
+            assert len(body) >= 12, (n, body)
+        assert body[-1] not in HEADINGS, (n, body[-1])
+        assert not [ln for ln in lines if re.search(r"\.cs$|^v:\d|/$", ln)], n
+
+
+def test_a_year_without_rows_is_a_short_packet(make_book: Any, tmp_path: Path) -> None:
+    """No ledger rows: the audit, the reconciliation, the lots, the capacity plan and the charts each say
+    so in a line and share pages, instead of a page each."""
+    from conftest import PROFILE, run
+
+    book = make_book(PROFILE)
+    assert run(book, "report", "--year", "2026", "--out", str(tmp_path / "r")).exit_code == 0
+    pages = PdfReader(tmp_path / "r" / "mbr-2026-alex.pdf").pages
+    text = "\n".join(p.extract_text() for p in pages)
+    assert "No plan for this year." in text and "Nothing to chart for this year." in text
+    assert len(pages) <= 5
