@@ -174,7 +174,7 @@ def test_sample_rollovers_split_basis_and_earnings_as_the_lots_engine(sample_boo
     # every transaction carries its ledger row; the counts are in the header
     text = (tmp_path / "out.beancount").read_text(encoding="utf-8")
     assert "; 128 ledger rows as transactions; 2 balance rows as assertions" in text
-    assert "; 87 payroll rows (pay-stub deductions) are not in this file" in text
+    assert "; 87 payroll rows (pay-stub deductions, as mbr ledger --kind payroll lists them) are not in this file" in text
 
 
 def test_sample_balance_rows_are_asserted_the_day_after(sample_book: Path, tmp_path: Path) -> None:

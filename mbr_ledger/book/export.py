@@ -106,6 +106,10 @@ class _Names:
         name = f"{root}:{self.p}:{self.accounts[account]}"
         return name + (":" + SOURCES.get(source, component(source)) if source else "")
 
+    def payee(self, account: str) -> str:
+        plan = self.profile.plan(account)
+        return plan.employer if plan is not None else account
+
     def ira(self, destination: str, leaving: str | None = None) -> str:
         """The person's first IRA of the destination's type (other than the one money leaves)."""
         types = IRA_TYPES.get(destination)
@@ -199,14 +203,13 @@ def _person(book: Book, pid: str, names: _Names, rows: pl.DataFrame, through: in
     ats = [r for r in rows.filter(pl.col("source") == "after_tax").iter_rows(named=True)
            if r["account"] in names.plans and r["kind"] in MOVE_KINDS]
     moves = _moves_by_row(book.facts(through, pid)[0].history.moves()) if ats else {}
-    payees = {p.id: p.employer for p in book.profile.plans_of(pid)}
     for r in rows.iter_rows(named=True):
         if r["kind"] == "balance":
             acct = r["account"]
             src = r["source"] if acct in names.plans else None
             out.balances.append((r["date"], names.asset(acct, src), int(r["amount"]), _meta(r), acct))
             continue
-        out.txns.append(_row_txn(names, r, payees.get(r["account"], r["account"]), moves, out.unsplit))
+        out.txns.append(_row_txn(names, r, names.payee(r["account"]), moves, out.unsplit))
     return out
 
 
@@ -236,7 +239,7 @@ def _assertions(p: _Person) -> tuple[list[Txn], list[Balance], int]:
             unbooked = f"{account}:Unbooked"
             income = f"Income:Retirement:Unbooked:{p.names.p}:{p.names.accounts[acct]}"
             booked.append((d, unbooked, diff))
-            adjust.append(Txn(d, acct, f"statement value {fmt(cents)} on {d.isoformat()}; the ledger's rows hold "
+            adjust.append(Txn(d, p.names.payee(acct), f"statement value {fmt(cents)} on {d.isoformat()}; the ledger's rows hold "
                                        f"{fmt(held)}: {fmt(diff)} not in the ledger (market change or missing rows)",
                               (Posting(unbooked, diff), Posting(income, -diff)), meta, ("unbooked",)))
         checks.append(Balance(d + dt.timedelta(days=1), account, cents, meta))
@@ -356,8 +359,8 @@ def _header(book: Book, year: int | None, person: str | None, counts: dict[str, 
         lines.append(f"{counts['unbooked']} balance rows differ from what the ledger's rows add up to: each "
                      f"difference is booked to <account>:Unbooked (tag #unbooked).")
     if counts["payroll"]:
-        lines.append(f"{counts['payroll']} payroll rows (pay-stub deductions) are not in this file: they are not "
-                     f"money in an account (mbr audit matches them with the deposits).")
+        lines.append(f"{counts['payroll']} payroll rows (pay-stub deductions, as mbr ledger --kind payroll lists them) "
+                     f"are not in this file: they are not money in an account (mbr audit matches them with the deposits).")
     for acct, k in sorted(left_out.items()):
         lines.append(f"{k} rows of account {acct!r} are left out: it is not a plan or IRA in mbr.toml.")
     if unsplit:
