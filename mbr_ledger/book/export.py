@@ -36,7 +36,6 @@ import polars as pl
 
 from ..core.errors import MbrError
 from ..core.money import fmt, to_cents
-from ..ledger.queries import ledger_rows
 from ..render.beancount import Balance, BeancountFile, MetaValue, Open, Posting, Txn
 
 if TYPE_CHECKING:
@@ -132,11 +131,7 @@ class _Person:
 
 
 def _meta(r: dict[str, Any]) -> tuple[tuple[str, MetaValue], ...]:
-    meta: list[tuple[str, MetaValue]] = [("source_file", r["source_file"] or ""),
-                                         ("source_line", int(r["source_line"] or 0))]
-    if r.get("source_sha256"):
-        meta.append(("source_sha256", r["source_sha256"]))
-    return tuple(meta)
+    return (("source_file", r["source_file"] or ""), ("source_line", int(r["source_line"] or 0)))
 
 
 def _narration(r: dict[str, Any]) -> str:
@@ -261,7 +256,8 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
     bases: dict[str, tuple[tuple[str, MetaValue], ...]] = {}
     start = dt.date(year, 1, 1) if year else None
     for pid in persons:
-        df = ledger_rows(book.store, person=pid)
+        df = book.ledger(person=pid).with_columns(  # the rows `mbr ledger` lists, in its order; cents here
+            (pl.col("amount") * 100).cast(pl.Int64).alias("amount"))
         if year is not None:
             df = df.filter(pl.col("date").dt.year() <= year)
         counts["payroll"] += df.filter((pl.col("kind") == "payroll") & (pl.col("date") >= (start or dt.date.min))).height
