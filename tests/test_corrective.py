@@ -123,3 +123,145 @@ def test_a_version_5_book_opens_and_gains_the_new_columns_empty(make_book, tmp_p
     led.close()
     res = run(book, "import", "--format", "json", str(tmp_path / "book-activity.csv"))
     assert json.loads(res.stdout)["files"][0]["imported"] == 0
+
+
+# ------------------------------------------------------------------ 402(g): refunded by April 15 or not
+
+PAY = ("pay_date,person,plan,gross_pay,plan_compensation,fica_wages,pretax_401k,roth_401k,after_tax_401k,"
+       "employer_match")
+
+
+def _excess_book(make_book, tmp_path, refund: str, name: str = "book"):
+    """2025: 15,000 of deferrals at Acme and 10,000 at Beta, 25,000 against the 402(g) limit 23,500
+    (age 45, no catch-up): a 1,500.00 excess. `refund`: the corrective row (or none)."""
+    book = make_book(PROFILE, name=name)
+    pay = tmp_path / f"{name}-pay.csv"
+    pay.write_text(f"{PAY}\n2025-03-01,kim,acme,90000.00,90000.00,90000.00,15000.00,0,0,0\n"
+                   "2025-09-01,kim,beta,90000.00,90000.00,90000.00,10000.00,0,0,0\n")
+    files = [str(pay)]
+    if refund:
+        act = tmp_path / f"{name}-act.csv"
+        act.write_text(f"{HEADER}\n{refund}\n")
+        files.append(str(act))
+    res = run(book, "import", *files)
+    assert res.exit_code == 0, res.output
+    return book
+
+
+def _check(book, year, cid):
+    res = run(book, "audit", "--year", str(year), "--format", "json")
+    return res.exit_code, next(c for c in json.loads(res.stdout)["checks"] if c["id"] == cid)
+
+
+def test_402g_excess_without_a_refund_fails(make_book, tmp_path):
+    book = _excess_book(make_book, tmp_path, "")
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"], c["excess"]) == (1, "fail", "1500.00")
+
+
+def test_402g_excess_refunded_in_full_on_april_15_is_corrected(make_book, tmp_path):
+    """Refunded 2026-04-15 (the last day, Pub. 525): 1,500.00 excess + 60.00 earnings. Not a fail; the
+    Forms 1099-R of 2026 are code P for the excess (income for 2025, the year deferred) and code 8
+    for the earnings (income for 2026, the year paid), both Form 1040 line 1h."""
+    book = _excess_book(make_book, tmp_path, "2026-04-15,kim,beta,corrective,pretax,1560.00,1500.00,,,2025,,402g,")
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"], c["excess"]) == (0, "info", "0.00")
+    assert c["refunded_by_deadline"] == "1500.00"
+    assert "The excess is corrected: 1,500.00 is income for 2025" in c["message"]
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    got = [(f["payer_account"], f["box1"], f["box2a"], f["box7"], f["taxable_in"], f["form1040_line"])
+           for f in ws["corrective"]]
+    assert got == [("beta", "1500.00", "1500.00", "P", "2025", "1h"), ("beta", "60.00", "60.00", "8", "2026", "1h")]
+    assert ws["form1040"] == {"4a": "0.00", "4b": "0.00", "5a": "0.00", "5b": "0.00"}  # line 1h, not 5a/5b
+    assert any("Form 1040 for 2026: line 1h + 60.00" in n for n in ws["notes"])
+    prior = json.loads(run(book, "worksheet", "1099r", "--year", "2025", "--format", "json").stdout)
+    assert [(f["box7"], f["box2a"], f["status"]) for f in prior["corrective"]] == [("P", "1500.00", "form of 2026")]
+    assert any("Form 1040 for 2025: line 1h + 1,500.00" in n for n in prior["notes"])
+
+
+def test_402g_excess_refunded_on_april_16_is_late_and_taxed_twice(make_book, tmp_path):
+    """A day late (Pub. 525): the refund corrects nothing; the 1,500.00 stays income for 2025 and the
+    whole 1,560.00 is a plain distribution taxable in 2026 (code 1 at age 45, Form 1040 5a/5b)."""
+    book = _excess_book(make_book, tmp_path, "2026-04-16,kim,beta,corrective,pretax,1560.00,1500.00,,,2025,,402g,")
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"], c["excess"]) == (1, "fail", "1500.00")
+    assert "Refunded after 2026-04-15: 1,500.00, too late to correct" in c["message"]
+    assert "taxed twice" in c["message"]
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box7"]) for f in ws["expected"]] == [("1560.00", "1560.00", "1")]
+    assert (ws["form1040"]["5a"], ws["form1040"]["5b"]) == ("1560.00", "1560.00")
+
+
+def test_402g_excess_refunded_short_says_what_is_left_and_what_it_costs(make_book, tmp_path):
+    """1,000.00 of the 1,500.00 refunded by April 15: 500.00 left, taxed twice; at the 24% marginal
+    rate the second tax is 500.00 x 0.24 = 120.00."""
+    profile = PROFILE.replace('filing_status = "single"', 'filing_status = "single"\nmarginal_rate = "0.24"')
+    book = make_book(profile)
+    pay = tmp_path / "pay.csv"
+    pay.write_text(f"{PAY}\n2025-03-01,kim,acme,90000.00,90000.00,90000.00,15000.00,0,0,0\n"
+                   "2025-09-01,kim,beta,90000.00,90000.00,90000.00,10000.00,0,0,0\n")
+    act = tmp_path / "act.csv"
+    act.write_text(f"{HEADER}\n2026-03-01,kim,beta,corrective,pretax,1040.00,1000.00,,,2025,,402g,\n")
+    assert run(book, "import", str(pay), str(act)).exit_code == 0
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"], c["excess"]) == (1, "fail", "500.00")
+    assert "Left uncorrected: 500.00: taxed twice" in c["message"]
+    assert "120.00 of tax" in c["message"]
+
+
+def test_402g_refund_in_the_year_deferred_is_one_code_8_form(make_book, tmp_path):
+    """Refunded 2025-12-20, in the year deferred: excess and earnings are both income for 2025 (code 8)."""
+    book = _excess_book(make_book, tmp_path, "2025-12-20,kim,beta,corrective,pretax,1525.00,,25.00,,2025,,402g,")
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"]) == (0, "info")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2025", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box7"], f["taxable_in"]) for f in ws["corrective"]] == [
+        ("1525.00", "1525.00", "8", "2025")]
+
+
+# ------------------------------------------------------------------ ACP, 415(c), IRA returns
+
+
+def test_acp_refund_of_after_tax_money_returns_basis_and_taxes_only_earnings(make_book, tmp_path):
+    """An ACP refund of 2,100.00 after-tax money (2,000.00 contributions + 100.00 earnings): box 5 the
+    2,000.00 basis, box 2a the 100.00 earnings, code 8 (1099-R instructions: excess aggregate
+    contributions are taxable in the year distributed); the basis leaves the after-tax source, so a
+    later in-plan Roth rollover of the 3,000.00 left is all basis."""
+    book = _book(make_book, tmp_path,
+                 "2026-01-10,kim,acme,contribution,after_tax,5000.00,,,,,,,",
+                 "2026-01-20,kim,acme,earnings,after_tax,100.00,,,,,,,",
+                 "2026-03-01,kim,acme,corrective,after_tax,2100.00,2000.00,,,2025,,acp,",
+                 "2026-03-02,kim,acme,conversion,after_tax,3000.00,,,,,,,")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box5"], f["box7"], f["taxable_in"]) for f in ws["corrective"]] == [
+        ("2100.00", "100.00", "2000.00", "8", "2026")]
+    (irr,) = ws["expected"]
+    assert (irr["box1"], irr["box2a"], irr["box5"], irr["box7"]) == ("3000.00", "0.00", "3000.00", "G")
+
+
+def test_415c_return_under_epcrs_is_code_e_on_lines_5a_5b(make_book, tmp_path):
+    """An excess annual addition of pre-tax deferrals returned with earnings, 1,030.00 (1099-R code E):
+    a distribution taxable in the year paid, on Form 1040 lines 5a/5b."""
+    book = _book(make_book, tmp_path, "2026-02-10,kim,acme,corrective,pretax,1030.00,1000.00,,,2025,,415c,")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box7"]) for f in ws["expected"]] == [("1030.00", "1030.00", "E")]
+    assert (ws["form1040"]["5a"], ws["form1040"]["5b"]) == ("1030.00", "1030.00")
+
+
+def test_roth_ira_contribution_returned_next_year_is_jp_with_earnings_for_the_contribution_year(
+        make_book, tmp_path):
+    """A 2025 Roth IRA contribution of 7,000.00 returned 2026-03-01 with 150.00 of earnings (section
+    408(d)(4)): codes J and P (1099-R instructions), the earnings income for 2025 (Pub. 590-A), and the
+    contribution no longer counts for 2025 (ira_limit)."""
+    book = _book(make_book, tmp_path,
+                 "2025-06-01,kim,kim-roth,contribution,roth,7000.00,,,,2025,,,",
+                 "2025-07-01,kim,kim-roth,contribution,roth,1000.00,,,,2025,,,",
+                 "2026-03-01,kim,kim-roth,corrective,,1150.00,1000.00,,,2025,,ira_return,")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box7"], f["taxable_in"], f["form1040_line"]) for f in ws["corrective"]] == [
+        ("1150.00", "150.00", "JP", "2025", "4a/4b")]
+    prior = json.loads(run(book, "worksheet", "1099r", "--year", "2025", "--format", "json").stdout)
+    assert any("Form 1040 for 2025: line 4b + 150.00" in n for n in prior["notes"])
+    code, c = _check(book, 2025, "ira_limit")
+    # 8,000.00 contributed, 1,000.00 returned: 7,000.00 against the 2025 IRA limit 7,000.00.
+    assert (c["status"], c["amount"], c["excess"]) == ("ok", "7000.00", "0.00")

@@ -121,6 +121,9 @@ def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
                                              "box2b_not_determined", "box5", "box7", "matched"]),
             render_grid(ws.grids["differences"], ["person", "payer_account", "level", "form", "box", "expected",
                                                   "actual", "difference"]),
+            *([render_grid(ws.grids["corrective"], ["person", "payer_account", "date", "box1", "box2a", "box5",
+                                                    "box7", "status", "taxable_in", "form1040_line"])]
+              if "corrective" in ws.grids else []),
         ]
         from ..render.terminal import table, wrap
 

@@ -29,6 +29,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import ZERO, fmt, from_cents
+from ..rules.corrective import CORRECTIVE, Part, year_parts
 from ..rules.history import CASH, ROTH_401K, ROTH_IRA, Move, fmt_m, ref_of, refs_text
 from ..rules.roth import under_59_half
 from .f1040 import form_1040_lines
@@ -50,6 +51,7 @@ class Expected:
     payer_account: str
     form: str                   # a readable id: "beta 2026-08-20 roth_ira"
     kind: str                   # irr | rollover | distribution | ira_conversion | ira_distribution | roth_distribution
+                                # | corrective | recharacterization (`rules.corrective`)
     destination: str
     dates: list[dt.date]
     box1: Decimal
@@ -205,7 +207,56 @@ def expected_forms(profile: Profile, facts: PersonYear) -> tuple[list[Expected],
             destination=dest, dates=sorted({e.date for e in evs}), box1=total,
             box2a=ZERO if roth else total, box5=ZERO, box7=code, box2b_not_determined=not roth,
             ira_sep_simple=not roth, refs=[e.ref for e in evs], explanation=expl, is_ira=True))
+    mine, _ = year_parts(profile, facts.rows, year)
+    for part in mine:
+        out.append(_part_form(person, year, part))
+        notes += [n for n in part.notes if n not in notes]
     return out, notes
+
+
+# Grid columns of the corrective forms (`rules.corrective`): each with the year its box 2a is income in
+# and its Form 1040 line. Forms of the next year whose box 2a is income for this year are listed too.
+CORRECTIVE_KINDS = ("corrective", "recharacterization")
+
+
+def _part_form(person: str, year: int, p: Part) -> Expected:
+    """An expected form of a corrective or a recharacterization; one on Form 1040 lines 5a/5b (a late
+    402(g) refund, a 415(c) EPCRS return) is a plain distribution among the others."""
+    kind = "distribution" if p.line == "5b" else "recharacterization" if p.line == "" else "corrective"
+    dest = CASH if kind == "distribution" else CORRECTIVE
+    return Expected(person=person, payer_account=p.account, form=f"{p.account} {p.date.isoformat()} {kind} {p.box7}",
+                    kind=kind, destination=dest, dates=[p.date], box1=p.box1, box2a=p.box2a, box5=p.box5,
+                    box7=p.box7, box2b_not_determined=False, ira_sep_simple=p.ira_sep_simple, refs=[p.ref],
+                    explanation=p.what, is_ira=p.is_ira)
+
+
+def corrective_grid(rows: list[tuple[str, Part, str]]) -> Grid:
+    """The corrective and recharacterization forms: (person, part, status) each."""
+    g = Grid("Corrective distributions and recharacterizations",
+             ["person", "payer_account", "date", "box1", "box2a", "box5", "box7", "ira_sep_simple", "status",
+              "taxable_in", "form1040_line", "rows", "explanation"],
+             ["text", "text", "text", "money", "money", "money", "text", "bool", "text", "text", "text", "text",
+              "text"], totals=["box1", "box2a", "box5"])
+    for pid, p, status in rows:
+        line = {"1h": "1h", "4b": "4a/4b", "": ""}.get(p.line, p.line)
+        g.rows.append([pid, p.account, p.date.isoformat(), p.box1, p.box2a, p.box5, p.box7, p.ira_sep_simple, status,
+                       str(p.tax_year) if p.tax_year is not None else "", line, p.ref, p.what])
+    return g
+
+
+def corrective_income(year: int, parts: list[Part]) -> dict[str, Decimal]:
+    """What the corrective forms add to `year`'s Form 1040 outside lines 4a-5b of this worksheet:
+    line 1h (plans), 4a and 4b (IRAs)."""
+    out = {"1h": ZERO, "4a": ZERO, "4b": ZERO}
+    for p in parts:
+        if p.line == "1h" and p.tax_year == year:
+            out["1h"] += p.box2a
+        elif p.line == "4b":
+            if p.date.year == year and p.ira_sep_simple:
+                out["4a"] += p.box1
+            if p.tax_year == year:
+                out["4b"] += p.box2a
+    return out
 
 
 def actual_forms(df: pl.DataFrame) -> list[Actual]:
@@ -364,9 +415,14 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
     in4b: list[str] = []
     in5: list[str] = []
     forms_8606: list[dict[str, Any]] = []
+    corrective: list[tuple[str, Part, str]] = []
+    extra = {"1h": ZERO, "4a": ZERO, "4b": ZERO}
     for py in facts:
         pid = py.person
         exp, notes = expected_forms(profile, py)
+        c_mine, c_later = year_parts(profile, py.rows, year)
+        for k, v in corrective_income(year, c_mine + c_later).items():
+            extra[k] += v
         act = actual_forms(received[pid])
         seen = set(ws.notes)
         ws.notes += [n for n in notes if n not in seen]
@@ -385,7 +441,12 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
                                 + "; import it when it arrives (mbr import FILE)")
                 continue
             diffs += reconcile(pid, payer, [x for x in exp if x.payer_account == payer], theirs)
+        by_ref = {p.ref + p.box7: p for p in c_mine}
         for x in exp:
+            if x.kind in CORRECTIVE_KINDS:
+                status = "awaited" if x.payer_account in awaited else "received" if x.matched else "not received"
+                corrective.append((pid, by_ref[x.refs[0] + x.box7], status))
+                continue
             dates = x.dates[0].isoformat() if len(x.dates) == 1 else f"{x.dates[0].isoformat()}..{x.dates[-1].isoformat()}"
             g_exp.rows.append([pid, x.payer_account, x.form, x.destination, dates, x.box1, x.box2a,
                                x.box2b_not_determined, x.box5, x.box7, x.ira_sep_simple, ", ".join(x.matched),
@@ -405,9 +466,20 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
                                 d.explanation, refs_text(d.refs)])
         forms_8606.append(py.f8606.lines)
         in4b += [f"8606 {pid} line 15c", f"8606 {pid} line 18", f"8606 {pid} line 25c"]
+        corrective += [(pid, p, f"form of {year + 1}") for p in c_later]
     ws.grids["expected"] = g_exp
     ws.grids["actual"] = g_act
     ws.grids["differences"] = g_diff
+    if corrective:
+        ws.grids["corrective"] = corrective_grid(corrective)
+        added = [f"line {k} + {fmt_m(v)}" for k, v in extra.items() if v]
+        ws.notes.append("Corrective distributions and recharacterizations are not in lines 4a-5b below: a plan's "
+                        "corrective refund of excess deferrals or contributions is line 1h (other earned income), an "
+                        "IRA's returned contribution is lines 4a/4b; box 2a counts in the year in column taxable_in "
+                        f"(code P: the year before the form). Form 1040 for {year}: "
+                        + ("; ".join(added) if added else "nothing to add")
+                        + (" (line 1h: unless the W-2 box 1 already includes the excess; the IRA lines: the earnings "
+                           "of returned contributions, best knowledge)" if added else ""))
     ws.lines = form_1040_lines(g_exp, forms_8606, {"4a": in4a, "4b": in4b, "5a": in5, "5b": in5})
     l5b = ws.lines[3].value
     assert isinstance(l5b, Decimal)
@@ -447,4 +519,5 @@ def as_json(ws: Worksheet) -> dict[str, Any]:
         "differences": ws.grids["differences"].as_json(),
         "form1040": {ln.id: fmt(ln.value) if isinstance(ln.value, Decimal) else ln.value for ln in ws.lines},
         "notes": ws.notes,
+        **({"corrective": ws.grids["corrective"].as_json()} if "corrective" in ws.grids else {}),
     }

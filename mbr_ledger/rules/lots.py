@@ -355,6 +355,10 @@ def _plan_history(profile: Profile, person: str, plan_id: str, rows: list[tuple[
             roth.basis += r.magnitude   # IRR money is investment in the Roth 401(k) contract
             if src != "after_tax":
                 out.other_moves.extend(moves)
+        elif kind == "corrective":
+            # A corrective refund takes the contributions it returns (its basis) and its earnings out of
+            # the source; it is no move of this history (rules.corrective gives its Forms 1099-R).
+            _move_group(profile, person, plan_id, pool, [r], None, hist.notes, False)
         elif kind in ("rollover", "distribution"):
             key = (t[0], src)
             if key in done:

@@ -224,8 +224,8 @@ def row_of(t: tuple[Any, ...]) -> Row:
 
 
 def plan_rows(df: pl.DataFrame, earnings: pl.DataFrame) -> pl.DataFrame:
-    """The plan rows the lots engine reads, in the ledger's order: the after-tax rows, every move and
-    the Roth contributions of `df` (rows of persons' plans in the ledger's order), with every run of
+    """The plan rows the lots engine reads, in the ledger's order: the after-tax rows, every move, every
+    corrective refund and the Roth contributions of `df` (rows of persons' plans in the ledger's order), with every run of
     after-tax earnings and fee rows (of `df`, and the after-tax earnings rows `earnings`, in any order)
     that are consecutive in the ledger's order within one account and one year replaced by one row:
     the run's first date, kind `earnings`, the run's amount.
@@ -235,7 +235,8 @@ def plan_rows(df: pl.DataFrame, earnings: pl.DataFrame) -> pl.DataFrame:
     contributions come before its earnings and fees, every other kind after them: a run's place among
     the other rows follows from the day and whether the other row is a contribution."""
     src, kind = pl.col("source"), pl.col("kind")
-    df = df.filter((src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution")))
+    df = df.filter((src == "after_tax") | kind.is_in([*MOVE_KINDS, "corrective"])
+                   | ((src == "roth") & (kind == "contribution")))
     ef = kind.is_in(["earnings", "fee"])
     acct = ["person", "account"]
     day = pl.col("date").cast(pl.Int64) * 4

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from ...core.money import fmt
+from ..corrective import refunds_402g
 from ..findings import Finding
-from .data import AuditData, against, as_cents, by_employer, group_of, money, refs, show
+from .data import AuditData, against, as_cents, by_employer, group_of, money, rate_text, refs, show
 from .totals import plan_years, prior_fica_wages, split_deferrals
 
 
@@ -49,6 +50,9 @@ def check_402g(data: AuditData) -> list[Finding]:
         msg += (" Each employer stayed within its own count; together they went over (402(g) is one "
                 "limit per person across all employers, the classic job-change case).")
     late_plans = [pid for pid, s in split.items() if s.excess]
+    on_time, late, crefs = refunds_402g(data.profile, data.events, data.year)
+    if on_time or late:
+        return [_refunded(data, msg, limit, amount, excess, on_time, late, rows + crefs, details, deadline)]
     fix = (f"Ask the plan ({', '.join(late_plans)}) to pay out the {show(excess)} excess deferral with its "
            f"earnings by {deadline.isoformat()} (April 15 of the next year; no extension). You will get a "
            f"Form 1099-R with code P for the excess (taxable for {data.year}, the year deferred) and one with "
@@ -56,6 +60,33 @@ def check_402g(data: AuditData) -> list[Finding]:
            f"again when it is paid out, with no basis.")
     return [Finding("402g", "fail", data.person.id, msg, limit, amount, excess, fix=fix, deadline=deadline,
                     rows=rows, details=details)]
+
+
+def _refunded(data: AuditData, msg: str, limit: Decimal, amount: Decimal, excess: Decimal, on_time: Decimal,
+              late: Decimal, rows: list[str], details: dict[str, Any], deadline: dt.date) -> Finding:
+    """The 402(g) finding when `corrective` rows (reason 402g) refund some of the excess: corrected when
+    refunded in full by April 15 of the next year; else what is left and what it costs (Pub. 525
+    "Excess deferrals": an excess not refunded by then is taxed in the year deferred and again when
+    paid out)."""
+    left = max(Decimal("0.00"), excess - on_time)
+    details = {**details, "excess_deferral": excess, "refunded_by_deadline": on_time, "refunded_late": late}
+    msg += f" Refunded by {deadline.isoformat()} (corrective rows, reason 402g): {show(on_time)}."
+    if late:
+        msg += (f" Refunded after {deadline.isoformat()}: {show(late)}, too late to correct: it is taxed for "
+                f"{data.year} and again in the year paid (a plain distribution, no basis).")
+    if left <= 0:
+        msg += (f" The excess is corrected: {show(excess)} is income for {data.year} (Form 1040 line 1h unless the "
+                f"W-2 box 1 includes it; Form 1099-R code P, or 8 when refunded in {data.year}), its earnings for "
+                f"the year paid (code 8).")
+        return Finding("402g", "info", data.person.id, msg, limit, amount, Decimal("0.00"), rows=rows,
+                       details=details)
+    msg += (f" Left uncorrected: {show(left)}: taxed twice, for {data.year} now and again when it is paid out"
+            + rate_text(data, left) + ".")
+    fix = (f"The {show(left)} left can no longer be refunded as a 402(g) correction after {deadline.isoformat()}; "
+           f"include it in {data.year} income (Form 1040 line 1h) and expect it to be taxed again when paid out. "
+           f"If the deadline has not passed, ask the plan to refund it with its earnings now.")
+    return Finding("402g", "fail", data.person.id, msg, limit, amount, left, fix=fix, deadline=deadline, rows=rows,
+                   details=details)
 
 
 def check_catch_up_roth(data: AuditData) -> list[Finding]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...core.money import fmt
 from ...limits import filing_due_date
+from ..corrective import corrective_rows
 from ..findings import Finding
 from .data import AuditData, against, as_cents, money, rate_text, refs, show
 
@@ -38,7 +39,11 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
             late.append(r)
     if not contribs:
         return []
-    total = sum(as_cents(r["amount"]) for r in contribs)
+    # A contribution returned with its earnings by the due date (section 408(d)(4)) counts as never made
+    # (Pub. 590-A); one removed later still counts.
+    returned = [c for c in corrective_rows(data.profile, data.events)
+                if c.reason == "ira_return" and c.for_year == data.year and c.timely and c.account in iras]
+    total = sum(as_cents(r["amount"]) for r in contribs) - sum(int(c.returned * 100) for c in returned)
     amount = money(total)
     dollar = data.limits.ira_limit(data.age)
     w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
@@ -58,12 +63,14 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
     if comp is not None and money(comp) < dollar and not spousal:
         limit, basis = money(comp), f"taxable compensation {show(comp)} ({comp_basis})"
     excess = max(Decimal("0.00"), amount - limit)
-    rows = refs(contribs)
+    rows = refs(contribs) + [c.ref for c in returned]
     details: dict[str, Any] = {"dollar_limit": dollar,
                                "compensation": money(comp) if comp is not None else None,
                                "by_account": {a: fmt(money(sum(as_cents(r['amount']) for r in contribs
                                                                 if r['account'] == a)))
                                               for a in sorted({r['account'] for r in contribs})}}
+    if returned:
+        details["returned"] = fmt(money(sum(int(c.returned * 100) for c in returned)))
     if excess > 0:
         msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
         deadline = due.date
