@@ -136,15 +136,22 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
                 click.echo(wrap(f"note: {r.path}: {note}"), err=True)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @format_option("table", "json")
-def formats(fmt: str) -> None:
+@click.pass_context
+def formats(ctx: click.Context, fmt: str) -> None:
     """List the input formats `mbr import` reads, with what identifies each.
+
+    `mbr formats guess FILE` writes a [[mapping]] skeleton for a CSV none of them reads.
 
     \b
     Example:
       mbr formats
+      mbr formats --format json
+      mbr formats guess history.csv > history-mapping.toml
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from ..importers import registry
     from ..render.terminal import table
 
@@ -154,3 +161,21 @@ def formats(fmt: str) -> None:
         return
     click.echo(table(["name", "file", "identified by"], items))
 
+
+@formats.command("guess")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def formats_guess(file: Path) -> None:
+    """Print a [[mapping]] skeleton (TOML) for FILE, a CSV no format reads yet.
+
+    The header row, the date, amount and shares columns recognised, and one rule per distinct
+    transaction type and money source, filled in where a built-in name is known; fill in each
+    kind = "" and source = "", then use it with --mapping FILE (or put it in mbr.toml).
+
+    \b
+    Example:
+      mbr formats guess history.csv > history-mapping.toml
+      mbr import --from mapping --mapping history-mapping.toml --plan acme history.csv
+    """
+    from ..importers.guess import guess_file, skeleton
+
+    click.echo(skeleton(guess_file(file)), nl=False)
