@@ -28,7 +28,7 @@ from mbr_ledger.book.export import component
 from mbr_ledger.profile import load_profile
 from mbr_ledger.render.beancount import quote
 
-from conftest import PROFILE, ROOT, run
+from conftest import PROFILE, ROOT, person_year, run
 
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
@@ -256,6 +256,75 @@ def test_balance_row_on_the_day_of_a_conversion_and_a_value_beyond_the_ledger(
     early.write_text(text.replace("2026-01-11 balance", "2026-01-10 balance"), encoding="utf-8")
     _, errors, _ = loader.load_file(str(early))
     assert len(errors) == 1 and "Balance failed" in errors[0].message
+    res = run(book, "export", "beancount")
+    assert "warning: 1 balance rows differ from what the ledger's rows add up to" in res.stderr
+
+
+CARRIED = """
+2025-11-03,alex,acme,contribution,after_tax,2000.00,,,,,payroll
+2025-12-31,alex,acme,earnings,after_tax,20.00,,,,,year-end dividend
+2026-02-02,alex,acme,conversion,after_tax,1010.00,,,,,IRR of half
+2026-02-03,alex,acme,earnings,after_tax,0.00,,,,,nothing earned
+"""
+
+
+def test_year_opens_with_the_lots_engines_dec31_basis_and_earnings(make_book: Callable[..., Path],
+                                                                   tmp_path: Path) -> None:
+    """2,000.00 contributed and 20.00 earned in 2025 stay in the plan: `--year 2026` opens with them on
+    2025-12-31, the engine's Dec 31 figures. The IRR of 1,010.00 takes 1,010 x 2,000 / 2,020 = 1,000.00 of
+    basis and 10.00 of earnings (IRC 72(e)(8)); a 0.00 row is a transaction of zeros."""
+    book = tiny(make_book, tmp_path, CARRIED)
+    path = export(book, tmp_path, "--year", "2026")
+    bean_check(path)
+    entries = load(path)
+    opening = [e for e in entries if isinstance(e, data.Transaction) and e.date == dt.date(2025, 12, 31)]
+    at = "Assets:Retirement:Alex:Acme:AfterTax"
+    assert len(opening) == 1
+    assert {p.account: p.units.number for p in opening[0].postings} == {
+        f"{at}:Basis": D("2000.00"), f"{at}:Earnings": D("20.00"), "Equity:Opening-Balances:Alex": D("-2020.00")}
+    dec31 = person_year(book, 2025).history.plans["acme"].unconverted(2025)
+    assert (dec31.basis, dec31.earnings) == (D("2000.00"), D("20.00"))
+    got = compare(book, path, 2026)
+    assert (got[f"{at}:Basis"], got[f"{at}:Earnings"]) == (D("1000.00"), D("10.00"))
+    assert got["Assets:Retirement:Alex:Acme:Roth"] == D("1010.00")
+    zero = [e for e in entries if isinstance(e, data.Transaction) and e.date == dt.date(2026, 2, 3)][0]
+    assert [p.units.number for p in zero.postings] == [D("0.00"), D("0.00")]
+    # 2025 alone: nothing moved yet, no opening transaction
+    got25 = balances(load(export(book, tmp_path, "--year", "2025", name="y2025.beancount")))
+    assert (got25[f"{at}:Basis"], got25[f"{at}:Earnings"]) == (D("2000.00"), D("20.00"))
+    assert "Equity:Opening-Balances:Alex" not in got25
+
+
+TWO = PROFILE + """
+[[person]]
+id = "sam"
+born = "1980-01-01"
+
+[[ira]]
+id = "sam-roth"
+person = "sam"
+type = "roth"
+
+[[ira]]
+id = "sam-trad"
+person = "sam"
+type = "traditional"
+"""
+
+
+def test_two_persons_keep_their_own_accounts(make_book: Callable[..., Path], tmp_path: Path) -> None:
+    book = tiny(make_book, tmp_path, "2026-01-05,alex,alex-trad,contribution,nondeductible,7500.00,,,,2026,\n"
+                                     "2026-01-06,sam,sam-trad,contribution,nondeductible,7000.00,,,,2026,\n"
+                                     "2026-01-09,sam,sam-trad,conversion,,7000.00,,,,,\n", TWO)
+    path = export(book, tmp_path)
+    bean_check(path)
+    got = compare(book, path, None)
+    assert got["Assets:Retirement:Alex:Alex-Trad"] == D("7500.00")
+    assert got["Assets:Retirement:Sam:Sam-Trad"] == D("0.00")
+    assert got["Assets:Retirement:Sam:Sam-Roth"] == D("7000.00")  # sam's conversion lands in sam's Roth IRA
+    assert "Assets:Retirement:Alex:Alex-Roth" not in got
+    one = balances(load(export(book, tmp_path, "--person", "sam", name="sam.beancount")))
+    assert not any(":Alex" in a for a in one)
 
 
 def test_colliding_ids_get_distinct_accounts(make_book: Callable[..., Path], tmp_path: Path) -> None:

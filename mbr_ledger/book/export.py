@@ -172,7 +172,10 @@ def _row_txn(n: _Names, r: dict[str, Any], payee: str, moves: dict[tuple[str, dt
     else:
         raise MbrError(f"{r['source_file']}:{r['source_line']}: kind {kind!r} has no Beancount form yet; "
                        f"export a year without it (--year) or leave the row out of the ledger (mbr forget)")
-    return Txn(r["date"], payee, _narration(r), tuple(p for p in legs if p.cents or len(legs) == 2), _meta(r))
+    kept = [p for p in legs if p.cents]
+    if len(kept) < 2:  # a row of 0.00: its own account and the other side, both at zero
+        kept = [legs[0], legs[-1]]
+    return Txn(r["date"], payee, _narration(r), tuple(kept), _meta(r))
 
 
 def _out_legs(n: _Names, r: dict[str, Any], moves: dict[tuple[str, dt.date, str, int], list[Move]],
@@ -294,7 +297,7 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
     entries.sort(key=lambda e: e.date)
     out.entries = entries
     out.opens = _opens(bases, entries)
-    out.header = _header(book, year, person, counts, left_out, unsplit, notes)
+    out.header, out.warnings = _header(year, person, counts, left_out, unsplit, notes)
     return out
 
 
@@ -340,8 +343,9 @@ def _opens(bases: dict[str, tuple[tuple[str, MetaValue], ...]], entries: list[Tx
     return [Open(day, a, meta(a)) for a in sorted(used)]
 
 
-def _header(book: Book, year: int | None, person: str | None, counts: dict[str, int], left_out: dict[str, int],
-            unsplit: list[str], notes: list[str]) -> list[str]:
+def _header(year: int | None, person: str | None, counts: dict[str, int], left_out: dict[str, int],
+            unsplit: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+    """The file's header lines, and those of them a user should hear about on stderr too."""
     what = f"the year {year} (the rows before it as opening balances)" if year else "every year of the ledger"
     lines = [f"mbr export beancount: {what}, {'person ' + person if person else 'every person in mbr.toml'}.",
              "Amounts in USD, exact to the cent. Each transaction names its ledger row (source_file, source_line).",
@@ -351,16 +355,17 @@ def _header(book: Book, year: int | None, person: str | None, counts: dict[str, 
     else:
         lines.append(f"{counts['rows']} ledger rows as transactions; {counts['balances']} balance rows as "
                      f"assertions (dated the day after: a balance row is the value at the end of its day).")
-    if counts["unbooked"]:
-        lines.append(f"{counts['unbooked']} balance rows differ from what the ledger's rows add up to: each "
-                     f"difference is booked to <account>:Unbooked (tag #unbooked).")
     if counts["payroll"]:
         lines.append(f"{counts['payroll']} payroll rows (pay-stub deductions, as mbr ledger --kind payroll lists them) "
                      f"are not in this file: they are not money in an account (mbr audit matches them with the deposits).")
+    warnings = []
+    if counts["unbooked"]:
+        warnings.append(f"{counts['unbooked']} balance rows differ from what the ledger's rows add up to: each "
+                        f"difference is booked to <account>:Unbooked (tag #unbooked).")
     for acct, k in sorted(left_out.items()):
-        lines.append(f"{k} rows of account {acct!r} are left out: it is not a plan or IRA in mbr.toml.")
+        warnings.append(f"{k} rows of account {acct!r} are left out: it is not a plan or IRA in mbr.toml.")
     if unsplit:
-        lines.append(f"{len(unsplit)} after-tax moves without the lots engine's split are booked on the AfterTax "
+        warnings.append(f"{len(unsplit)} after-tax moves without the lots engine's split are booked on the AfterTax "
                      f"account itself: {', '.join(unsplit[:5])}{' ...' if len(unsplit) > 5 else ''}")
-    lines += notes
-    return lines
+    warnings += notes
+    return lines + warnings, warnings

@@ -56,6 +56,8 @@ def beancount(ctx: click.Context, year: int | None, person: str | None, out: Pat
     finally:
         book.close()
     text = render_beancount(got)
+    for line in got.warnings:
+        click.echo(f"warning: {line}", err=True)
     if not got.entries:
         click.echo("mbr: no ledger rows to export: the file holds no transactions", err=True)
     if out is None:

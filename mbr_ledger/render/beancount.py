@@ -57,13 +57,15 @@ class Balance:
 @dataclass
 class BeancountFile:
     """Everything the file holds: a title, the comment lines of its header, the accounts, the entries
-    (transactions and assertions, in the order they are written)."""
+    (transactions and assertions, in the order they are written); `warnings`, the header lines a
+    command also prints on stderr."""
 
     title: str
     currency: str
     header: list[str] = field(default_factory=list)
     opens: list[Open] = field(default_factory=list)
     entries: list[Txn | Balance] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
