@@ -27,8 +27,9 @@ def worksheet_of(r: Year8606) -> Worksheet:
     ws = Worksheet(id="8606", title=f"Form 8606 {r.year} ({r.person})", year=r.year, person=r.person)
     for d in LINES:
         v = r.lines[d.id]
-        ws.lines.append(Line(d.id, d.label, v, r.inputs.get(d.id, []) if v is not None else [], d.formula, d.kind,
-                             d.expr))
+        how = r.overrides.get(d.id)  # a value from Pub. 590-B Worksheet 1-1: written as a value, not a formula
+        ws.lines.append(Line(d.id, d.label, v, r.inputs.get(d.id, []) if v is not None else [], how or d.formula,
+                             d.kind, "" if how else d.expr))
     cf = Grid("Carried to next year", ["key", "label", "value"], ["text", "text", "money"])
     cf.rows = [
         ["traditional_ira_basis", f"Traditional IRA basis (line 14 -> {r.year + 1} line 2)",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import MbrError
 from ..core.formula import line_values
 from ..core.money import ZERO, allocate, round_cents
-from .form8606 import BY_ID, LINE_IDS, RATIO_PLACES, ratio_text
+from .form8606 import BY_ID, LINE_IDS, RATIO_PLACES, WORKSHEET_1_1, WORKSHEET_1_1_BY_ID, ratio_text
 from .history import ROTH_IRA, TRADITIONAL_IRA, IraMoves, Move, fmt_m
 from .ira import IraYear, ira_year
 from .roth import RothLayer, consume_roth, under_59_half
@@ -56,6 +56,8 @@ class Year8606:
     responsible: list[str]            # traditional IRAs holding money on Dec 31 (line 6 > 0)
     pro_rata_taxable: Decimal = ZERO  # the part of line 18 caused by line 6 (the IRA pro-rata rule)
     trad_inflows: list[Move] = field(default_factory=list)  # plan money rolled into traditional IRAs so far
+    overrides: dict[str, str] = field(default_factory=dict)  # line -> where its value comes from instead of its formula
+    worksheet_1_1: Lines | None = None  # Pub. 590-B Worksheet 1-1, when the form follows it
 
     def money(self, line_id: str) -> Decimal:
         v = self.lines.get(line_id)
@@ -79,6 +81,49 @@ def _part1_taxable(line5: Decimal, line6: Decimal, line7: Decimal, line8: Decima
     _fill(lines, {}, "9", "10", "11", "12")
     text = str(lines["10"])
     return Decimal(text), text, lines["11"], lines["12"]  # type: ignore[return-value]
+
+
+def worksheet_1_1(basis: Decimal, contributions: Decimal, dec31: Decimal, distributed: Decimal,
+                  converted: Decimal) -> Lines:
+    """Pub. 590-B Worksheet 1-1 lines 1-11: last year's basis, all of the year's contributions (deductible
+    or not), the Dec 31 value, the distributions and the conversions (line 10: line 9 x converted / line 5)."""
+    w: Lines = {d.id: None for d in WORKSHEET_1_1}
+    w.update({"1": basis, "2": contributions, "4": dec31, "5": distributed + converted})
+    for lid in ("3", "6", "7", "8", "9"):
+        d = WORKSHEET_1_1_BY_ID[lid]
+        v = d.evaluate(line_values(w))
+        w[lid] = ratio_text(v) if d.kind == "ratio" else v
+    w9, w5 = w["9"], w["5"]
+    assert isinstance(w9, Decimal) and isinstance(w5, Decimal)
+    w["10"] = round_cents(w9 * converted / w5) if converted and w5 else ZERO
+    w["11"] = WORKSHEET_1_1_BY_ID["11"].evaluate(line_values(w))
+    return w
+
+
+def _follow_worksheet_1_1(L: Lines, inputs: dict[str, list[str]], w: Lines, ira: IraYear) -> dict[str, str]:
+    """Form 8606 as Pub. 590-B says after Worksheet 1-1: lines 6-12 not completed, line 13 = worksheet
+    line 8, line 15a = worksheet line 11, line 16 = the amount converted, line 17 = line 16 minus worksheet
+    line 10. Returns the lines whose value comes from the worksheet instead of their formula."""
+    for k in ("6", "7", "8", "9", "10", "11", "12"):
+        L[k] = None
+        inputs.pop(k, None)
+    L["13"], inputs["13"] = w["8"], ["Worksheet 1-1 line 8"]
+    _fill(L, inputs, "14")
+    L["15a"], inputs["15a"] = w["11"], ["Worksheet 1-1 line 11"]
+    _fill(L, inputs, "15c")
+    over = {"13": "Worksheet 1-1 line 8 (Pub. 590-B)", "15a": "Worksheet 1-1 line 11 (Pub. 590-B)"}
+    converted = sum((e.amount for e in ira.conversions), ZERO)
+    if converted:
+        w10 = w["10"]
+        assert isinstance(w10, Decimal)
+        L["16"], inputs["16"] = converted, [e.ref for e in ira.conversions]
+        L["17"], inputs["17"] = converted - w10, ["16", "Worksheet 1-1 line 10"]
+        _fill(L, inputs, "18")
+        over |= {"16": "the amount converted (lines 6-12 not completed)",
+                 "17": "line 16 - Worksheet 1-1 line 10 (Pub. 590-B)"}
+    else:
+        L["16"] = L["17"] = L["18"] = None
+    return over
 
 
 def start_year(profile: Profile, person: str, year: int, first_in_ledger: int | None, notes: list[str]) -> int:
@@ -164,6 +209,8 @@ def one_year(profile: Profile, person: str, y: int, ira: IraYear, prev: Carry, f
     l6 = sum((v.value for v in ira.dec31), ZERO)
     responsible = [v.account for v in ira.dec31 if v.value > 0]
     pro_rata = ZERO
+    overrides: dict[str, str] = {}
+    ws11: Lines | None = None
     if l7 or l8:  # lines 4-13 only with a distribution or a conversion
         next_year = [e for e in ira.nondeductible if e.date.year == y + 1]
         L.update({"4": sum((e.amount for e in next_year), ZERO), "6": l6, "7": l7, "8": l8})
@@ -179,15 +226,32 @@ def one_year(profile: Profile, person: str, y: int, ira: IraYear, prev: Carry, f
         l5, l9, l11, text = L["5"], L["9"], L["11"], str(L["10"])
         assert isinstance(l5, Decimal) and isinstance(l9, Decimal) and isinstance(l11, Decimal)
         ratio = Decimal(text)
+        deductible = sum((e.amount for e in ira.deductible), ZERO)
+        if deductible:
+            l2 = L["2"]
+            assert isinstance(l2, Decimal)
+            w = worksheet_1_1(l2, deductible + sum((e.amount for e in ira.nondeductible), ZERO), l6, l7, l8)
+            w8 = w["8"]
+            assert isinstance(w8, Decimal)
+            notes.append(_worksheet_note(y, deductible, w))
+            if l5 >= w8:
+                ws11, overrides = w, _follow_worksheet_1_1(L, inputs, w, ira)
+                notes.append("Form 8606 follows Worksheet 1-1 (Pub. 590-B): lines 6-12 are not completed; line 13 "
+                             "= worksheet line 8, line 15a = worksheet line 11"
+                             + (", line 17 = line 16 minus worksheet line 10" if l8 else ""))
+            else:
+                notes.append(f"Worksheet 1-1 line 8 ({fmt_m(w8)}) is more than Form 8606 line 5 ({fmt_m(l5)}), so "
+                             f"lines 6-15c of Form 8606 are completed as usual (Pub. 590-B)")
         if l8:
             # Without line 6 the conversion would recover basis l8 x l5 / (l7 + l8), at most line 5.
             z11 = min(l5, l8, round_cents(l8 * l5 / (l7 + l8)))
-            pro_rata = max(ZERO, z11 - l11)
+            l17 = L["17"]
+            pro_rata = max(ZERO, z11 - (l17 if isinstance(l17, Decimal) else l11))
         exact = (l5 / l9) if l9 > 0 else Decimal(1)
-        if text != "1.000" or exact < 1:
+        if ws11 is None and (text != "1.000" or exact < 1):
             notes.append(f"Line 10 = {fmt_m(l5)} / {fmt_m(l9)} = {exact:.9f}..., rounded half-up to "
                          f"{RATIO_PLACES} places: {text} (the form asks for at least 3 places)")
-        if round_cents(l8 * ratio) + round_cents(l7 * ratio) > l5:
+        if ws11 is None and round_cents(l8 * ratio) + round_cents(l7 * ratio) > l5:
             notes.append("Lines 11 and 12 are kept within line 5 so that line 14 does not go below zero")
         missing = [v.account for v in ira.dec31 if v.estimated]
         if missing and l5 > 0:
@@ -263,7 +327,22 @@ def one_year(profile: Profile, person: str, y: int, ira: IraYear, prev: Carry, f
             _fill(L, inputs, "25a", "25c")
         notes.append("Roth IRA ordering: regular contributions first, then conversions and rollovers oldest year "
                      "first (taxable part, then nontaxable), then earnings")
-    return Year8606(y, person, L, inputs, notes, carry, ira, responsible if (l8 and l6 > 0) else [], pro_rata)
+    return Year8606(y, person, L, inputs, notes, carry, ira, responsible if (l8 and l6 > 0) else [], pro_rata,
+                    overrides=overrides, worksheet_1_1=ws11)
+
+
+def _worksheet_note(y: int, deductible: Decimal, w: Lines) -> str:
+    """Worksheet 1-1's lines in one note, with why it is used."""
+    def v(k: str) -> str:
+        x = w[k]
+        return fmt_m(x) if isinstance(x, Decimal) else str(x)
+
+    return (f"Worksheet 1-1 (Pub. 590-B): {y} has deductible contributions ({fmt_m(deductible)}) and a distribution "
+            f"or conversion, so all of the year's contributions, deductible or not, go into the ratio: line 1 basis "
+            f"{v('1')} + line 2 contributions {v('2')} = line 3 {v('3')}; line 4 Dec 31 value {v('4')} + line 5 "
+            f"distributions and conversions {v('5')} = line 6 {v('6')}; line 7 = line 3 / line 6 = {v('7')}; line 8 "
+            f"nontaxable {v('8')}; line 9 taxable {v('9')}; line 10 from the conversions {v('10')}; line 11 the rest "
+            f"{v('11')} (best knowledge: line 2 counts the contributions for {y} by their for_year)")
 
 
 # ------------------------------------------------------------------ what the audit reads
@@ -288,5 +367,7 @@ def backdoor_details(r: Year8606) -> BackdoorDetails:
     the pro-rata rule, and where the traditional IRA money came from."""
     src = [f"{m.plan} {m.date.isoformat()} {m.ref}" for m in r.trad_inflows if m.earnings > 0]
     rows = [e.ref for e in r.ira.conversions] + [v.ref for v in r.ira.dec31 if v.ref]
-    return BackdoorDetails(r.year, r.person, r.money("8"), r.money("18"), r.pro_rata_taxable, r.money("6"),
+    # Lines 16 and the Dec 31 values rather than lines 8 and 6, which Worksheet 1-1 leaves blank.
+    dec31 = sum((v.value for v in r.ira.dec31), ZERO) if r.money("16") else ZERO
+    return BackdoorDetails(r.year, r.person, r.money("16"), r.money("18"), r.pro_rata_taxable, dec31,
                            list(r.responsible), src, rows)

@@ -67,6 +67,28 @@ BY_ID = {d.id: d for d in LINES}
 LINE_IDS = [d.id for d in LINES]
 LABELS = {d.id: d.label for d in LINES}
 
+# Pub. 590-B Worksheet 1-1 (Figuring the Taxable Part of Your IRA Distribution), used instead of Form 8606
+# lines 6-12 when the year's contributions may be partly deductible: all of them go into the ratio.
+WORKSHEET_1_1: tuple[LineDef, ...] = (
+    LineDef("1", "Basis in traditional IRAs as of Dec 31 of last year", source="Form 8606 line 2"),
+    LineDef("2", "All contributions to traditional IRAs for the year, deductible or not",
+            source=f"{LEDGER}: nondeductible and deductible contribution rows for the tax year"),
+    LineDef("3", "Add lines 1 and 2", "L1 + L2"),
+    LineDef("4", "Value of all traditional IRAs on Dec 31 (plus outstanding rollovers)", source="Form 8606 line 6"),
+    LineDef("5", "Distributions from traditional IRAs in the year, conversions included",
+            source="Form 8606 lines 7 and 8"),
+    LineDef("6", "Add lines 4 and 5", "L4 + L5"),
+    LineDef("7", "Divide line 3 by line 6 (1.000 at most)", f"RATIO(L3, L6, {RATIO_PLACES})", how="line 3 / line 6",
+            kind="ratio"),
+    LineDef("8", "Nontaxable part of the distributions: line 5 x line 7", "ROUND(L5 * L7, 2)",
+            how="line 5 x line 7"),
+    LineDef("9", "Taxable part before the conversions: line 5 minus line 8", "L5 - L8"),
+    LineDef("10", "Part of line 9 from the conversions (line 9 x amount converted / line 5)",
+            source="line 9 x the converted share of line 5"),
+    LineDef("11", "Taxable part of the distributions not converted: line 9 minus line 10", "L9 - L10"),
+)
+WORKSHEET_1_1_BY_ID = {d.id: d for d in WORKSHEET_1_1}
+
 
 def ratio_text(value: Decimal) -> str:
     """Line 10 as written on the form: "0.99649", and "1.000" for a ratio of 1."""
