@@ -1,6 +1,7 @@
 """A negative `contribution` (a reversal of a deposit, or a correction) is real: it imports, with a
 warning naming its file and line, and the audit shows it as a WARN finding naming the rows.
-0.00 is not negative (no warning); -0.01 is."""
+0.00 is not negative (no warning); -0.01 is. A move out of an after-tax source with no recorded
+basis is counted as taxable in full, and the audit says so, naming the row."""
 
 from __future__ import annotations
 
@@ -77,3 +78,46 @@ def test_no_negative_row_no_finding(make_book, tmp_path):
     assert res.exit_code == 0 and "warning:" not in res.stderr
     res = run(book, "audit", "--year", "2026", "--format", "json")
     assert not [f for f in json.loads(res.stdout)["checks"] if f["id"] == "negative_contribution"]
+
+
+# ---------------------------------------------------------------- a conversion with no recorded basis
+
+def conversion_findings(make_book, tmp_path, rows: str, year: int = 2026) -> list[dict]:
+    book = make_book(PROFILE)
+    src = tmp_path / "conv.csv"
+    src.write_text(rows, encoding="utf-8")
+    res = run(book, "import", str(src))
+    assert res.exit_code == 0, res.output
+    res = run(book, "audit", "--year", str(year), "--format", "json")
+    return [f for f in json.loads(res.stdout)["checks"] if f["id"] == "conversion_no_basis"]
+
+
+def test_conversion_with_no_recorded_basis_is_named(make_book, tmp_path):
+    """An in-plan Roth rollover of 1,000.00 out of an after-tax source the ledger holds no basis for:
+    by sections 72(e)(8)/72(d)(2) the non-basis part of a distribution is taxable, so with basis 0 all
+    1,000.00 is earnings, taxable now (an IRR to the Roth 401(k)); the audit names the row."""
+    (f,) = conversion_findings(make_book, tmp_path, "date,person,account,kind,source,amount\n"
+                                                    "2026-03-01,alex,acme,conversion,after_tax,-1000.00\n")
+    src = tmp_path / "conv.csv"
+    assert (f["status"], f["scope"], f["amount"], f["rows"]) == ("warn", "acme", "1000.00", [f"{src}:2"])
+    assert f["message"] == (f"{src}:2: 1,000.00 moved out of the acme after-tax source in 2026 with no after-tax "
+                            f"basis recorded in the ledger, so all of it is counted as earnings, 1,000.00 of it "
+                            f"taxable now")
+
+
+def test_a_cent_of_basis_is_not_warned(make_book, tmp_path):
+    """0.01 of basis contributed before: the move that empties the source carries it (basis 0.01),
+    so the ledger has a basis for it: no warning."""
+    assert conversion_findings(make_book, tmp_path, "date,person,account,kind,source,amount\n"
+                               "2026-02-01,alex,acme,contribution,after_tax,0.01\n"
+                               "2026-03-01,alex,acme,conversion,after_tax,-1000.00\n") == []
+
+
+def test_a_stated_zero_basis_is_taken_at_its_word(make_book, tmp_path):
+    assert conversion_findings(make_book, tmp_path, "date,person,account,kind,source,amount,basis\n"
+                               "2026-03-01,alex,acme,conversion,after_tax,-1000.00,0.00\n") == []
+
+
+def test_a_move_of_another_year_is_not_in_this_audit(make_book, tmp_path):
+    rows = "date,person,account,kind,source,amount\n2025-03-01,alex,acme,conversion,after_tax,-10.00\n"
+    assert conversion_findings(make_book, tmp_path, rows, 2026) == []

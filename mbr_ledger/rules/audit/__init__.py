@@ -15,6 +15,7 @@ from .additions import (
 )
 from .conversions import check_after_tax_unconverted, check_conversion_lag
 from .data import EMPLOYEE_SOURCES, EMPLOYER_SOURCES, AuditData, money, ref, refs, show
+from .data import conversions_without_basis as conversions_without_basis
 from .data import negative_contributions as negative_contributions
 from .deferrals import check_402g, check_catch_up_roth, check_w2_box12
 from .deposits import (
@@ -85,7 +86,7 @@ def run_checks(data: AuditData) -> list[Finding]:
             found += check(data)
     if any(f.id == "no_rows" for f in found):
         found = [f for f in found if f.id == "no_rows" or f.status != "ok"]
-    return found + negative_contributions(data)
+    return found + negative_contributions(data) + conversions_without_basis(data)
 
 
 def exit_code(findings: list[Finding]) -> int:

@@ -16,6 +16,7 @@ from ...core.money import fmt_table, from_cents, round_cents
 from ...limits import YearLimits
 from ...profile import Person, Plan, Profile
 from ..findings import Finding
+from ..history import refs_text
 
 EMPLOYEE_SOURCES = ("pretax", "roth", "after_tax")
 EMPLOYER_SOURCES = ("match", "nonelective")
@@ -167,6 +168,44 @@ def negative_contributions(data: AuditData) -> list[Finding]:
         amount=money(total), rows=refs(rows),
         fix="check that each reverses a deposit that is in the ledger; a corrective payout of an excess is a "
             "distribution, not a negative contribution")]
+
+
+def conversions_without_basis(data: AuditData) -> list[Finding]:
+    """A warning per plan whose after-tax source had money moved out in the year (an in-plan Roth
+    rollover, a rollover or a distribution) while the ledger held no after-tax basis for it: all
+    of such a move is counted as taxable earnings, which is right only if no after-tax money went
+    in before it. A split rollover is one move (its earnings leg carries no basis by design); a row
+    that states its `basis` is taken at its word and not warned about."""
+    out = []
+    for plan_id, py in sorted((data.lots or {}).items()):
+        groups: dict[object, list[Any]] = {}
+        for m in py.moved:
+            if m.source == "after_tax":
+                groups.setdefault(m.split_group or id(m), []).append(m)
+        moves = [m for legs in groups.values()
+                 if sum(m.amount for m in legs) > 0 and all(m.basis == 0 and m.stated_basis is None for m in legs)
+                 for m in legs]
+        if not moves:
+            continue
+        total = sum((m.amount for m in moves), Decimal("0"))
+        taxable = sum((m.taxable for m in moves), Decimal("0"))
+        rows = sorted({r for m in moves for r in m.refs}, key=_ref_key)
+        where = refs_text(rows)
+        out.append(Finding(
+            "conversion_no_basis", "warn", plan_id,
+            f"{where}: {show(total)} moved out of the {plan_id} after-tax source in {data.year} with no after-tax "
+            f"basis recorded in the ledger, so all of it is counted as earnings, {show(taxable)} of it taxable now",
+            amount=total, rows=rows,
+            fix="import the after-tax contributions behind it (activity rows of kind contribution, source "
+                "after_tax, also those of earlier years), or give the row its basis (the `basis` column) as the "
+                "plan's statement or Form 1099-R box 5 shows it"))
+    return out
+
+
+def _ref_key(ref: str) -> tuple[str, int]:
+    """`file:line` in file, then line order."""
+    path, _, line = ref.rpartition(":")
+    return (path, int(line) if line.isdigit() else 0)
 
 
 def tax_at_rate(data: AuditData, earnings: Decimal) -> Decimal | None:
