@@ -217,3 +217,23 @@ def test_busy_packet_both_ways(make_book: Any, tmp_path: Path, monkeypatch: pyte
     assert {"=HYPERLINK(\"http://x\",\"y\")", "two\nlines", "l" * 90, "fees & <costs>"} <= memos
     n = len(packet.worksheets["lots"].grids["lots"].rows)
     assert n > 100 and got["Lots"][1:4] == ["A2", "$1:$1", f"A1:J{1 + n}"]
+
+
+def test_form_8606_lines_print_alone_at_the_scale_of_their_columns(sample_book: Path, tmp_path: Path) -> None:
+    """The Form 8606 sheet prints its five columns (line, description, amount, how, from) and its notes
+    only, the notes wrapped across those columns; the wide grids (basis carried, the Roth layers, line
+    6's IRAs) are on the next sheet, so their columns never shrink the form's lines on paper."""
+    assert run(sample_book, "report", "--year", "2026", "--out", str(tmp_path)).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "mbr-2026-alex.xlsx")
+    form = wb["Form 8606"]
+    assert form.max_column == 5
+    assert form.print_area == f"'Form 8606'!$A$1:$E${form.max_row}"
+    assert [form.cell(row=r, column=1).value for r in range(1, form.max_row + 1)].count("Notes") == 1
+    notes = [str(m) for m in form.merged_cells.ranges]
+    assert notes and all(m.startswith("A") and ":E" in m for m in notes)
+    assert form.page_setup.orientation == "landscape" and form.page_setup.fitToWidth == 1
+    detail = wb["Form 8606 detail"]
+    titles = [detail.cell(row=r, column=1).value for r in range(1, detail.max_row + 1)]
+    assert "Roth IRA conversion and rollover layers (5-year clocks)" in titles
+    assert "Carried to next year" in titles
+    assert wb.sheetnames.index("Form 8606 detail") == wb.sheetnames.index("Form 8606") + 1

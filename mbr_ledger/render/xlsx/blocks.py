@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from ...core.formula import excel
 from ...forms.model import Grid, Line, Worksheet
 from ...forms.packet import compact_refs
-from .cells import MONEY, Writer, cell_ref, is_number, put_text, ratio_format
+from .cells import MONEY, ROW_HEIGHT, WRAP, Writer, cell_ref, is_number, put_text, ratio_format
 
 
 @dataclass
@@ -69,6 +69,21 @@ def put_notes(w: Writer, top: int, notes: list[str], title: str = "Notes") -> in
         put_text(w.ws.cell(row=top + 1 + i, column=1), n)
     return top + len(notes) + 2
 
+
+
+def span_notes(w: Writer, top: int, count: int, last_col: int) -> None:
+    """The `count` note rows from `top` (as put_notes wrote them) each merged across columns 1 to
+    `last_col` and wrapped there, so that a long note neither runs past the block when printed nor
+    widens the printed page. Call after `w.finish()`, once the column widths are set."""
+    chars = sum(w.widths.get(c, 8) for c in range(1, last_col + 1)) * 11 // 10
+    for r in range(top, top + count):
+        cell = w.ws.cell(row=r, column=1)
+        text = str(cell.value or "")
+        cell.alignment = WRAP
+        w.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_col)
+        lines = sum(max(1, -(-len(part) // max(chars, 1))) for part in text.split("\n"))
+        if lines > 1:
+            w.ws.row_dimensions[r].height = min(ROW_HEIGHT * lines, 409)
 
 
 def ordered(grids: dict[str, Grid], first: list[str]) -> list[tuple[str, Grid]]:

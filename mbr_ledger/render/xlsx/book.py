@@ -13,11 +13,12 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from ...forms.packet import BEST_KNOWLEDGE, Packet, capacity_table, compact_refs, flat_details, form_label
-from .blocks import Placed, form_lines, ordered, put_grid, put_notes
+from .blocks import Placed, form_lines, ordered, put_grid, put_notes, span_notes
 from .cells import (
     BOLD,
     CHART_CM,
     CHART_ROWS,
+    F8606_DETAIL,
     GRID_SHEETS,
     LOTS_SHEET,
     MAX_WIDTH,
@@ -30,6 +31,7 @@ from .cells import (
     serial,
     show,
 )
+from .returns import form_5329_sheet, household_sheet
 from .sheet_xml import FastRows
 from .tables import grid_table, ledger_table, put_table
 
@@ -58,6 +60,8 @@ class Book:
         self.limits()
         self.ledger()
         self.summary()
+        household_sheet(self)
+        form_5329_sheet(self)
         for body in self.bodies.values():  # every width is known: the rows' wrapping, heights and styles
             body.prepare()
         props = self.wb.properties
@@ -203,14 +207,26 @@ class Book:
         if ws is None:
             w.put(3, 1, "(no worksheet)")
             w.finish(freeze="A2", note=self.header)
+            d = Writer(self.sheets[F8606_DETAIL])
+            d.put(1, 1, "(no worksheet)")
+            d.finish(note=self.header)
             return
         r, cells = form_lines(w, 2, ws)
         self.line_cells.update({("8606", k): v for k, v in cells.items()})
-        w.ws.row_breaks.append(Break(id=r - 1))  # the form's lines are the first printed page, the rest after
-        r = put_notes(w, r, ws.notes)
+        last = put_notes(w, r, ws.notes) - 2 if ws.notes else r - 1
+        w.finish(freeze="A3", note=self.header)  # the form's five columns, one landscape page wide
+        span_notes(w, r + 1, len(ws.notes), 5)
+        w.ws.print_area = f"A1:E{max(last, 1)}"  # printed at the scale of the lines, not of a long note
+        # The grids (basis carried, Roth layers, line 6's IRAs) have columns of their own widths on a
+        # sheet of their own, so that the widest of them does not shrink the form's lines when printed.
+        d = Writer(self.sheets[F8606_DETAIL])
+        d.title(1, f"Form 8606 detail, {self.p.title}")
+        r = 3
         for name, grid in ws.grids.items():
-            r, _ = put_grid(w, r, grid, grid.title or name)
-        w.finish(freeze="A3", note=self.header)  # landscape: the form's five columns and the layers' eleven
+            r, _ = put_grid(d, r, grid, grid.title or name)
+        if not ws.grids:
+            d.put(3, 1, "(none)")
+        d.finish(freeze="A2", note=self.header)
 
     # -- Lots and conversions: the big grids on sheets of their own; the charts, the per-plan lines and notes
     def lots(self) -> None:

@@ -47,7 +47,8 @@ LEDGER_HEADS = ["Date", "Account", "Kind", "Source", "Amount", "Basis", "Taxable
                 "Memo", "Fund", "Source file", "Line"]
 LOTS_SHEET = "After-tax lots and conversions"  # the charts, the per-plan lines and notes
 GRID_SHEETS = {"lots": "Lots", "conversions": "Conversions"}  # the lots worksheet's big grids, a sheet each
-SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", LOTS_SHEET, *GRID_SHEETS.values(),
+F8606_DETAIL = "Form 8606 detail"  # the form's wide grids: the lines print alone at a readable scale
+SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", F8606_DETAIL, LOTS_SHEET, *GRID_SHEETS.values(),
           "Capacity plan", "Limits", "Ledger"]
 
 
