@@ -22,7 +22,10 @@ def build_packet(book: Book, facts: PersonYear) -> Packet:
     year, person = facts.year, facts.person
     data = book.audit_data(facts)  # the audit and the capacity plan count the same money, once
     findings = run_checks(data)
-    worksheets = {kind: book.worksheet_of(kind, [facts], person) for kind in ("1099r", "8606", "lots")}
+    worksheets = {kind: book.worksheet_of(kind, [facts], person) for kind in ("1099r", "8606", "lots", "5329")}
+    household = [r for r in book.returns(person) if len(r) > 1]
+    if household:  # a joint return: its Form 1040 lines with the spouse's amounts
+        worksheets["1040"] = book.worksheets("1040", year, person)[0]
     capacity = capacity_for_person(data)
     rows = ledger_rows(book.store, year=year, person=person)
     return assemble_packet(book.profile, year, person, findings, worksheets, capacity, rows, openings(facts))

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import ZERO, fmt
-from ..rules.f5329 import LINES, PARTS
+from ..rules.f5329 import LINES, PARTS, ROTH_VALUE, TRAD_VALUE
 from .model import Grid, Line, Worksheet
 
 if TYPE_CHECKING:
     from ..rules.f5329 import Year5329
 
+VALUE_LABELS = {TRAD_VALUE: "Traditional IRAs on Dec 31, with contributions for the year made after it (line 17)",
+                ROTH_VALUE: "Roth IRAs on Dec 31, with contributions for the year made after it (line 25)"}
 PART_TITLES = {"I": "Part I: additional tax on early distributions",
                "III": "Part III: additional tax on excess contributions to traditional IRAs",
                "IV": "Part IV: additional tax on excess contributions to Roth IRAs"}
@@ -35,9 +37,11 @@ def worksheet_5329(years: list[Year5329]) -> Worksheet:
     for i in r.early:
         early.rows.append([i.date, i.account, i.kind, i.amount, i.taxable, i.recapture, i.early, i.line1, i.why, i.ref])
     ws.grids["early"] = early
-    values = Grid("Values the lines read", ["name", "value"], ["text", "money"])
-    values.rows = [[k, v] for k, v in r.values.items()]
-    ws.grids["values"] = values
+    values = Grid("Dec 31 values lines 17 and 25 read", ["name", "value_of", "amount"], ["text", "text", "money"])
+    reads = {TRAD_VALUE: "17", ROTH_VALUE: "25"}
+    values.rows = [[k, VALUE_LABELS.get(k, k), v] for k, v in r.values.items() if r.lines.get(reads.get(k, "")) is not None]
+    if values.rows:
+        ws.grids["values"] = values
     ws.notes = list(r.notes)
     if not r.has_something():
         ws.notes.insert(0, f"No additional tax for {r.year}: no early distribution and no excess IRA contribution "

@@ -156,6 +156,23 @@ class Packet:
     def worksheet(self, ws_id: str) -> Worksheet | None:
         return self.worksheets.get(ws_id)
 
+    def form_5329(self) -> Worksheet | None:
+        """Form 5329 when it has something to say (a line neither blank nor 0), else None."""
+        ws = self.worksheets.get("5329")
+        return ws if ws is not None and any(ln.value for ln in ws.lines) else None
+
+    def no_5329_text(self) -> str | None:
+        """The one line that stands for Form 5329 when it has nothing to say (None when it has, or was not made)."""
+        if "5329" not in self.worksheets or self.form_5329() is not None:
+            return None
+        return (f"Form 5329: no additional tax for {self.year} (no early distribution and no excess IRA "
+                f"contribution in the ledger).")
+
+    def household(self) -> Worksheet | None:
+        """The joint return's Form 1040 lines (both spouses), when the person files jointly, else None."""
+        ws = self.worksheets.get("1040")
+        return ws if ws is not None and "," in ws.person else None
+
     def problems(self) -> list[Problem]:
         """Every fail and warn in one place: audit findings first (fails first), then 1099-R differences."""
         out = [Problem(f.status, f.id, f.scope, f.message, f.amount, f.excess, f.fix, f.deadline)

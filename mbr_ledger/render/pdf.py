@@ -333,6 +333,28 @@ def _f8606(p: Packet, width: float) -> list[Flowable]:
     return out + _worksheet_body(ws, width, [], {"carry_forward": "Carried to next year"})
 
 
+def _household(p: Packet, width: float) -> list[Flowable]:
+    """The joint return's Form 1040 lines, both spouses' amounts added (nothing for a return of one)."""
+    ws = p.household()
+    if ws is None:
+        return []
+    out: list[Flowable] = [_title(f"Household return: {ws.title}"), _lines(ws.lines, width)]
+    out += _worksheet_body(ws, width, ["by_person", "rollover"], {})
+    return out + _notes(ws.notes)
+
+
+def _f5329(p: Packet, width: float) -> list[Flowable]:
+    """Form 5329 Parts I, III and IV when it has something to say, else the one line saying so."""
+    ws = p.form_5329()
+    if ws is None:
+        text = p.no_5329_text()
+        return [_p(text, BODY)] if text else []
+    filled = [ln for ln in ws.lines if ln.value is not None]
+    out: list[Flowable] = [_title(f"Form 5329, {ws.year}: additional taxes"), _lines(filled, width)]
+    out += _worksheet_body(ws, width, ["early"], {"early": "Distributions Part I looked at"})
+    return out + _notes(ws.notes)
+
+
 def _lots(p: Packet, width: float) -> list[Flowable]:
     out: list[Flowable] = [_title("After-tax lots and conversions")]
     ws = p.worksheet("lots")
@@ -385,6 +407,8 @@ SECTIONS: list[tuple[str, Build]] = [
     ("landscape", _audit),
     ("landscape", _f1099r),
     ("portrait", _f8606),
+    ("portrait", _household),
+    ("portrait", _f5329),
     ("landscape", _lots),
     ("portrait", _capacity),
     ("portrait", _charts),
