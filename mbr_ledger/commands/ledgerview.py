@@ -95,26 +95,18 @@ def ledger(ctx: click.Context, year: int | None, person: str | None, account: st
 
 
 def write_parquet(df: pl.DataFrame, out: Path) -> None:
-    """Write `df` to `out` through a temporary file created exclusively beside it, then renamed over
-    it: a failure leaves `out` as it was and no temporary file."""
-    import os
-    import tempfile
+    """Write `df` to `out` as Parquet the way `mbr report` writes its files (report.write_atomic): a
+    temporary file created exclusively beside it, then renamed, so a failure leaves `out` as it was."""
+    import io
 
     from ..core.errors import MbrError
+    from .report import write_atomic
 
-    target = out.resolve()
+    if not out.parent.is_dir():
+        raise MbrError(f"--out {out}: no folder {out.parent} to write in (create it first)")
+    buf = io.BytesIO()
+    df.write_parquet(buf)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        write_atomic(out, buf.getvalue())
     except OSError as exc:
-        raise MbrError(f"--out {out}: cannot write in {target.parent}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            df.write_parquet(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise MbrError(f"--out {out}: cannot write the Parquet file: {exc.strerror or exc}") from None
-        raise
+        raise MbrError(f"--out {out}: cannot write the Parquet file: {exc.strerror or exc}") from None
