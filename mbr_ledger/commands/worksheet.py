@@ -76,6 +76,7 @@ def worksheet() -> None:
     """Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots.
 
     Each worksheet is computed from the ledger; the table and JSON views show the same figures.
+    Also Form 1040 lines 4a-5b of each return (`1040`) and Form 5329's additional taxes (`5329`).
     Not tax advice.
 
     \b
@@ -83,6 +84,8 @@ def worksheet() -> None:
       mbr worksheet 1099r --year 2026
       mbr worksheet 8606 --year 2026 --person alex --format json
       mbr worksheet lots --year 2026
+      mbr worksheet 1040 --year 2026
+      mbr worksheet 5329 --year 2026 --person alex
     """
 
 
