@@ -46,12 +46,16 @@ def ledger_rows(led: Ledger, *, year: int | None = None, person: str | None = No
 
 
 def summary(df: pl.DataFrame) -> pl.DataFrame:
-    """Totals per person, year, account and source (cents), by kind."""
+    """Totals per person, year, account and source, by kind, in the amounts' unit (integer cents, or
+    Decimal dollars as `Book.ledger` gives them). Exact for any number of rows within the amount
+    bound (core.money.MAX_AMOUNT): cents are summed as Int128, where Int64 would wrap after some
+    9,000 rows at the bound; Decimal sums have 38 digits."""
     if df.is_empty():
         return df
+    amount = pl.col("amount").cast(pl.Int128) if df.schema["amount"].is_integer() else pl.col("amount")
 
     def total(kind: str) -> pl.Expr:
-        return pl.col("amount").filter(pl.col("kind") == kind).sum().alias(kind)
+        return amount.filter(pl.col("kind") == kind).sum().alias(kind)
 
     out = (df.with_columns(pl.col("date").dt.year().alias("year"))
            .group_by(["person", "year", "account", "source"])
