@@ -91,10 +91,14 @@ def expected_assets(book: Path, rows: list[dict[str, Any]], through: int | None)
 
     def ira(person: str, types: tuple[str, ...], leaving: str) -> str:
         found = [i for i in prof.iras_of(person, *types) if i.id != leaving]
+        if not found:
+            return f"Assets:Retirement:{component(person)}:Unlisted-{'Roth' if types == ('roth',) else 'Traditional'}-IRA"
         return asset(person, found[0].id, None)
 
+    known = plans | {i.id for i in prof.iras}
     for r in rows:
-        if r["kind"] in ("payroll", "balance") or (through and int(r["date"][:4]) > through):
+        if r["kind"] in ("payroll", "balance") or (through and int(r["date"][:4]) > through) \
+                or r["account"] not in known:
             continue
         amt = D(r["amount"])
         out[asset(r["person"], r["account"], r["source"])] += amt
@@ -102,7 +106,7 @@ def expected_assets(book: Path, rows: list[dict[str, Any]], through: int | None)
             to = asset(r["person"], r["account"], "roth") if r["account"] in plans else \
                 ira(r["person"], ("roth",), r["account"])
             out[to] -= amt
-        elif r["kind"] == "rollover":
+        elif r["kind"] in ("rollover", "recharacterization"):
             types = ("roth",) if r["destination"] == "roth_ira" else ("traditional",)
             out[ira(r["person"], types, r["account"])] -= amt
     return dict(out)
@@ -173,8 +177,8 @@ def test_sample_rollovers_split_basis_and_earnings_as_the_lots_engine(sample_boo
     assert legs(34) == {f"{beta}:Earnings": D("-24.37"), "Assets:Retirement:Alex:Alex-Trad": D("24.37")}
     # every transaction carries its ledger row; the counts are in the header
     text = (tmp_path / "out.beancount").read_text(encoding="utf-8")
-    assert "; 128 ledger rows as transactions; 2 balance rows as assertions" in text
-    assert "; 87 payroll rows (pay-stub deductions, as mbr ledger --kind payroll lists them) are not in this file" in text
+    assert "; Ledger rows as transactions: 128; balance rows as assertions: 2 " in text
+    assert "; Payroll rows left out: 87 (the pay-stub deductions mbr ledger --kind payroll lists)" in text
 
 
 def test_sample_balance_rows_are_asserted_the_day_after(sample_book: Path, tmp_path: Path) -> None:
@@ -251,13 +255,13 @@ def test_balance_row_on_the_day_of_a_conversion_and_a_value_beyond_the_ledger(
     assert got["Income:Retirement:Unbooked:Alex:Alex-Trad"] == D("-12.34")
     assert got["Assets:Retirement:Alex:Alex-Roth"] == D("7000.00")
     text = path.read_text(encoding="utf-8")
-    assert "; 1 balance rows differ from what the ledger's rows add up to" in text
+    assert "; Balance rows the ledger's rows do not add up to: 1; " in text
     early = tmp_path / "early.beancount"
     early.write_text(text.replace("2026-01-11 balance", "2026-01-10 balance"), encoding="utf-8")
     _, errors, _ = loader.load_file(str(early))
     assert len(errors) == 1 and "Balance failed" in errors[0].message
     res = run(book, "export", "beancount")
-    assert "warning: 1 balance rows differ from what the ledger's rows add up to" in res.stderr
+    assert "warning: Balance rows the ledger's rows do not add up to: 1; " in res.stderr
 
 
 CARRIED = """
@@ -325,6 +329,74 @@ def test_two_persons_keep_their_own_accounts(make_book: Callable[..., Path], tmp
     assert "Assets:Retirement:Alex:Alex-Roth" not in got
     one = balances(load(export(book, tmp_path, "--person", "sam", name="sam.beancount")))
     assert not any(":Alex" in a for a in one)
+
+
+KINDS_PROFILE = """
+[[person]]
+id = "alex"
+born = "1975-03-10"
+
+[[plan]]
+id = "acme"
+person = "alex"
+employer = "Acme Corp"
+
+[[plan]]
+id = "old"
+person = "alex"
+employer = "Old Co"
+
+[[ira]]
+id = "alex-roth"
+person = "alex"
+type = "roth"
+"""
+KINDS = """date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason
+2026-01-05,alex,acme,contribution,after_tax,3000.00,,,,,,
+2026-01-05,alex,acme,contribution,pretax,5000.00,,,,,,
+2026-01-05,alex,old,contribution,pretax,10.00,,,,,,
+2026-02-01,alex,acme,earnings,after_tax,30.00,,,,,,
+2026-02-02,alex,acme,fee,after_tax,3.00,,,,,,
+2026-03-02,alex,acme,distribution,after_tax,1000.00,,,,,cash out,
+2026-03-03,alex,acme,corrective,pretax,500.00,,20.00,,2026,402g refund,402g
+2026-04-01,alex,acme,rollover,pretax,1000.00,,,traditional_ira,,to an IRA not in mbr.toml,
+2026-04-02,alex,alex-roth,contribution,roth,7000.00,,,,2026,,
+2026-04-10,alex,alex-roth,recharacterization,,7000.00,,,traditional_ira,2026,,
+2026-06-30,alex,acme,balance,after_tax,2100.00,,,,,,
+2026-06-30,alex,acme,balance,,5600.00,,,,,,
+"""
+
+
+def test_every_kind_and_a_plan_balance_by_source(make_book: Callable[..., Path], tmp_path: Path) -> None:
+    """By hand: the after-tax source holds 3,000.00 basis + 30.00 earnings - 3.00 fee = 3,027.00; the
+    1,000.00 distribution takes 1,000 x 3,000 / 3,027 = 991.08 of basis and 8.92 of earnings (IRC 72(e)(8)).
+    Left: 2,008.92 + 18.08 = 2,027.00; the statement's 2,100.00 for the source books 73.00 Unbooked. The
+    plan's 5,600.00 is then exactly 2,100.00 + the pre-tax 5,000 - 500 corrective - 1,000 rolled out: no
+    second booking. With no traditional IRA in mbr.toml the rollover and the recharacterization land in
+    Unlisted-Traditional-IRA. The rows of a plan no longer in mbr.toml are left out, counted."""
+    book = make_book(KINDS_PROFILE)
+    f = tmp_path / "kinds.csv"
+    f.write_text(KINDS, encoding="utf-8")
+    assert run(book, "import", str(f)).exit_code == 0
+    toml = book / "mbr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('id = "old"', 'id = "older"'), encoding="utf-8")
+    path = export(book, tmp_path)
+    bean_check(path)
+    got = compare(book, path, None)
+    at = "Assets:Retirement:Alex:Acme:AfterTax"
+    assert (got[f"{at}:Basis"], got[f"{at}:Earnings"], got[f"{at}:Unbooked"]) == (D("2008.92"), D("18.08"), D("73.00"))
+    assert got["Equity:Distributions:Alex:Acme:AfterTax"] == D("1000.00")
+    assert got["Expenses:Retirement:Fees:Alex:Acme:AfterTax"] == D("3.00")
+    assert got["Equity:Corrective-Distributions:Alex:Acme:Pretax"] == D("500.00")
+    assert got["Assets:Retirement:Alex:Acme:Pretax"] == D("3500.00")
+    assert got["Assets:Retirement:Alex:Unlisted-Traditional-IRA"] == D("8000.00")
+    assert got["Assets:Retirement:Alex:Alex-Roth"] == D("0.00")
+    checks = {e.account: e.amount.number for e in load(path) if isinstance(e, data.Balance)}
+    assert checks == {at: D("2100.00"), "Assets:Retirement:Alex:Acme": D("5600.00")}
+    text = path.read_text(encoding="utf-8")
+    assert "; Ledger rows as transactions: 9; balance rows as assertions: 2 " in text
+    assert "; Rows of account 'old' left out: 1 (it is not a plan or IRA in mbr.toml)." in text
+    assert not any(":Old" in a for a in got)
 
 
 def test_colliding_ids_get_distinct_accounts(make_book: Callable[..., Path], tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ CURRENCY = "USD"
 SOURCES = {"pretax": "Pretax", "roth": "Roth", "after_tax": "AfterTax", "match": "Match",
            "nonelective": "Nonelective", "nondeductible": "Nondeductible", "deductible": "Deductible"}
 UNLISTED = {"roth_ira": "Unlisted-Roth-IRA", "traditional_ira": "Unlisted-Traditional-IRA"}
-IRA_TYPES = {"roth_ira": ("roth",), "traditional_ira": ("traditional", "sep", "simple")}
+IRA_TYPES = {"roth_ira": ("roth",), "traditional_ira": ("traditional",)}  # as rules.lots lands a rollover
 MOVE_KINDS = ("conversion", "rollover", "distribution", "corrective", "recharacterization")
 OPENING = "Equity:Opening-Balances"
 
@@ -198,9 +198,9 @@ def _out_legs(n: _Names, r: dict[str, Any], moves: dict[tuple[str, dt.date, str,
 
 def _person(book: Book, pid: str, names: _Names, rows: pl.DataFrame, through: int) -> _Person:
     out = _Person(names)
-    ats = [r for r in rows.filter(pl.col("source") == "after_tax").iter_rows(named=True)
-           if r["account"] in names.plans and r["kind"] in MOVE_KINDS]
-    moves = _moves_by_row(book.facts(through, pid)[0].history.moves()) if ats else {}
+    after_tax_out = rows.filter((pl.col("source") == "after_tax") & pl.col("account").is_in(list(names.plans))
+                                & pl.col("kind").is_in(list(MOVE_KINDS))).height
+    moves = _moves_by_row(book.facts(through, pid)[0].history.moves()) if after_tax_out else {}
     for r in rows.iter_rows(named=True):
         if r["kind"] == "balance":
             acct = r["account"]
@@ -215,9 +215,9 @@ def _under(account: str, top: str) -> bool:
     return account == top or account.startswith(top + ":")
 
 
-def _assertions(p: _Person) -> tuple[list[Txn], list[Balance], int]:
+def _assertions(p: _Person) -> tuple[list[Txn], list[Balance]]:
     """The balance rows as assertions dated the day after, each with the booking of what the ledger's
-    rows do not hold (`:Unbooked`) when they do not add up to it; the count of such bookings."""
+    rows do not hold (`:Unbooked`) when they do not add up to it."""
     dates: dict[str, list[dt.date]] = defaultdict(list)
     sums: dict[str, list[int]] = defaultdict(list)
     for t in sorted(p.txns, key=lambda t: t.date):
@@ -237,11 +237,12 @@ def _assertions(p: _Person) -> tuple[list[Txn], list[Balance], int]:
             unbooked = f"{account}:Unbooked"
             income = f"Income:Retirement:Unbooked:{p.names.p}:{p.names.accounts[acct]}"
             booked.append((d, unbooked, diff))
-            adjust.append(Txn(d, p.names.payee(acct), f"statement value {fmt(cents)} on {d.isoformat()}; the ledger's rows hold "
-                                       f"{fmt(held)}: {fmt(diff)} not in the ledger (market change or missing rows)",
-                              (Posting(unbooked, diff), Posting(income, -diff)), meta, ("unbooked",)))
+            why = (f"statement value {fmt(cents)} on {d.isoformat()}; the ledger's rows hold {fmt(held)}: "
+                   f"{fmt(diff)} not in the ledger (market change or missing rows)")
+            adjust.append(Txn(d, p.names.payee(acct), why, (Posting(unbooked, diff), Posting(income, -diff)), meta,
+                              ("unbooked",)))
         checks.append(Balance(d + dt.timedelta(days=1), account, cents, meta))
-    return adjust, checks, len(adjust)
+    return adjust, checks
 
 
 def export_beancount(book: Book, year: int | None = None, person: str | None = None) -> BeancountFile:
@@ -253,7 +254,7 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
     out = BeancountFile(title=f"mbr ledger {book.path.resolve().name}" + (f", {year}" if year else ""),
                         currency=CURRENCY)
     entries: list[Txn | Balance] = []
-    counts = {"rows": 0, "payroll": 0, "balances": 0, "unbooked": 0, "left_out": 0}
+    counts = {"rows": 0, "payroll": 0, "balances": 0, "unbooked": 0}
     left_out: dict[str, int] = defaultdict(int)
     unsplit: list[str] = []
     bases: dict[str, tuple[tuple[str, MetaValue], ...]] = {}
@@ -281,7 +282,7 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
         through = year or max(d.year for d in df["date"])
         p = _person(book, pid, names, df, through)
         unsplit += p.unsplit
-        adjust, checks, n_unbooked = _assertions(p)
+        adjust, checks = _assertions(p)
         txns = sorted(p.txns + adjust, key=lambda t: t.date)  # stable: ledger order within a day
         if start is not None:
             before = [t for t in txns if t.date < start]
@@ -353,19 +354,19 @@ def _header(year: int | None, person: str | None, counts: dict[str, int], left_o
     if not counts["rows"] and not counts["balances"]:
         lines.append("No ledger rows to show: this file holds no transactions.")
     else:
-        lines.append(f"{counts['rows']} ledger rows as transactions; {counts['balances']} balance rows as "
-                     f"assertions (dated the day after: a balance row is the value at the end of its day).")
+        lines.append(f"Ledger rows as transactions: {counts['rows']}; balance rows as assertions: {counts['balances']} "
+                     f"(dated the day after: a balance row is the value at the end of its day).")
     if counts["payroll"]:
-        lines.append(f"{counts['payroll']} payroll rows (pay-stub deductions, as mbr ledger --kind payroll lists them) "
-                     f"are not in this file: they are not money in an account (mbr audit matches them with the deposits).")
+        lines.append(f"Payroll rows left out: {counts['payroll']} (the pay-stub deductions mbr ledger --kind payroll "
+                     f"lists): they are not money in an account; mbr audit matches them with the deposits.")
     warnings = []
     if counts["unbooked"]:
-        warnings.append(f"{counts['unbooked']} balance rows differ from what the ledger's rows add up to: each "
-                        f"difference is booked to <account>:Unbooked (tag #unbooked).")
-    for acct, k in sorted(left_out.items()):
-        warnings.append(f"{k} rows of account {acct!r} are left out: it is not a plan or IRA in mbr.toml.")
+        warnings.append(f"Balance rows the ledger's rows do not add up to: {counts['unbooked']}; each difference is "
+                        f"booked to <account>:Unbooked (tag #unbooked).")
+    for acct, k in sorted(left_out.items()):  # `open_the_book` warns about them on stderr already
+        lines.append(f"Rows of account {acct!r} left out: {k} (it is not a plan or IRA in mbr.toml).")
     if unsplit:
-        warnings.append(f"{len(unsplit)} after-tax moves without the lots engine's split are booked on the AfterTax "
-                     f"account itself: {', '.join(unsplit[:5])}{' ...' if len(unsplit) > 5 else ''}")
+        warnings.append(f"After-tax moves without the lots engine's split, booked on the AfterTax account itself: "
+                        f"{len(unsplit)} ({', '.join(unsplit[:5])}{' ...' if len(unsplit) > 5 else ''}).")
     warnings += notes
     return lines + warnings, warnings
