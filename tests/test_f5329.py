@@ -212,3 +212,27 @@ def test_an_excess_traditional_contribution_costs_6_percent_of_the_smaller_amoun
 def test_help_has_examples(book: Path) -> None:
     res = run(book, "worksheet", "5329", "--help")
     assert res.exit_code == 0 and "mbr worksheet 5329 --year 2026 --person alex --format json" in res.output
+
+
+def test_an_excess_over_both_kinds_falls_on_the_roth_side(make_book: Callable[..., Path], tmp_path: Path) -> None:
+    """Instructions, line 19: the Roth IRA limit is the IRA limit reduced by the traditional IRA
+    contributions. 2025: 5,000.00 traditional + 3,000.00 Roth against 7,000.00: the Roth limit is
+    2,000.00, so the 1,000.00 excess is on the Roth side (line 23), none on the traditional (line 15)."""
+    activity = """
+2025-03-01,kim,kim-trad,contribution,nondeductible,5000.00,,,,2025,
+2025-03-02,kim,kim-roth,contribution,roth,3000.00,,,,2025,
+2025-12-31,kim,kim-trad,balance,,5000.00,,,,,
+2025-12-31,kim,kim-roth,balance,,3100.00,,,,,
+"""
+    got = form(make_book, tmp_path, activity, 2025)
+    assert part(got, *PART_III) == {str(i): None for i in PART_III}
+    # line 24 = 1,000.00; line 25 = 6% of the smaller of 1,000.00 and 3,100.00 = 60.00
+    assert part(got, 23, 24, 25) == {"23": "1000.00", "24": "1000.00", "25": "60.00"}
+
+
+def test_the_python_api_gives_the_commands_json(make_book: Callable[..., Path], tmp_path: Path) -> None:
+    from mbr_ledger.book.book import Book
+
+    got = form(make_book, tmp_path, EXCESS_2025, 2025)
+    with Book.open(tmp_path / "book") as b:
+        assert b.worksheet("5329", 2025).to_dict() == got

@@ -243,15 +243,12 @@ def excess_facts(facts: PersonYear, data: AuditData) -> ExcessFacts:
 
 
 def _split_excess(x: ExcessFacts) -> tuple[Decimal, Decimal]:
-    """The finding's excess as (traditional, Roth): the Roth IRA limit is what the traditional
-    contributions leave of the limit (instructions, line 19), so the excess falls on Roth money first."""
+    """The finding's excess as (traditional, Roth): Roth money first, up to the year's Roth contributions.
+    The Roth IRA limit is what the traditional contributions leave of the limit, less any income-limit
+    reduction (instructions, line 19), so whatever exceeds the limit exceeds it on the Roth side first."""
     if x.excess <= 0:
         return ZERO, ZERO
-    limit = x.limit if x.limit is not None else ZERO
-    roth_room = max(ZERO, limit - x.trad)
-    if x.roth_limit is not None:
-        roth_room = min(roth_room, x.roth_limit)
-    roth = min(x.excess, max(ZERO, x.roth - roth_room))
+    roth = min(x.excess, max(ZERO, x.roth))
     return x.excess - roth, roth
 
 
