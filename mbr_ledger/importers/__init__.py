@@ -27,9 +27,10 @@ def registry(ctx: ImportContext | None = None) -> list[Importer]:
         REAL_IMPORTERS = []
     found += REAL_IMPORTERS
     if ctx is not None:
-        from .mapping import mapping_importers
+        from .mapping import mapping_importers, shipped_importers
 
-        found += mapping_importers(ctx, {i.name for i in found})
+        own = mapping_importers(ctx, {i.name for i in found})
+        found += [*own, *shipped_importers(own)]  # the shipped mappings (data/mappings) come last
     return found
 
 

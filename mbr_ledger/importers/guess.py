@@ -44,6 +44,7 @@ DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "
                 "%m/%d/%y", "%d-%b-%Y", "%b %d, %Y", "%Y%m%d")
 _PLAIN_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$")
 MAX_RULE_VALUES = 200  # distinct values written as rules, per column
+SECTION_SCAN_LINES = 400  # lines looked at for the header of a later table (a file of sections)
 
 
 @dataclass
@@ -123,6 +124,32 @@ def guess_file(path: Path) -> Guess:
     idx = find_header(lines, _looks_like_header, delimiter)
     if idx is None:
         raise MbrError(f"{path}: no header row (three or more column names) in the first lines; is it a CSV file?")
+    # A file of sections (a header after a blank line, as Vanguard's): the first table with a date
+    # and an amount column is the one to map.
+    starts = [idx] + [i for i in range(idx + 1, min(len(lines), SECTION_SCAN_LINES))
+                      if not lines[i - 1].strip() and lines[i].strip()
+                      and _looks_like_header(split_fields(lines[i], delimiter))]
+    found: list[Guess] = []
+    for i in starts:
+        try:
+            g = _recognise(path, text, lines, i, delimiter, encoding)
+        except MbrError:
+            if i == idx and len(starts) == 1:
+                raise
+            continue
+        if "date" in g.columns and "amount" in g.columns:
+            if i != idx:
+                g.notes.append(f"the file holds more than one table; this one (header at line {i + 1}) has the "
+                               f"date and amount columns")
+            return g
+        found.append(g)
+    if not found:
+        raise MbrError(f"{path}:{idx + 1}: a header but no data rows under it: nothing to recognise the columns by")
+    return found[0]
+
+
+def _recognise(path: Path, text: str, lines: list[str], idx: int, delimiter: str, encoding: str) -> Guess:
+    """The table whose header is line `idx + 1`, its columns recognised."""
     rest = [ln for ln in lines[idx + 1:] if ln.strip()]
     blank_after = any(not ln.strip() for ln in lines[idx + 1:]) and bool(rest)
     table = table_after_header(path, text, idx, delimiter=delimiter, stop_at_blank=True)

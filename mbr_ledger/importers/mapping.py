@@ -27,6 +27,8 @@ fund-level formats: money-source names map through the mapping's `sources`, the 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import tomllib
 from pathlib import Path
 
 import polars as pl
@@ -376,6 +378,32 @@ def mapping_specs(profile: Profile, extra: dict[str, object] | CsvMapping | None
     return list(profile.mappings)
 
 
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "mappings"
+
+
+@functools.cache
+def shipped_specs() -> tuple[CsvMapping, ...]:
+    """The mappings shipped with mbr_ledger (data/mappings/*.toml), for layouts whose headers are public."""
+    out = []
+    for f in sorted(SHIPPED_DIR.glob("*.toml")):
+        doc = tomllib.loads(f.read_text(encoding="utf-8"))
+        for i, t in enumerate(doc.get("mapping", [])):
+            out.append(parse_mapping(t, f"mapping[{i}]", f"{f.name} (shipped with mbr_ledger)"))
+    return tuple(out)
+
+
+class ShippedCsv(MappedCsv):
+    """A shipped mapping: it claims a file only when none of the book's own mappings does (and a
+    mapping of the book with its name replaces it)."""
+
+    def __init__(self, spec: CsvMapping, own: list[MappedCsv]):
+        super().__init__(spec)
+        self.own = own
+
+    def identify(self, sniff: Sniff) -> bool:
+        return super().identify(sniff) and not any(m.identify(sniff) for m in self.own)
+
+
 def mapping_importers(ctx: ImportContext, builtin_names: set[str] | None = None) -> list[MappedCsv]:
     """One importer per mapping in force; a mapping may not take a built-in format's name."""
     out = []
@@ -384,6 +412,12 @@ def mapping_importers(ctx: ImportContext, builtin_names: set[str] | None = None)
             raise MbrError(f"{spec.where}.name: {spec.name!r} is the name of a built-in format; choose another")
         out.append(MappedCsv(spec))
     return out
+
+
+def shipped_importers(own: list[MappedCsv]) -> list[MappedCsv]:
+    """The shipped mappings that none of the mappings in force (`own`) replaces by name."""
+    names = {m.name for m in own}
+    return [ShippedCsv(spec, own) for spec in shipped_specs() if spec.name not in names]
 
 
 class AnyMappedCsv:
@@ -399,11 +433,13 @@ class AnyMappedCsv:
     def extract(self, path: Path, ctx: ImportContext) -> Extracted:
         from . import sniff
 
-        found = mapping_importers(ctx)
-        if not found:
+        own = mapping_importers(ctx)
+        found = [*own, *shipped_importers(own)]
+        s = sniff(path)
+        if not any(m.identify(s) for m in found if isinstance(m, ShippedCsv)) and \
+                not any(not isinstance(m, ShippedCsv) for m in found):
             raise MbrError(f"{path}: no [[mapping]] table in mbr.toml and no --mapping FILE; "
                            f"see the README, section Importing the files to write one")
-        s = sniff(path)
         claims = [m for m in found if m.identify(s)]
         if len(claims) > 1:
             raise MbrError(f"{path}: more than one [[mapping]] claims this file "
