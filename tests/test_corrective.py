@@ -50,7 +50,8 @@ type = "roth"
 
 
 def _book(make_book, tmp_path, *lines: str, name: str = "book"):
-    book = make_book(PROFILE, name=name)
+    book = make_book(PROFILE.replace('filing_status = "single"', 'filing_status = "single"\nmagi = { "2025" = '
+                                     '"100000.00" }'), name=name)
     f = tmp_path / f"{name}-activity.csv"
     f.write_text("\n".join([HEADER, *lines]) + "\n")
     res = run(book, "import", str(f))
@@ -252,7 +253,7 @@ def test_roth_ira_contribution_returned_next_year_is_jp_with_earnings_for_the_co
         make_book, tmp_path):
     """A 2025 Roth IRA contribution of 7,000.00 returned 2026-03-01 with 150.00 of earnings (section
     408(d)(4)): codes J and P (1099-R instructions), the earnings income for 2025 (Pub. 590-A), and the
-    contribution no longer counts for 2025 (ira_limit)."""
+    contribution no longer counts for 2025 (ira_limit; MAGI 100,000.00 is below the Roth phase-out)."""
     book = _book(make_book, tmp_path,
                  "2025-06-01,kim,kim-roth,contribution,roth,7000.00,,,,2025,,,",
                  "2025-07-01,kim,kim-roth,contribution,roth,1000.00,,,,2025,,,",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.money import ZERO, fmt, from_cents
 from ..rules.corrective import CORRECTIVE, Part, year_parts
-from ..rules.history import CASH, ROTH_401K, ROTH_IRA, Move, fmt_m, ref_of, refs_text
+from ..rules.history import CASH, ROTH_401K, ROTH_IRA, TRADITIONAL_IRA, Move, fmt_m, ref_of, refs_text
 from ..rules.roth import under_59_half
 from .f1040 import form_1040_lines
 from .model import Grid, Worksheet
@@ -114,8 +114,10 @@ def norm_code(code: str | None) -> str:
 
 
 def _plan_code(m: Move, person: Person) -> str:
-    if m.kind in ("conversion", "rollover"):
+    if m.kind in ("conversion", "rollover") and m.completed is None:
         return "H" if (m.source == "roth" and m.destination == ROTH_IRA) else "G"
+    # A distribution, or an indirect (60-day) rollover, which is paid to the person: a distribution
+    # code, not G or H (1099-R instructions; 20% is withheld, box 4).
     age = "1" if under_59_half(person, m.date) else "7"
     return f"B{age}" if m.source == "roth" else age
 
@@ -139,6 +141,13 @@ def _explain_move_group(moves: list[Move]) -> str:
     stated = [m for m in moves if m.stated_basis is not None or m.stated_taxable is not None]
     if stated:
         text += "; basis/taxable as stated on the row"
+    indirect = [m for m in moves if m.completed is not None]
+    if indirect:
+        text += ("; an indirect (60-day) rollover, completed " + ", ".join(m.completed.isoformat() for m in indirect
+                                                                        if m.completed is not None)
+                 + ": the plan pays it to you (a distribution code, not G; 20% withheld) and you deposit it in the "
+                 "IRA; the plan's box 2a may show the pre-tax part, of which what reached a traditional IRA within "
+                 "60 days is not taxable (best knowledge)")
     return text
 
 
@@ -179,6 +188,9 @@ def expected_forms(profile: Profile, facts: PersonYear) -> tuple[list[Expected],
     for e in ira.trad_distributions:
         code = "1" if under_59_half(p, e.date) else "7"
         buckets.setdefault((e.account, "ira_distribution", code), []).append(e)
+    for e in ira.sixty_day:
+        code = "1" if under_59_half(p, e.date) else "7"
+        buckets.setdefault((e.account, "ira_rollover", code), []).append(e)
     f8606 = None
     for e in ira.roth_distributions:
         if under_59_half(p, e.date):
@@ -190,7 +202,7 @@ def expected_forms(profile: Profile, facts: PersonYear) -> tuple[list[Expected],
         buckets.setdefault((e.account, "roth_distribution", code), []).append(e)
     for (acct, kind, code), evs in buckets.items():
         total = sum((e.amount for e in evs), ZERO)
-        dest = ROTH_IRA if kind == "ira_conversion" else CASH
+        dest = ROTH_IRA if kind == "ira_conversion" else TRADITIONAL_IRA if kind == "ira_rollover" else CASH
         roth = acct in roth_ids
         if kind == "ira_conversion":
             expl = (f"{len(evs)} traditional-to-Roth IRA conversion(s), {fmt_m(total)}; the custodian reports it all "
@@ -199,6 +211,10 @@ def expected_forms(profile: Profile, facts: PersonYear) -> tuple[list[Expected],
         elif kind == "ira_distribution":
             expl = (f"traditional IRA distribution(s), {fmt_m(total)}; the taxable part is on Form 8606 line 15c; "
                     f"code {code} by age 59 1/2 (best knowledge)")
+        elif kind == "ira_rollover":
+            expl = (f"distribution(s) rolled over to a traditional IRA within 60 days, {fmt_m(total)}: the custodian "
+                    f"reports a distribution (code {code} by age 59 1/2, best knowledge); on Form 1040 it is line 4a "
+                    f"with 'Rollover', nothing taxable (not on Form 8606)")
         else:
             expl = (f"Roth IRA distribution(s), {fmt_m(total)}; box 2a is usually blank; taxable part on Form 8606 "
                     f"line 25c; code {code} (best knowledge)")

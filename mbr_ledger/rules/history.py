@@ -122,6 +122,7 @@ class Move:
     stated_basis: Decimal | None = None
     stated_taxable: Decimal | None = None
     notes: list[str] = field(default_factory=list)
+    completed: dt.date | None = None  # an indirect (60-day) rollover: the day it reached the IRA
 
     @property
     def year(self) -> int:

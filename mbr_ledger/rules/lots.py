@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 # ------------------------------------------------------------------ after-tax history: the engine
 
+ROLLOVER_DAYS = 60  # an indirect rollover completed on day 61 or later is a distribution (Pub. 590-A)
+
 
 @dataclass
 class _Pool:
@@ -166,6 +168,13 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
         b, e = computed[id(r)]
         dest = r.destination if r.kind == "rollover" else (ROTH_401K if r.kind == "conversion" else CASH)
         assert dest is not None
+        if r.completed is not None and (r.completed - r.date).days > ROLLOVER_DAYS:
+            # Pub. 590-A: an indirect rollover must reach the IRA within 60 days of the day it was received.
+            notes.append(f"{r.ref}: completed {r.completed.isoformat()}, day {(r.completed - r.date).days} after "
+                         f"the distribution: past the 60-day limit, so not a rollover but a distribution (its "
+                         f"earnings are taxable, and the deposit into the IRA is a regular contribution if "
+                         f"anything)")
+            dest = CASH
         tax = ZERO if dest == TRADITIONAL_IRA else e
         if pool.source == "roth":
             tax = ZERO  # designated Roth money: basis is investment in the contract, earnings not taxed on rollover
@@ -179,7 +188,7 @@ def _move_group(profile: Profile, person: str, plan: str, pool: _Pool, legs: lis
             taking.append((b if sb is None else sb, r.ref, dest))
             continue
         m = Move(plan, person, date, r.kind, pool.source, dest, r.magnitude, b, e, tax, [r.ref], None, group,
-                 b, tax, r.basis, r.taxable)
+                 b, tax, r.basis, r.taxable, completed=r.completed)
         if r.basis is not None or r.taxable is not None:
             diffs = []
             if r.basis is not None and r.basis != b:

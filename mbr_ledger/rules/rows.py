@@ -197,21 +197,25 @@ class Row:
     for_year: int | None
     memo: str | None
     ref: str
+    reason: str | None = None           # corrective rows
+    completed: dt.date | None = None    # 60-day rollovers: the day the money reached its destination
 
     @property
     def magnitude(self) -> Decimal:
         return abs(self.amount)
 
 
-# The columns of the raw event tuples the rules read, in this order: the date as ISO text, these, and
-# the row's place `file:line`.
+# The columns of the raw event tuples the rules read, in this order: the date as ISO text, these, the
+# row's place `file:line`, then `LATER`.
 COLUMNS = ("account", "kind", "source", "amount", "basis", "taxable", "destination", "for_year", "memo")
+LATER = ("reason", "completed")
 
 
 def tuples(df: pl.DataFrame, *extra: str) -> list[tuple[Any, ...]]:
     """Raw event tuples of a frame of events (already in the ledger's sort order), then the `extra` columns."""
     ref = pl.format("{}:{}", "source_file", "source_line")
-    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *COLUMNS, ref, *extra).rows()
+    later = [pl.col(c) if c in df.columns else pl.lit(None).alias(c) for c in LATER]
+    return df.select(pl.col("date").dt.to_string("%Y-%m-%d"), *COLUMNS, ref, *later, *extra).rows()
 
 
 def _money(v: int | None) -> Decimal | None:
@@ -220,7 +224,7 @@ def _money(v: int | None) -> Decimal | None:
 
 def row_of(t: tuple[Any, ...]) -> Row:
     return Row(dt.date.fromisoformat(t[0]), t[1], t[2], t[3], from_cents(int(t[4])), _money(t[5]), _money(t[6]),
-               t[7], t[8], t[9], t[10])
+               t[7], t[8], t[9], t[10], t[11], t[12])
 
 
 def plan_rows(df: pl.DataFrame, earnings: pl.DataFrame) -> pl.DataFrame:
