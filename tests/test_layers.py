@@ -21,6 +21,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "tuning": set(),
     "limits": {"core"},
     "profile": BASE | {"limits"},
+    "profile_keys": BASE | {"limits", "profile"},  # the mbr.toml key reference (docs/profile-keys.md)
     "importers": BASE | {"limits", "profile"},
     "ledger": BASE | {"limits", "profile"},
     "rules": BASE | {"limits", "profile"},
