@@ -127,6 +127,34 @@ def compare(book: Path, path: Path, through: int | None, person: str | None = No
     return got
 
 
+def compare_summary(book: Path, path: Path, year: int, person: str | None = None) -> None:
+    """The income, expense and equity accounts of a `--year` export against `mbr ledger`'s summary of that
+    year (`ledger.queries.summary`, its table of totals per person, account and source), to the cent:
+    contributions, earnings, fees and distributions each in their counter-account, and no other."""
+    from mbr_ledger.book.book import Book
+    from mbr_ledger.ledger.queries import ledger_rows, summary
+
+    with Book.open(book) as b:
+        table = summary(ledger_rows(b.store, year=year, person=person))
+        plans = {p.id for p in b.profile.plans}
+    want: dict[str, Decimal] = defaultdict(lambda: D("0.00"))
+    roots = {"contributions": None, "earnings": "Income:Retirement:Earnings", "fees": "Expenses:Retirement:Fees",
+             "distributed": "Equity:Distributions"}
+    for r in table.iter_rows(named=True):
+        for col, root in roots.items():
+            if not r[col]:
+                continue
+            top = root or ("Income:Payroll" if r["account"] in plans else "Equity:Contributions")
+            name = f"{top}:{component(r['person'])}:{component(r['account'])}"
+            if r["source"]:
+                name += ":" + {"after_tax": "AfterTax", **SOURCES}.get(r["source"], component(r["source"]))
+            want[name] -= D(r[col]).scaleb(-2)
+    got = {a: v for a, v in balances(load(path)).items()
+           if a.startswith(("Income:Payroll:", "Equity:Contributions:", "Income:Retirement:Earnings:",
+                            "Expenses:Retirement:Fees:", "Equity:Distributions:"))}
+    assert want and {a: v for a, v in got.items() if v} == {a: v for a, v in want.items() if v}
+
+
 # ------------------------------------------------------------------ the sample household
 
 
@@ -137,6 +165,8 @@ def test_sample_export_passes_bean_check_and_equals_the_ledger(sample_book: Path
     path = export(sample_book, tmp_path, *args)
     bean_check(path)
     got = compare(sample_book, path, year)
+    if year:
+        compare_summary(sample_book, path, year)
     # Hand figures, sample_data/README.md ("Activity totals" and the IRA story).
     if year in (None, 2026):
         assert got["Assets:Retirement:Alex:Beta:AfterTax:Basis"] == D("5000.00")       # 11,000 - 6,000 rolled out
@@ -461,6 +491,8 @@ def test_bench_book_first_person(make_book: Callable[..., Path], tmp_path: Path)
     path = export(book, tmp_path, "--person", first)
     bean_check(path)
     got = compare(book, path, None, first)
+    compare_summary(book, export(book, tmp_path, "--person", first, "--year", "2015", name="y2015.beancount"),
+                    2015, first)
     entries = load(path)
     # Each assertion holds its statement value: the rows before its day plus the Unbooked bookings.
     checks = [e for e in entries if isinstance(e, data.Balance)]
