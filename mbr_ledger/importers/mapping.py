@@ -256,7 +256,7 @@ class MappedCsv:
                       word_column=role_col.get("kind") or (spec.rules[0].column if spec.rules else "kind"),
                       source_column=role_col.get("source", "source"), default_source=default_source or spec.source)
         if pairs["word"].n_unique() == pairs.height:  # each word one kind: the usual case
-            kinds = {w: a for w, a in pairs.iter_rows() if a is not None} or dict(spec.kinds)
+            kinds = {w: a for w, a in pairs.iter_rows() if a is not None} if spec.rules else dict(spec.kinds)
             return fund_events(path, self.name, run_ctx, ensure_columns(rows), problems=problems, kinds=kinds,
                                **common)  # type: ignore[arg-type]
         parts = []
