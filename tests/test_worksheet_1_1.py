@@ -22,6 +22,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+from test_form_lines import _line_cells, _packet
+
+from mbr_ledger.book.book import Book
+from mbr_ledger.render.xlsx import render_xlsx
+from mbr_ledger.rules import form8606
+
 from conftest import run
 
 HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo\n"
@@ -134,13 +141,6 @@ def test_without_deductible_contributions_the_form_is_unchanged(
 def test_the_workbook_writes_the_worksheets_figures_as_values(make_book: Callable[..., Path], tmp_path: Path) -> None:
     """Lines 13, 15a, 16 and 17 come from Worksheet 1-1, not from the form's formulas over the blank lines
     6-12: the workbook holds them as values (460, not =C11+C12 = 0); lines 14 and 18 stay live formulas."""
-    import openpyxl
-
-    from mbr_ledger.book.book import Book
-    from mbr_ledger.render.xlsx import render_xlsx
-    from mbr_ledger.rules import form8606
-    from test_form_lines import _line_cells, _packet
-
     form(make_book, tmp_path, 2019, "300.00", ROSE, "rosewb")
     with Book.open(tmp_path / "rosewb") as b:
         ws = b.worksheets("8606", 2019, "rose")[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from ..core.money import ZERO
@@ -113,3 +113,29 @@ def consume_roth(amount: Decimal, contribution_basis: Decimal, layers: list[Roth
 def ratio_places(value: Decimal, places: int = 5) -> Decimal:
     """A ratio rounded half-up to `places` decimals."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def reduced_roth_limit(magi: Decimal, start: Decimal, end: Decimal, max_contribution: Decimal,
+                       other_iras: Decimal) -> dict[str, Decimal]:
+    """Pub. 590-A Worksheet 2-2, the reduced Roth IRA contribution limit, lines "1".."11": MAGI below the
+    phase-out `start` reduces nothing, at `end` or above the limit is zero; in between, line 8 is line 6
+    minus line 6 x (MAGI - start) / (end - start) (the ratio rounded to 3 places), rounded up to the next
+    $10 and at least $200. Line 6 is the most one may contribute (`max_contribution`: the IRA limit, or
+    taxable compensation if less); line 11, the Roth IRA limit, is at most line 6 minus `other_iras`
+    (traditional IRA contributions for the year)."""
+    w: dict[str, Decimal] = {"1": magi, "2": start, "3": max(ZERO, magi - start), "4": end - start,
+                             "6": max_contribution}
+    w["5"] = min(Decimal(1), ratio_places(w["3"] / w["4"], 3)) if w["4"] > 0 else Decimal(1)
+    w["7"] = (w["6"] * w["5"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if magi >= end:
+        w["8"] = ZERO
+    elif magi <= start:
+        w["8"] = w["6"]
+    else:
+        rest = w["6"] - w["7"]
+        w["8"] = max(Decimal(200), (rest / 10).to_integral_value(rounding=ROUND_CEILING) * 10).quantize(
+            Decimal("0.01"))
+    w["9"] = other_iras
+    w["10"] = max(ZERO, w["6"] - other_iras)
+    w["11"] = min(w["8"], w["10"])
+    return dict(sorted(w.items(), key=lambda kv: int(kv[0])))

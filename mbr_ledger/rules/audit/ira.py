@@ -3,6 +3,8 @@ cost of a backdoor Roth conversion (from the Form 8606 figures `AuditData.backdo
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +12,7 @@ from ...core.money import fmt
 from ...limits import filing_due_date
 from ..corrective import corrective_rows
 from ..findings import Finding
+from ..roth import reduced_roth_limit
 from .data import AuditData, against, as_cents, money, rate_text, refs, show
 
 IRA_CONTRIBUTION_SOURCES = ("nondeductible", "deductible", "roth")
@@ -63,6 +66,11 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
     if comp is not None and money(comp) < dollar and not spousal:
         limit, basis = money(comp), f"taxable compensation {show(comp)} ({comp_basis})"
     excess = max(Decimal("0.00"), amount - limit)
+    income = roth_income_limit(data, contribs, returned, limit)
+    reduced = income is not None and income.allowed is not None and income.allowed < limit
+    if reduced and income is not None and income.allowed is not None:
+        limit, basis = income.allowed, income.basis
+        excess = max(Decimal("0.00"), amount - limit)
     rows = refs(contribs) + [c.ref for c in returned]
     details: dict[str, Any] = {"dollar_limit": dollar,
                                "compensation": money(comp) if comp is not None else None,
@@ -71,6 +79,13 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
                                               for a in sorted({r['account'] for r in contribs})}}
     if returned:
         details["returned"] = fmt(money(sum(int(c.returned * 100) for c in returned)))
+    if income is not None:
+        details["roth_income_limit"] = income.details
+    if excess > 0 and reduced:
+        msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
+        return [Finding("ira_limit", "fail", data.person.id, msg, limit, amount, excess,
+                        fix=_roth_excess_fix(data.year, excess, due.date), deadline=due.date, rows=rows,
+                        details=details, best_knowledge=True)]
     if excess > 0:
         msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
         deadline = due.date
@@ -95,8 +110,79 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
                         fix="Check the `for_year` of those rows with the IRA custodian's Form 5498.",
                         rows=refs(late), details=details)]
     msg = f"IRA contributions for {data.year} {show(amount)} are {against(limit - amount, basis)}."
+    if income is not None and income.allowed is None:  # direct Roth IRA contributions, MAGI unknown
+        return [Finding("ira_limit", "warn", data.person.id, f"{msg} {income.basis}", limit, amount,
+                        Decimal("0.00"), fix=f'Give magi = {{ "{data.year}" = "..." }} for {data.person.id} in '
+                                             f"mbr.toml (modified AGI, Pub. 590-A Worksheet 2-1) and audit again.",
+                        rows=rows, details=details, best_knowledge=True)]
     return [Finding("ira_limit", "ok", data.person.id, msg, limit, amount, Decimal("0.00"), rows=rows,
-                    details=details)]
+                    details=details, best_knowledge=income is not None and income.estimated)]
+
+
+@dataclass(frozen=True)
+class RothIncomeLimit:
+    """What the Roth IRA income limit allows for the year: `allowed` (traditional contributions up to the
+    limit plus the reduced Roth IRA limit; None when MAGI is unknown), the words for it, and its figures."""
+
+    allowed: Decimal | None
+    basis: str
+    details: dict[str, Any]
+    estimated: bool = False
+
+
+PHASE_OUT_KEYS = {"mfj": "mfj", "mfs": "mfs"}  # any other filing status: single / head of household
+
+
+def roth_income_limit(data: AuditData, contribs: list[dict[str, Any]], returned: list[Any],
+                      limit: Decimal) -> RothIncomeLimit | None:
+    """The Roth IRA income limit (IRC 408A(c)(3); Pub. 590-A Table 2-1 and Worksheet 2-2) on the year's
+    direct Roth IRA contributions (None without any): MAGI from `magi` in mbr.toml, else estimated from
+    W-2 box 1 (best knowledge); the phase-out range by filing status from the cited limits."""
+    roth_ids = {i.id for i in data.profile.iras_of(data.person.id, "roth")}
+
+    def total(roth: bool) -> Decimal:
+        paid = sum(as_cents(r["amount"]) for r in contribs if (r["account"] in roth_ids) == roth)
+        back = sum(int(c.returned * 100) for c in returned if (c.account in roth_ids) == roth)
+        return money(paid - back)
+
+    roth_paid, trad_paid = total(True), total(False)
+    if roth_paid <= 0:
+        return None
+    status = data.person.filing_status
+    key = PHASE_OUT_KEYS.get(status or "", "single")
+    start = data.limits[f"roth_ira_phaseout_{key}_start"]
+    end = data.limits[f"roth_ira_phaseout_{key}_end"]
+    assumed = "" if status else "; no filing_status in mbr.toml: single assumed"
+    if key == "mfs":
+        assumed += "; married filing separately and living with the spouse assumed"
+    magi = data.person.magi_for(data.year)
+    if magi is not None:
+        where, estimated = f"MAGI {show(magi)} (magi in mbr.toml)", False
+    else:
+        w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
+        if not w2:
+            return RothIncomeLimit(None, f"The Roth IRA income limit is not checked: no magi for {data.year} in "
+                                         f"mbr.toml and no W-2 to estimate it from.", {"magi": None})
+        magi = money(sum(as_cents(r["box1"]) for r in w2))
+        where, estimated = (f"MAGI estimated at {show(magi)} from W-2 box 1 (best knowledge: other income and "
+                            f"adjustments are not in the ledger"
+                            + ("; the spouse's pay is not in it" if status == "mfj" else "") + ")"), True
+    w = reduced_roth_limit(magi, start, end, limit, min(trad_paid, limit))
+    details = {"magi": fmt(magi), "magi_from": "mbr.toml" if not estimated else "W-2 box 1 (estimate)",
+               "phase_out": [fmt(start), fmt(end)], "filing_status": status or "single",
+               "worksheet_2_2": {k: str(v) if k == "5" else fmt(v) for k, v in w.items()}}
+    basis = (f"the Roth IRA income limit: {where}, phase-out {show(start)}-{show(end)} ({key}{assumed}); "
+             f"reduced Roth IRA limit {show(w['11'])} (Pub. 590-A Worksheet 2-2)"
+             + (f" + traditional IRA contributions {show(min(trad_paid, limit))}" if trad_paid > 0 else ""))
+    return RothIncomeLimit(min(trad_paid, limit) + w["11"], basis, details, estimated)
+
+
+def _roth_excess_fix(year: int, excess: Decimal, due: dt.date) -> str:
+    return (f"Recharacterize the {show(excess)} excess Roth IRA contribution, with its earnings, as a traditional "
+            f"IRA contribution, or withdraw it with its earnings, by {due.isoformat()} (the {year} filing due date; "
+            f"with an extension, by the extended due date); otherwise a 6% excise tax applies each year it stays "
+            f"(Form 5329 Part IV). Above the income limit the backdoor route is open: a nondeductible traditional "
+            f"IRA contribution converted to the Roth IRA (Form 8606), with the traditional IRAs empty at Dec 31.")
 
 
 def check_backdoor_pro_rata(data: AuditData) -> list[Finding]:
