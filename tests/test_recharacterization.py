@@ -132,3 +132,21 @@ def test_bad_recharacterization_rows_are_refused(make_book, tmp_path):
     assert "bad.csv:4: for_year: a recharacterization row needs for_year" in res.stderr
     assert "bad.csv:5: taxable: leave taxable empty on a recharacterization" in res.stderr
     assert "bad.csv:6: for_year: for_year 2024 must be the year of the date or the year before" in res.stderr
+
+
+def test_a_roth_contribution_over_the_income_limit_recharacterized_is_no_excess(make_book, tmp_path):
+    """MAGI 200,000.00 (single) is above the 2025 Roth IRA phase-out: the 7,000.00 direct Roth IRA
+    contribution is an excess in ira_limit; recharacterized to the traditional IRA by the due date it
+    counts there instead (Pub. 590-A), and nothing is over."""
+    rich = PROFILE.replace('filing_status = "single"', 'filing_status = "single"\nmagi = { "2025" = "200000.00" }')
+    book = make_book(rich, name="over")
+    f = tmp_path / "over.csv"
+    f.write_text(f"{HEADER}\n{CONTRIBUTION}\n")
+    assert run(book, "import", str(f)).exit_code == 0
+    c = next(c for c in _json(book, "audit", "--year", "2025")["checks"] if c["id"] == "ira_limit")
+    assert (c["status"], c["excess"]) == ("fail", "7000.00")
+    g = tmp_path / "rechar.csv"
+    g.write_text(f"{HEADER}\n2026-02-10,kim,kim-roth,recharacterization,,7350.00,7000.00,,traditional_ira,2025,,,\n")
+    assert run(book, "import", str(g)).exit_code == 0
+    c = next(c for c in _json(book, "audit", "--year", "2025")["checks"] if c["id"] == "ira_limit")
+    assert (c["status"], c["amount"], c["excess"]) == ("ok", "7000.00", "0.00")

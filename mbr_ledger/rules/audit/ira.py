@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
+
 from ...core.money import fmt
 from ...limits import filing_due_date
-from ..corrective import corrective_rows
+from ..corrective import corrective_rows, extended_due_date
 from ..findings import Finding
 from ..roth import reduced_roth_limit
 from .data import AuditData, against, as_cents, money, rate_text, refs, show
@@ -42,6 +44,7 @@ def check_ira_limit(data: AuditData) -> list[Finding]:
             late.append(r)
     if not contribs:
         return []
+    contribs += _recharacterized(data, iras)
     # A contribution returned with its earnings by the due date (section 408(d)(4)) counts as never made
     # (Pub. 590-A); one removed later still counts.
     returned = [c for c in corrective_rows(data.profile, data.events)
@@ -183,6 +186,26 @@ def _roth_excess_fix(year: int, excess: Decimal, due: dt.date) -> str:
             f"with an extension, by the extended due date); otherwise a 6% excise tax applies each year it stays "
             f"(Form 5329 Part IV). Above the income limit the backdoor route is open: a nondeductible traditional "
             f"IRA contribution converted to the Roth IRA (Form 8606), with the traditional IRAs empty at Dec 31.")
+
+
+def _recharacterized(data: AuditData, iras: set[str]) -> list[dict[str, Any]]:
+    """A contribution for the year recharacterized by the due date with extensions counts as made to
+    the other kind of IRA (Pub. 590-A): it leaves the first IRA's contributions (a negative row) and
+    joins the second's, as a nondeductible or a Roth contribution dated Dec 31 of the year."""
+    out: list[dict[str, Any]] = []
+    rows = data.events.filter(pl.col("kind") == "recharacterization") if data.events.height else data.events
+    for r in rows.iter_rows(named=True):
+        if r["for_year"] != data.year or r["account"] not in iras or r["date"] > extended_due_date(data.year):
+            continue
+        part = int(r["basis"]) if r["basis"] is not None else abs(int(r["amount"]))
+        to_roth = r["destination"] == "roth_ira"
+        other = data.profile.iras_of(data.person.id, "roth" if to_roth else "traditional")
+        day = dt.date(data.year, 12, 31)
+        base = {**r, "kind": "contribution", "date": day, "for_year": data.year}
+        out.append({**base, "source": "nondeductible" if to_roth else "roth", "amount": -part})
+        out.append({**base, "account": other[0].id if other else r["account"],
+                    "source": "roth" if to_roth else "nondeductible", "amount": part})
+    return out
 
 
 def check_backdoor_pro_rata(data: AuditData) -> list[Finding]:
