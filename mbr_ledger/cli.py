@@ -78,9 +78,22 @@ class LazyGroup(click.Group):
             from .core.errors import MbrError
 
             if not isinstance(exc, MbrError):
-                raise
+                exc = _store_fault(ctx, exc)
             click.echo(f"mbr: {exc.render()}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _store_fault(ctx: click.Context, exc: Exception) -> Any:
+    """A Polars error from a damaged segment of the book's ledger as its one-line store fault (exit 2);
+    any other error is raised again."""
+    from pathlib import Path
+
+    from .ledger.store import read_fault
+
+    mapped = read_fault(exc, Path((ctx.obj or {}).get("book") or os.getcwd()))
+    if mapped is None:
+        raise exc
+    return mapped
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

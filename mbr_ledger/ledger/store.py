@@ -85,6 +85,24 @@ def damaged(path: Path, what: str) -> LedgerDamaged:
     return LedgerDamaged(f"{path}: the ledger is damaged ({what}); {MEND}")
 
 
+# What Polars says when the Parquet of a segment cannot be decoded (a damaged data page, found only
+# when a query collects it, after the footer was read and checked by the scan).
+_DECODE_WORDS = ("parquet", "thrift", "out of specification")
+
+
+def read_fault(exc: BaseException, book: Path) -> LedgerDamaged | None:
+    """A Polars error raised while a query over the ledger's segments runs (outside `Ledger.read`,
+    e.g. a lazy collect in the rules) as the one-line store fault of the book's ledger; None for
+    any other error."""
+    if not type(exc).__module__.startswith("polars"):
+        return None
+    text = " ".join(str(exc).split())
+    if not any(w in text.lower() for w in _DECODE_WORDS):
+        return None
+    text = text if len(text) <= 200 else text[:200] + "..."
+    return damaged(book / LEDGER_FILE, f"a segment cannot be read: {text}")
+
+
 def write_error(path: Path, exc: sqlite3.DatabaseError) -> MbrError:
     """A write the database refused (read-only, full disk, ...), as one line: the ledger is unchanged."""
     name = getattr(exc, "sqlite_errorname", "") or ""
