@@ -6,6 +6,7 @@ Figures are the fixture's own numbers added by hand; the kinds follow the ledger
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -211,3 +212,22 @@ def test_mapping_with_an_ira_of_another_person(tmp_path):
     text = PROFILE_TEXT + '\n[[person]]\nid = "sam"\nborn = "1980-01-01"\n'
     with pytest.raises(MbrError, match=r"'alex-roth' belongs to 'alex', not to --person sam"):
         extract(IRA_CSV, profile_text=text, fmt="mapping", mapping=IRA, person="sam")
+
+
+def test_the_examples_of_docs_mapping_load():
+    """Every complete [[mapping]] example of docs/mapping.md loads as written (the skeleton with
+    blanks to fill in is refused, as the page says)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "mapping.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.DOTALL)
+    loaded = refused = 0
+    for block in blocks:
+        block = "\n".join(line[3:] if line.startswith("   ") else line for line in block.splitlines())
+        [t] = tomllib.loads(block)["mapping"]
+        if '= ""' in block:
+            with pytest.raises(ProfileError, match=r"expected one of"):
+                parse_mapping(t, "mapping[0]")
+            refused += 1
+        else:
+            parse_mapping(t, "mapping[0]")
+            loaded += 1
+    assert (loaded, refused) == (10, 1)
