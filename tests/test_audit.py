@@ -390,7 +390,8 @@ def test_w2_box12_equal_and_one_cent_off():
 
 @pytest.mark.parametrize("age,limit", [(49, "7500.00"), (50, "8600.00")])
 def test_ira_limit_both_sides_counting_contributions_made_by_april_15(age, limit):
-    prof = profile(ACME + IRAS, born=born_for(age, 2026))
+    # MAGI below the Roth IRA phase-out (tests/test_roth_income_limit.py): only the IRA limit applies.
+    prof = profile(ACME + IRAS, born=born_for(age, 2026), person_extra='magi = { "2026" = "100000.00" }')
     lim = D(limit)
     evs = [ev("2026-02-02", "alex-trad", "contribution", "nondeductible", str(lim - 100), for_year=2026),
            ev("2027-04-15", "alex-roth", "contribution", "roth", "100", for_year=2026),
