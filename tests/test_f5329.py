@@ -236,3 +236,31 @@ def test_the_python_api_gives_the_commands_json(make_book: Callable[..., Path], 
     got = form(make_book, tmp_path, EXCESS_2025, 2025)
     with Book.open(tmp_path / "book") as b:
         assert b.worksheet("5329", 2025).to_dict() == got
+
+
+# ---------------------------------------------------------------- corrective distributions
+
+CORRECTIVE_HEADER = HEADER.rstrip("\n") + ",reason\n"
+
+
+@pytest.mark.parametrize("date,subject", [
+    ("2022-12-28", True),    # before SECURE 2.0 sec. 333 took effect: the earnings are an early distribution
+    ("2022-12-29", False),   # from Dec 29, 2022: a return by the due date is not subject (instructions, Reminders)
+])
+def test_an_ira_return_is_subject_only_before_december_29_2022(make_book: Callable[..., Path], tmp_path: Path,
+                                                                date: str, subject: bool) -> None:
+    book = make_book(PROFILE.replace("{born}", "1980-05-20"))
+    path = tmp_path / "a.csv"
+    path.write_text(CORRECTIVE_HEADER + "2022-06-01,kim,kim-roth,contribution,roth,7000.00,,,,2022,,\n"
+                    f"{date},kim,kim-roth,corrective,,1050.00,1000.00,50.00,,2022,,ira_return\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    got = json.loads(run(book, "worksheet", "5329", "--year", "2022", "--format", "json").stdout)
+    if subject:
+        # line 1 = the 50.00 of earnings; line 4 = 10% = 5.00
+        assert part(got, *PART_I) == {"1": "50.00", "2": "0.00", "3": "50.00", "4": "5.00"}
+    else:
+        assert part(got, *PART_I) == {"1": None, "2": None, "3": None, "4": None}
+    [item] = got["early_distributions"]
+    assert (item["early"], item["subject"], item["taxable"]) == (True, subject, "50.00")
+    # 7,000.00 less the 1,000.00 returned is the 6,000.00 limit: no excess, Part IV blank
+    assert part(got, *PART_IV) == {str(i): None for i in PART_IV}

@@ -259,5 +259,5 @@ def w5329(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     _per_person(ctx, "5329", year, person, fmt,
                 lambda ws: [render_lines(ws), render_grid(ws.grids["early"], ["date", "account", "kind", "amount",
                                                                               "taxable", "recapture", "early",
-                                                                              "line1", "row"]),
+                                                                              "subject", "line1", "row"]),
                             render_notes(ws)])

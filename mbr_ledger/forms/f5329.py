@@ -31,11 +31,12 @@ def worksheet_5329(years: list[Year5329]) -> Worksheet:
         v = r.lines[d.id]
         ws.lines.append(Line(d.id, d.label, v, list(r.inputs.get(d.id, [])) if v else [], d.formula, d.kind, d.expr))
     early = Grid("Distributions Part I looked at", ["date", "account", "kind", "amount", "taxable", "recapture",
-                                                     "early", "line1", "why", "row"],
-                 ["date", "text", "text", "money", "money", "money", "bool", "money", "text", "text"],
+                                                     "early", "subject", "line1", "why", "row"],
+                 ["date", "text", "text", "money", "money", "money", "bool", "bool", "money", "text", "text"],
                  totals=["line1"])
     for i in r.early:
-        early.rows.append([i.date, i.account, i.kind, i.amount, i.taxable, i.recapture, i.early, i.line1, i.why, i.ref])
+        early.rows.append([i.date, i.account, i.kind, i.amount, i.taxable, i.recapture, i.early, i.subject, i.line1,
+                           i.why, i.ref])
     ws.grids["early"] = early
     values = Grid("Dec 31 values lines 17 and 25 read", ["name", "value_of", "amount"], ["text", "text", "money"])
     reads = {TRAD_VALUE: "17", ROTH_VALUE: "25"}

@@ -35,6 +35,10 @@ AUDIT = "the audit's ira_limit finding"
 PRIOR = "last year's Form 5329"
 EARLY_RATE = Decimal("0.10")
 EXCESS_RATE = Decimal("0.06")
+# SECURE 2.0 Act sec. 333: from this day an IRA contribution returned with its earnings by the due date
+# (section 408(d)(4)) is not subject to the 10% tax (Form 5329 instructions, "Reminders"); before it, the
+# earnings of one made before age 59 1/2 were.
+IRA_RETURN_EXEMPT_FROM = dt.date(2022, 12, 29)
 # Names of the values a line reads that are not lines of the form (the Dec 31 values of lines 17 and 25).
 TRAD_VALUE, ROTH_VALUE = "VALUE.traditional", "VALUE.roth"
 
@@ -97,10 +101,11 @@ class EarlyItem:
     early: bool          # before age 59 1/2
     ref: str
     why: str
+    subject: bool = True  # False: not subject to the additional tax whatever the age (a corrective distribution)
 
     @property
     def line1(self) -> Decimal:
-        return self.taxable + self.recapture if self.early else ZERO
+        return self.taxable + self.recapture if self.early and self.subject else ZERO
 
 
 @dataclass
@@ -203,10 +208,42 @@ def early_distributions(facts: PersonYear) -> tuple[list[EarlyItem], list[str]]:
         if early:
             notes.append(f"{m.ref}: best knowledge: a plan distribution after separation from service in or after "
                          f"the year you turn 55 is exception 01 (the ledger does not know the separation date)")
+    items += _correctives(facts, half)
     if any(i.early for i in items):
         notes.append(f"Age 59 1/2 on {half.isoformat()}: distributions before that day are early (Form 5329 "
                      f"instructions, Part I)")
     return items, notes
+
+
+def _correctives(facts: PersonYear, half: dt.date) -> list[EarlyItem]:
+    """The year's corrective distributions: not early distributions (Form 5329 instructions, Part I: excess
+    deferrals, excess contributions and excess aggregate contributions; IRA contributions returned by
+    the due date from Dec 29, 2022), listed with what they put in income."""
+    import polars as pl
+
+    from .rows import row_of, tuples
+
+    df = facts.rows.events.filter((pl.col("kind") == "corrective") & (pl.col("date").dt.year() == facts.year))
+    ira_ids = {i.id for i in facts.profile.iras_of(facts.person)}
+    out = []
+    for r in (row_of(t) for t in tuples(df)):
+        taxable = r.taxable if r.taxable is not None else r.magnitude - (r.basis or ZERO)
+        reason = getattr(r, "reason", None) or ""
+        subject = r.account in ira_ids and reason == "ira_return" and r.date < IRA_RETURN_EXEMPT_FROM
+        if subject:
+            why = (f"IRA contribution returned with its earnings before {IRA_RETURN_EXEMPT_FROM.isoformat()}: the "
+                   f"earnings are an early distribution before age 59 1/2")
+        elif reason == "ira_excess":
+            why = ("excess IRA contribution removed after the due date: not an early distribution when no deduction "
+                   "was taken for it (best knowledge; Parts III and IV count it)")
+        else:
+            why = f"corrective distribution ({reason or 'no reason given'}): not subject to the additional tax"
+        kind = "traditional_ira" if r.account in ira_ids else "plan"
+        if r.account in {i.id for i in facts.profile.iras_of(facts.person, "roth")}:
+            kind = "roth_ira"
+        out.append(EarlyItem(r.date, r.account, kind, r.magnitude, taxable, ZERO, r.date < half, r.ref, why,
+                             subject=subject))
+    return out
 
 
 # ------------------------------------------------------------------ Parts III and IV
