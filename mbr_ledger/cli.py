@@ -86,11 +86,9 @@ class LazyGroup(click.Group):
 def _store_fault(ctx: click.Context, exc: Exception) -> Any:
     """A Polars error from a damaged segment of the book's ledger as its one-line store fault (exit 2);
     any other error is raised again."""
-    from pathlib import Path
+    from .commands.faults import as_user_error
 
-    from .ledger.store import read_fault
-
-    mapped = read_fault(exc, Path((ctx.obj or {}).get("book") or os.getcwd()))
+    mapped = as_user_error(exc, (ctx.obj or {}).get("book"))
     if mapped is None:
         raise exc
     return mapped
