@@ -99,7 +99,8 @@ def test_kinds_entry_decides_what_no_rule_does(tmp_path):
 
 def test_mapping_reaches_a_roth_ira():
     """`account` names an IRA: the rows are the IRA's; a Roth IRA's contributions are `roth`, its
-    other rows carry no source (the contract's IRA rows)."""
+    other rows carry no source: Form 8606's pro-rata rule (Instructions for Form 8606, Part I,
+    lines 6-12) looks at the value of all of a person's traditional IRAs, not at sources."""
     ex = extract(IRA_CSV, fmt="mapping", mapping=IRA)
     assert ex.problems == []
     assert event_rows(ex) == [
@@ -125,13 +126,22 @@ def test_ira_from_the_command_line(make_book, tmp_path):
 
 
 def test_plan_still_names_plans_only():
+    with_plan = {k: v for k, v in IRA.items() if k != "account"} | {"plan": "alex-roth"}
     with pytest.raises(ProfileError, match=r"mapping\[0\].plan: unknown plan 'alex-roth' \(plans: acme, beta\)"):
-        parse_mapping({**IRA, "plan": "alex-roth", "account": None} if False else
-                      {k: v for k, v in IRA.items() if k != "account"} | {"plan": "alex-roth"},
-                      "mapping[0]", plan_ids=["acme", "beta"], ira_ids=["alex-roth"])
+        parse_mapping(with_plan, "mapping[0]", plan_ids=["acme", "beta"], ira_ids=["alex-roth"])
+
+
+def test_a_rule_column_missing_from_the_file_is_named(tmp_path):
+    """A rule's column is part of the header the mapping looks for."""
+    m = {**RULES, "rules": [*RULES["rules"], {"column": "Memo", "match": "x", "kind": "skip"}]}
+    with pytest.raises(MbrError, match=r"no \[\[mapping\]\] recognises this file .* "
+                                       r"rules-plan: Date,Amount,Source,Fund,Description,Activity,Memo;"):
+        extract(RULES_CSV, fmt="mapping", mapping=m)
 
 
 def test_traditional_ira_contribution_needs_its_source():
+    """A traditional IRA contribution is deductible or nondeductible (the nondeductible part is
+    Form 8606 line 1, Instructions for Form 8606): never assumed, so an unknown one is an error."""
     m = {**IRA, "account": "alex-trad"}
     ex = extract(IRA_CSV, profile_text=TRAD_PROFILE, fmt="mapping", mapping=m)
     assert [(p.line, p.column) for p in ex.problems] == [(2, "Amount")]
