@@ -52,6 +52,7 @@ def test_rules_decide_kind_and_source(kind_column):
     # line 6 (the Roth leg of the conversion) and lines 7-8 (netting to 0.00) are counted, not lost
     assert any("conversion row(s) into the Roth source were left out" in n for n in ex.notes)
     assert any(n.startswith("2 exchange/transfer row(s) between funds were left out") for n in ex.notes)
+    assert ex.rows_read() == 8 and sorted((g.rows, g.first_line) for g in ex.left_out) == [(1, 6), (2, 7)]
 
 
 def test_first_matching_rule_wins(tmp_path):
@@ -85,6 +86,8 @@ def test_a_row_no_rule_decides_is_an_error_and_the_ledger_is_unchanged(make_book
     # the good file goes in whole
     out = import_json(book, "--from", "mapping", "--mapping", str(m), str(RULES_CSV))
     assert out["imported"] == 5
+    # 8 rows read = 5 imported + line 6 (the Roth leg) + lines 7-8 (the exchange netting to 0.00)
+    assert out["read"] == 8 and sorted((g["rows"], g["first_line"]) for g in out["left_out"]) == [(1, 6), (2, 7)]
     assert totals(book_events(book)) == RULES_TOTALS
 
 

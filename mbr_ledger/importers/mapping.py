@@ -36,7 +36,7 @@ import polars as pl
 from ..core.errors import InputProblem, MbrError
 from ..core.money import from_cents
 from ..profile import ALL_SOURCES, CsvMapping, Ira, MappingRule, Plan, Profile, parse_mapping
-from .base import Extracted, ImportContext, Sniff
+from .base import Extracted, ImportContext, Sniff, merge_left_out
 from .real.common import (
     ensure_columns,
     find_header,
@@ -156,17 +156,10 @@ def merge_extracted(fmt: str, parts: list[Extracted]) -> Extracted:
     rows left out (when the results count them)."""
     frame = pl.concat([p.tables["events"] for p in parts], how="vertical_relaxed").sort("source_line",
                                                                                        maintain_order=True)
-    out = Extracted(fmt, {"events": frame}, sorted([q for p in parts for q in p.problems],
-                                                   key=lambda q: (q.line, q.column or "")),
-                    [n for p in parts for n in p.notes])
-    if hasattr(out, "left_out"):
-        from . import base
-
-        groups = [g for p in parts for g in getattr(p, "left_out", [])]
-        merge = getattr(base, "merge_left_out", None)
-        setattr(out, "left_out", merge(groups) if merge else groups)  # noqa: B010
-        setattr(out, "read", sum(p.rows_read() for p in parts))  # type: ignore[attr-defined]  # noqa: B010
-    return out
+    return Extracted(fmt, {"events": frame}, sorted([q for p in parts for q in p.problems],
+                                                    key=lambda q: (q.line, q.column or "")),
+                     [n for p in parts for n in p.notes], merge_left_out([g for p in parts for g in p.left_out]),
+                     sum(p.rows_read() for p in parts))
 
 
 class MappedCsv:
