@@ -56,6 +56,18 @@ demo: $(STAMP)
 	$(BIN)/mbr init $(DEMO)-real --profile tests/fixtures/real/profile.toml
 	$(BIN)/mbr --book $(DEMO)-real import tests/fixtures/real/voya-history.csv tests/fixtures/real/vanguard-401k.qfx tests/fixtures/real/workday-payslip.xlsx
 	$(BIN)/mbr --book $(DEMO)-real import --source after_tax tests/fixtures/real/netbenefits-history.csv
+	@echo; echo "A second household (sample_data/household2/): a 402(g) refund, a recharacterization, a joint return:"
+	rm -rf $(DEMO)-2
+	$(BIN)/mbr init $(DEMO)-2 --profile sample_data/household2/mbr.toml
+	$(BIN)/mbr --book $(DEMO)-2 import sample_data/household2/*.csv
+	@for y in $(YEARS); do \
+	  echo; echo "================ household 2, $$y ================"; \
+	  $(BIN)/mbr --book $(DEMO)-2 audit --year $$y $(OK1) || exit 2; \
+	  $(BIN)/mbr --book $(DEMO)-2 worksheet 1099r --year $$y $(OK1) || exit 2; \
+	  $(BIN)/mbr --book $(DEMO)-2 worksheet 8606 --year $$y --person robin || exit 2; \
+	  $(BIN)/mbr --book $(DEMO)-2 worksheet 1040 --year $$y || exit 2; \
+	done
+	$(BIN)/mbr --book $(DEMO)-2 report --year 2026 --out reports/
 	@echo; echo "Demo book: $(DEMO); reports: $(CURDIR)/reports/"; ls reports/*.xlsx reports/*.pdf
 
 # The installed wheel is checked first (scripts/check-install), so pytest's summary ends the output.

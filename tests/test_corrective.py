@@ -266,3 +266,30 @@ def test_roth_ira_contribution_returned_next_year_is_jp_with_earnings_for_the_co
     code, c = _check(book, 2025, "ira_limit")
     # 8,000.00 contributed, 1,000.00 returned: 7,000.00 against the 2025 IRA limit 7,000.00.
     assert (c["status"], c["amount"], c["excess"]) == ("ok", "7000.00", "0.00")
+
+
+# ------------------------------------------------------------------ the second sample household
+
+
+def test_second_sample_household(make_book, tmp_path):
+    """sample_data/household2 (its README works every figure): the 402(g) excess refunded by April 15
+    is corrected; the recharacterized Roth contribution is Form 8606 line 1 for 2025; the 2026 joint
+    return's lines 4a/4b are Robin's conversion, 8,412.50 and 412.50."""
+    from conftest import SAMPLE
+
+    home = SAMPLE / "household2"
+    book = make_book((home / "mbr.toml").read_text(), name="household2")
+    assert run(book, "import", *sorted(str(p) for p in home.glob("*.csv"))).exit_code == 0
+    code, c = _check(book, 2025, "402g")
+    assert (code, c["status"], c["amount"], c["excess"]) == (0, "info", "25000.00", "0.00")
+    f = json.loads(run(book, "worksheet", "8606", "--year", "2025", "--person", "robin", "--format", "json").stdout)
+    assert (f["lines"]["1"], f["lines"]["14"]) == ("8000.00", "8000.00")
+    f = json.loads(run(book, "worksheet", "8606", "--year", "2026", "--person", "robin", "--format", "json").stdout)
+    assert (f["lines"]["2"], f["lines"]["10"], f["lines"]["11"], f["lines"]["18"]) == (
+        "8000.00", "0.95097", "8000.00", "412.50")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(x["payer_account"], x["box1"], x["box2a"], x["box7"]) for x in ws["corrective"]] == [
+        ("south", "1500.00", "1500.00", "P"), ("south", "42.17", "42.17", "8"), ("robin-roth", "8412.50", "0.00", "R")]
+    joint = json.loads(run(book, "worksheet", "1040", "--year", "2026", "--format", "json").stdout)
+    assert sorted(joint["filers"]) == ["robin", "sam"]
+    assert (joint["lines"]["4a"], joint["lines"]["4b"], joint["lines"]["5a"]) == ("8412.50", "412.50", "0.00")

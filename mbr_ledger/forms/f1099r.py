@@ -489,7 +489,7 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
     if corrective:
         ws.grids["corrective"] = corrective_grid(corrective)
         added = [f"line {k} + {fmt_m(v)}" for k, v in extra.items() if v]
-        ws.notes.append("Corrective distributions and recharacterizations are not in lines 4a-5b below: a plan's "
+        ws.notes.append("Corrective distributions and recharacterizations are not in lines 4a-5b: a plan's "
                         "corrective refund of excess deferrals or contributions is line 1h (other earned income), an "
                         "IRA's returned contribution is lines 4a/4b; box 2a counts in the year in column taxable_in "
                         f"(code P: the year before the form). Form 1040 for {year}: "
@@ -519,10 +519,15 @@ def has_differences(ws: Worksheet) -> bool:
 
 
 def awaited_payers(ws: Worksheet) -> list[str]:
-    """The payers whose expected forms are not received yet."""
-    grid = ws.grids["expected"]
-    ip, ist = grid.columns.index("payer_account"), grid.columns.index("status")
-    return list(dict.fromkeys(str(r[ip]) for r in grid.rows if r[ist] == "awaited"))
+    """The payers whose expected forms (corrective ones too) are not received yet."""
+    out: list[str] = []
+    for name in ("expected", "corrective"):
+        grid = ws.grids.get(name)
+        if grid is None:
+            continue
+        ip, ist = grid.columns.index("payer_account"), grid.columns.index("status")
+        out += [str(r[ip]) for r in grid.rows if r[ist] == "awaited"]
+    return list(dict.fromkeys(out))
 
 
 def as_json(ws: Worksheet) -> dict[str, Any]:

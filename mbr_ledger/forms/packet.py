@@ -217,7 +217,8 @@ class Packet:
 
     def expects_1099r(self) -> bool:
         ws = self.worksheets.get("1099r")
-        return ws is not None and any(g.rows for name, g in ws.grids.items() if name in ("expected", "actual"))
+        return ws is not None and any(g.rows for name, g in ws.grids.items()
+                                      if name in ("expected", "actual", "corrective"))
 
     @property
     def verdict(self) -> str:
