@@ -165,6 +165,10 @@ def _roth_takes(facts: PersonYear) -> list[tuple[IraEvent, Decimal, Decimal, Dec
         take = consume_roth(e.amount, contrib, work)
         contrib -= take.contributions
         out.append((e, take.earnings, take.recapture(cur.year), take.contributions + take.conversion_basis))
+    if out and contrib != cur.carry.roth_contribution_basis:
+        raise MbrError(f"Form 5329 {cur.year} ({facts.person}): the Roth IRA ordering rules left "
+                       f"{contrib} of contribution basis, Form 8606 {cur.carry.roth_contribution_basis}; report "
+                       f"this with the book's rows")
     return out
 
 
