@@ -101,7 +101,7 @@ def verdict(year: int, person: str | None, findings: list[Finding]) -> str:
 def audit(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Audit a year's contributions against every limit, before the IRS or the plan does.
 
-    Checks, per tax-rules.md section 2: 402g (deferrals across all employers), 415c (annual
+    Checks (each with its IRS source in docs/rules.md, section 2): 402g (deferrals across all employers), 415c (annual
     additions per employer group), catch_up_roth, comp_limit, plan_after_tax_cap,
     after_tax_unconverted, conversion_lag, deposit_match, w2_box12, ira_limit,
     backdoor_pro_rata and acp_risk. Each finding has the limit, the amount, the excess, the
