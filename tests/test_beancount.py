@@ -205,6 +205,8 @@ def test_sample_rollovers_split_basis_and_earnings_as_the_lots_engine(sample_boo
                         "Assets:Retirement:Alex:Alex-Roth": D("3016.93")}
     assert legs(35) == {f"{beta}:Basis": D("-3000.00"), "Assets:Retirement:Alex:Alex-Roth": D("3000.00")}
     assert legs(34) == {f"{beta}:Earnings": D("-24.37"), "Assets:Retirement:Alex:Alex-Trad": D("24.37")}
+    ira = by_line[("activity-ira.csv", 6)]  # the 2026 nondeductible contribution names its tax year
+    assert ira.meta["for_year"] == 2026 and ira.meta["source_line"] == 6
     # every transaction carries its ledger row; the counts are in the header
     text = (tmp_path / "out.beancount").read_text(encoding="utf-8")
     assert "; Ledger rows as transactions: 128; balance rows as assertions: 2 " in text

@@ -131,7 +131,15 @@ class _Person:
 
 
 def _meta(r: dict[str, Any]) -> tuple[tuple[str, MetaValue], ...]:
-    return (("source_file", r["source_file"] or ""), ("source_line", int(r["source_line"] or 0)))
+    """The row's place, then those of its optional columns it has (`for_year`, `reason`, `completed`,
+    `fund`, `shares`)."""
+    meta: list[tuple[str, MetaValue]] = [("source_file", r["source_file"] or ""),
+                                         ("source_line", int(r["source_line"] or 0))]
+    for key in ("for_year", "reason", "completed", "fund", "shares"):
+        value = r.get(key)
+        if value is not None and value != "":
+            meta.append((key, value if isinstance(value, int) else str(value)))
+    return tuple(meta)
 
 
 def _narration(r: dict[str, Any]) -> str:
