@@ -293,3 +293,31 @@ def test_second_sample_household(make_book, tmp_path):
     joint = json.loads(run(book, "worksheet", "1040", "--year", "2026", "--format", "json").stdout)
     assert sorted(joint["filers"]) == ["robin", "sam"]
     assert (joint["lines"]["4a"], joint["lines"]["4b"], joint["lines"]["5a"]) == ("8412.50", "412.50", "0.00")
+
+
+def test_traditional_ira_contribution_returned_is_off_line_1(make_book, tmp_path):
+    """7,000.00 nondeductible for 2025; 1,000.00 of it returned 2026-02-01 with 20.00 of earnings
+    (section 408(d)(4)): Form 1099-R code P (IRA box checked), box 2a the 20.00 earnings, income for
+    2025 (Pub. 590-A); Form 8606 for 2025 line 1 = 7,000.00 - 1,000.00 = 6,000.00 and line 4 stays
+    empty (no conversion or distribution: lines 4-13 blank), line 14 = 6,000.00."""
+    book = _book(make_book, tmp_path,
+                 "2025-06-01,kim,kim-trad,contribution,nondeductible,7000.00,,,,2025,,,",
+                 "2026-02-01,kim,kim-trad,corrective,,1020.00,,20.00,,2025,,ira_return,")
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert [(f["box1"], f["box2a"], f["box7"], f["ira_sep_simple"], f["taxable_in"]) for f in ws["corrective"]] == [
+        ("1020.00", "20.00", "P", True, "2025")]
+    f = json.loads(run(book, "worksheet", "8606", "--year", "2025", "--format", "json").stdout)["lines"]
+    assert (f["1"], f.get("4"), f["14"]) == ("6000.00", None, "6000.00")
+
+
+def test_ira_return_after_the_extended_due_date_is_not_a_408d4_return(make_book, tmp_path):
+    """Returned 2026-10-16, a day after the 2025 return's extended due date (2026-10-15): the
+    contribution still counts for 2025 (line 1 = 7,000.00) and the note says to record it as
+    ira_excess."""
+    book = _book(make_book, tmp_path,
+                 "2025-06-01,kim,kim-trad,contribution,nondeductible,7000.00,,,,2025,,,",
+                 "2026-10-16,kim,kim-trad,corrective,,1020.00,,20.00,,2025,,ira_return,")
+    f = json.loads(run(book, "worksheet", "8606", "--year", "2025", "--format", "json").stdout)["lines"]
+    assert f["1"] == "7000.00"
+    ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
+    assert any("not a section 408(d)(4) return; record it as reason ira_excess" in n for n in ws["notes"])

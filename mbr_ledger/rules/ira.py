@@ -165,6 +165,8 @@ def _moved_contribution(r: Row, year: int, from_roth: bool, first_trad: Any, fir
         return
     part = r.magnitude if r.basis is None else r.basis
     if r.kind == "corrective":
+        # The contract: `basis` the contributions returned, `taxable` the earnings; either is the rest.
+        part = r.basis if r.basis is not None else r.magnitude - (r.taxable or ZERO)
         if r.reason != "ira_return" or r.date > extended_due_date(year):
             return
         base = out.roth_contributions if from_roth else out.nondeductible
