@@ -321,3 +321,30 @@ def test_ira_return_after_the_extended_due_date_is_not_a_408d4_return(make_book,
     assert f["1"] == "7000.00"
     ws = json.loads(run(book, "worksheet", "1099r", "--year", "2026", "--format", "json").stdout)
     assert any("not a section 408(d)(4) return; record it as reason ira_excess" in n for n in ws["notes"])
+
+
+def _415c_book(make_book, tmp_path, returned: str, name: str):
+    """2026 at Acme: 24,500.00 pre-tax + 50,000.00 after-tax = 74,500.00 of annual additions against the
+    2026 415(c) limit 72,000.00 (pay 200,000.00): 2,500.00 over."""
+    book = make_book(PROFILE, name=name)
+    pay = tmp_path / f"{name}-pay.csv"
+    pay.write_text(f"{PAY}\n2026-06-30,kim,acme,200000.00,200000.00,200000.00,24500.00,0,50000.00,0\n")
+    act = tmp_path / f"{name}-act.csv"
+    act.write_text(f"{HEADER}\n2026-07-02,kim,acme,contribution,pretax,24500.00,,,,,,,\n"
+                   f"2026-07-02,kim,acme,contribution,after_tax,50000.00,,,,,,,\n{returned}\n")
+    assert run(book, "import", str(pay), str(act)).exit_code == 0
+    return book
+
+
+def test_415c_excess_returned_under_epcrs_is_corrected_and_a_short_return_is_not(make_book, tmp_path):
+    """After-tax contributions returned with earnings (code E; Rev. Proc. 2021-30 section 6.06):
+    2,500.00 returned closes the 2,500.00 excess; 2,000.00 returned leaves 500.00 over."""
+    full = _415c_book(make_book, tmp_path, "2026-12-20,kim,acme,corrective,after_tax,2540.00,2500.00,,,2026,,415c,",
+                      "full")
+    code, c = _check(full, 2026, "415c")
+    assert (c["status"], c["amount"], c["excess"], c["returned_under_epcrs"]) == ("info", "74500.00", "0.00", "2500.00")
+    short = _415c_book(make_book, tmp_path, "2026-12-20,kim,acme,corrective,after_tax,2030.00,2000.00,,,2026,,415c,",
+                       "short")
+    code, c = _check(short, 2026, "415c")
+    assert (code, c["status"], c["excess"]) == (1, "fail", "500.00")
+    assert "Still over: 500.00." in c["message"]

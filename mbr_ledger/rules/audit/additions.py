@@ -8,6 +8,7 @@ from typing import Any
 
 from ...core.money import round_cents
 from ...profile import Plan
+from ..corrective import corrective_rows
 from ..findings import Finding
 from .data import AuditData, against, as_cents, by_employer, group_of, money, per_pay_date_max, refs, show
 from .totals import PlanYear, plan_years, prior_fica_wages, split_deferrals
@@ -72,6 +73,23 @@ def check_415c(data: AuditData) -> list[Finding]:
                                details=details))
             continue
         msg = f"Annual additions {show(amount)} = {parts}: {against(limit - amount, basis)}.{note}"
+        ids = {m.plan.id for m in members}
+        fixed = [c for c in corrective_rows(data.profile, data.events)
+                 if c.reason == "415c" and c.for_year == data.year and c.account in ids]
+        if fixed:
+            # Returned under EPCRS (corrective rows, reason 415c): the contributions returned leave the
+            # year's annual additions (Rev. Proc. 2021-30 section 6.06, best knowledge).
+            back = sum((c.returned for c in fixed), Decimal("0.00"))
+            left = max(Decimal("0.00"), excess - back)
+            details["returned_under_epcrs"] = back
+            msg += f" Returned under EPCRS (code E): {show(back)}."
+            if left <= 0:
+                out.append(Finding("415c", "info", group, msg + " The excess is corrected.", limit, amount,
+                                   Decimal("0.00"), rows=rows + [c.ref for c in fixed], details=details,
+                                   best_knowledge=True))
+                continue
+            excess = left
+            msg += f" Still over: {show(left)}."
         fix = (f"Ask the plan to correct the {show(excess)} excess annual addition under EPCRS (Rev. Proc. "
                f"2021-30 section 6.06): usually after-tax contributions are returned first, then deferrals, "
                f"each with its earnings (the order is the plan's; best knowledge). Returned contributions "
