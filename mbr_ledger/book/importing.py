@@ -64,9 +64,9 @@ class _Problems:
         self.kept: list[InputProblem] = []
         self.count = 0
 
-    def add(self, problems: list[InputProblem]) -> None:
-        self.count += len(problems)
-        self.kept += problems[: max(0, MAX_PROBLEMS - len(self.kept))]
+    def add(self, ex: Extracted) -> None:
+        self.count += ex.problems_found()
+        self.kept += ex.problems[: max(0, MAX_PROBLEMS - len(self.kept))]
 
     def raise_any(self) -> None:
         if self.count:
@@ -77,7 +77,7 @@ class _Problems:
 def _check(importer: Importer, path: Path, ctx: ImportContext) -> None:
     problems = _Problems(path)
     for ex in _batches(importer, path, ctx):
-        problems.add(ex.problems)
+        problems.add(ex)
     problems.raise_any()
 
 
@@ -128,7 +128,7 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
                               options=options) as w, \
                 read_ahead(_batches(importer, path, ctx)) as batches:
             for ex in batches:
-                problems.add(ex.problems)
+                problems.add(ex)
                 fmt_name = w.format = ex.format
                 notes += [n for n in ex.notes if n not in notes]
                 read += ex.rows_read()

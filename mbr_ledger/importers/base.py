@@ -87,9 +87,14 @@ class Extracted:
     notes: list[str] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
     read: int | None = None
+    problem_total: int | None = None  # problems found, of which `problems` words the first (None: all)
 
     def rows(self) -> int:
         return sum(f.height for f in self.tables.values())
+
+    def problems_found(self) -> int:
+        """Every problem found, not only those worded in `problems`."""
+        return max(self.problem_total or 0, len(self.problems))
 
     def rows_read(self) -> int:
         """The data rows read from the file: `read`, else every row accounted for."""

@@ -25,8 +25,8 @@ from ...core.money import from_cents
 from ...core.schema import EVENTS, PAYROLL
 from ...profile import PLAN_SOURCES, Plan
 from ..base import Extracted, ImportContext, LeftOut, left_out_group
-from ..tabular import MAX_PROBLEMS, Col, CsvTable, parse_frame, read_csv_table
-from ..validate import validate_events, validate_payroll
+from ..tabular import MAX_PROBLEMS, Col, CsvTable, parse_exprs, parse_frame_counted, read_csv_table
+from ..validate import check_plan
 from .sources import kind_action, source_for, unknown_sources_message
 
 HEADER_SCAN_LINES = 80
@@ -164,18 +164,19 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
                 sources: Mapping[str, str] | None = None, word_column: str = "Transaction Type",
                 source_column: str = "source", notes: list[str] | None = None,
                 default_source: str | None = None, left_out: list[LeftOut] | None = None,
-                read: int | None = None) -> Extracted:
+                read: int | None = None, unlisted: int = 0) -> Extracted:
     """Ledger events from fund-level rows (columns of `EVENT_ROW_COLUMNS`, `plan` a plan id).
 
     Every row becomes an event or is counted in a left-out group (`left_out` holds those the
-    caller left out already); `read` is the file's data rows (default: `rows` and those)."""
+    caller left out already); `read` is the file's data rows (default: `rows` and those).
+    `unlisted`: problems the caller found beyond those in `problems` (all are counted)."""
     notes = list(notes or [])
     problems = list(problems)
     left = list(left_out or [])
     read = read if read is not None else rows.height + sum(g.rows for g in left)
     prof = ctx.profile
     if rows.height == 0:
-        return _finish_events(path, fmt, ctx, rows.head(0), problems, notes, left, read)
+        return _finish_events(path, fmt, ctx, rows.head(0), problems, notes, left, read, unlisted)
     # -- transaction words
     words = rows["word"].unique().to_list()
     actions = {w: kind_action(w, kinds) for w in words}
@@ -207,6 +208,7 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
         if empty.height and default is None:
             problems += [InputProblem(str(path), ln, "the money source is empty", source_column)
                          for ln in empty["source_line"].head(50).to_list()]
+            unlisted += max(0, empty.height - 50)
             rows = rows.filter(~pl.col("source_line").is_in(empty["source_line"].to_list()))
         pairs = rows.filter(pl.col("source_name").is_not_null()).select("plan", "source_name").unique()
         mapped: dict[tuple[str, str], str | None] = {
@@ -281,7 +283,7 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
     owner = {p.id: p.person for p in prof.plans}
     ev = ev.with_columns(pl.col("account").replace_strict(owner, default=None, return_dtype=pl.String)
                          .alias("person"))
-    return _finish_events(path, fmt, ctx, ev, problems, notes, left, read)
+    return _finish_events(path, fmt, ctx, ev, problems, notes, left, read, unlisted)
 
 
 def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
@@ -332,16 +334,17 @@ def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
 
 
 def _finish_events(path: Path, fmt: str, ctx: ImportContext, ev: pl.DataFrame, problems: list[InputProblem],
-                   notes: list[str], left_out: list[LeftOut], read: int) -> Extracted:
+                   notes: list[str], left_out: list[LeftOut], read: int, unlisted: int = 0) -> Extracted:
     frame = ev.select([pl.col(c).cast(ty) if c in ev.columns else pl.lit(None, dtype=ty).alias(c)
                        for c, ty in EVENTS.columns.items()] + [pl.col("source_line").cast(pl.Int64)])
     frame = frame.sort("source_line", "account", "source", maintain_order=True)
-    checked, more = validate_events(frame, ctx.profile, path)
+    checked, more, found = check_plan("events", ctx.profile).run_counted(frame, path)
+    unlisted += found - len(more)
     problems = problems + more
     if not problems:
         frame = checked
     return Extracted(fmt, {"events": frame}, sorted(problems, key=lambda p: (p.line, p.column or "")), notes,
-                     left_out, read)
+                     left_out, read, len(problems) + unlisted)
 
 
 def empty_rows_frame() -> pl.DataFrame:
@@ -356,10 +359,11 @@ def finish_payroll(path: Path, fmt: str, ctx: ImportContext, records: list[dict[
     is the pay statements the file holds (one record each)."""
     schema = {**PAYROLL.columns, "source_line": pl.Int64}
     frame = pl.DataFrame(records, schema=schema) if records else pl.DataFrame(schema=schema)
-    checked, more = validate_payroll(frame, ctx.profile, path)
+    checked, more, found = check_plan("payroll", ctx.profile).run_counted(frame, path)
+    total = len(problems) + found
     problems = problems + more
     return Extracted(fmt, {"payroll": checked if not problems else frame},
-                     sorted(problems, key=lambda p: (p.line, p.column or "")), notes, read=read)
+                     sorted(problems, key=lambda p: (p.line, p.column or "")), notes, read=read, problem_total=total)
 
 
 _RETIREMENT_LIKE = re.compile(r"40[13]|457|415|\broth\b(?!\s*ira)|\bdeferr", re.IGNORECASE)
@@ -382,19 +386,35 @@ def parse_fund_rows(path: Path, raw: pl.DataFrame, cols: list[Col], *, shares_co
     Shares stay text (exact, as the file writes them, thousands separators removed). Rows with a
     problem are left out of the frame; the problems name their line and column.
     """
-    parsed, problems = parse_frame(raw, cols, path)
+    parsed, problems, _ = parse_fund_rows_counted(path, raw, cols, shares_column=shares_column,
+                                                  unescape_funds=unescape_funds)
+    return parsed, problems
+
+
+def parse_fund_rows_counted(path: Path, raw: pl.DataFrame, cols: list[Col], *, shares_column: str | None = None,
+                            unescape_funds: bool = False) -> tuple[pl.DataFrame, list[InputProblem], int]:
+    """`parse_fund_rows`, and how many problems there are in all (only the first are worded)."""
+    parsed, problems, total = parse_frame_counted(raw, cols, path)
     if "shares" in parsed.columns:
         cleaned = pl.col("shares").str.replace_all(",", "", literal=True).str.strip_chars()
         parsed = parsed.with_columns(cleaned.alias("shares"))
         bad = parsed.filter(pl.col("shares").is_not_null() & ~pl.col("shares").str.contains(_SHARES_RE))
+        total += bad.height
         problems += [InputProblem(str(path), ln, f"not a number of shares: {v!r}", shares_column)
                      for ln, v in bad.select("source_line", "shares").head(MAX_PROBLEMS).iter_rows()]
     if unescape_funds and "fund" in parsed.columns:
         names = [n for n in parsed["fund"].unique().to_list() if n is not None]
         parsed = parsed.with_columns(pl.col("fund").replace_strict({n: html.unescape(n) for n in names},
                                                                    default=None, return_dtype=pl.String))
-    bad_lines = sorted({p.line for p in problems})
-    return parsed.filter(~pl.col("source_line").is_in(bad_lines)), problems
+    bad_lines = {p.line for p in problems}
+    if total > len(problems):  # only the first are worded: the others' rows are found by the same test
+        exprs, bad_row = parse_exprs(raw, cols)
+        both = raw.select(exprs + [pl.col(c.name) for c in cols if c.name in raw.columns] + [pl.col("source_line")])
+        bad_lines |= set(both.filter(bad_row)["source_line"].to_list())
+        if "shares" in parsed.columns:
+            bad_lines |= set(parsed.filter(pl.col("shares").is_not_null()
+                                           & ~pl.col("shares").str.contains(_SHARES_RE))["source_line"].to_list())
+    return parsed.filter(~pl.col("source_line").is_in(sorted(bad_lines))), problems, max(total, len(problems))
 
 
 def ensure_columns(df: pl.DataFrame, plan_id: str | None = None) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from .common import (
     ensure_columns,
     find_header,
     fund_events,
-    parse_fund_rows,
+    parse_fund_rows_counted,
     physical_lines,
     resolve_plan,
     starts_with,
@@ -82,8 +82,9 @@ class FidelityActivity:
         cols = [Col("Run Date", "date", target="date"), Col("Description", target="fund"),
                 Col("Action", target="word"), Col(amount, "money", target="amount"),
                 Col(price, "text", required=False, target="shares"), Col("plan", required=False)]
-        parsed, more = parse_fund_rows(path, raw, cols, shares_column=price, unescape_funds=True)
+        parsed, more, found = parse_fund_rows_counted(path, raw, cols, shares_column=price, unescape_funds=True)
         return fund_events(path, self.name, ctx, ensure_columns(parsed), problems=problems + more,
+                           unlisted=found - len(more),
                            has_source_column=False, word_column="Action", notes=notes, left_out=left)
 
 

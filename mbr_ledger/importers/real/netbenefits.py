@@ -29,7 +29,7 @@ from .common import (
     ensure_columns,
     find_header,
     fund_events,
-    parse_fund_rows,
+    parse_fund_rows_counted,
     physical_lines,
     resolve_plan,
     split_fields,
@@ -80,10 +80,10 @@ class NetBenefitsHistory:
         cols = [Col("Date", "date", target="date"), Col("Investment", target="fund"),
                 Col("Transaction Type", target="word"), Col(amount, "money", target="amount"),
                 Col(shares, "text", required=False, target="shares")]
-        parsed, more = parse_fund_rows(path, raw, cols, shares_column=shares, unescape_funds=True)
+        parsed, more, found = parse_fund_rows_counted(path, raw, cols, shares_column=shares, unescape_funds=True)
         rows = ensure_columns(parsed, plan.id)
         return fund_events(path, self.name, ctx, rows.with_columns(pl.lit(None, dtype=pl.String).alias("source_name")),
-                           problems=problems + more, has_source_column=False)
+                           problems=problems + more, unlisted=found - len(more), has_source_column=False)
 
 
 NETBENEFITS = NetBenefitsHistory()

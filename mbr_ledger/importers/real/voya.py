@@ -27,7 +27,7 @@ from .common import (
     ensure_columns,
     find_header,
     fund_events,
-    parse_fund_rows,
+    parse_fund_rows_counted,
     physical_lines,
     resolve_plan,
     starts_with,
@@ -70,8 +70,9 @@ class VoyaHistory:
         cols = [Col("Activity Date", "date", target="date"), Col("Activity", target="word"),
                 Col("Fund", target="fund"), Col("Money Source", allow_empty=True, target="source_name"),
                 Col("Amount", "money", target="amount"), Col("# of Units", required=False, target="shares")]
-        parsed, more = parse_fund_rows(path, raw, cols, shares_column="# of Units")
+        parsed, more, found = parse_fund_rows_counted(path, raw, cols, shares_column="# of Units")
         return fund_events(path, self.name, ctx, ensure_columns(parsed, plan.id), problems=problems + more,
+                           unlisted=found - len(more),
                            has_source_column=True, word_column="Activity", source_column="Money Source")
 
 
