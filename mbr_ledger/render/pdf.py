@@ -39,6 +39,7 @@ from . import charts
 from .pdf_tables import (
     BODY,
     BOLD,
+    CELL_LEADING,
     FONT,
     GRID_LINE,
     H1,
@@ -134,28 +135,27 @@ def _doc(buf: io.BytesIO, packet: Packet) -> _PacketDoc:
 
 
 class _SectionStart(ActionFlowable):
-    """Where a section begins, decided when the layout reaches it (by _PacketDoc): on the current page,
-    drawn at that page's width, when its tables fit that width and either the whole section fits in
-    the room left, or it runs over pages and the page has its orientation or is nearly empty (and its
-    heading and first rows fit); else on a new page of its own orientation."""
+    """Where a section begins, decided when the layout reaches it (by _PacketDoc): on the current page
+    when it is drawn narrow enough for that page (`anywhere`: at a portrait page's width) and either the
+    whole section fits in the room left, or it runs over pages and the page has its orientation or is
+    nearly empty (and its heading and first rows fit); else on a new page of its own orientation."""
 
-    def __init__(self, template: str, variants: dict[str, tuple[list[Flowable], float]]) -> None:  # float-ok
+    def __init__(self, template: str, flows: list[Flowable], height: float, anywhere: bool) -> None:  # float-ok
         super().__init__()
-        self.template, self.variants = template, variants
+        self.template, self.flows, self.need, self.anywhere = template, flows, height, anywhere
 
     def place(self, doc: BaseDocTemplate) -> list[Flowable]:
         frame, here = doc.frame, doc.pageTemplate.id
         room = frame._y - frame._y1p
-        if here in self.variants:
-            flows, need = self.variants[here]
-            if need <= room:
-                return flows
+        if self.anywhere or here == self.template:
+            if self.need <= room:
+                return self.flows
             nearly_empty = room > FRAME_H[here] * 0.75
-            if room >= HEAD_ROOM and (nearly_empty or (here == self.template and need > FRAME_H[here])):
-                return flows
+            if room >= HEAD_ROOM and (nearly_empty or (here == self.template and self.need > FRAME_H[here])):
+                return self.flows
         doc.handle_nextPageTemplate(self.template)
         doc.handle_pageBreak()
-        return self.variants[self.template][0]
+        return self.flows
 
 
 class _PacketDoc(BaseDocTemplate):
@@ -180,11 +180,17 @@ def _tables(flows: list[Flowable]) -> list[Table]:
 
 
 def _height(flows: list[Flowable], width: float, canv: Canvas) -> float:  # float-ok: points
-    """The height the flowables take at `width` (their space before and after included)."""
+    """The height the flowables take at `width` (their space before and after included), or more than any
+    page once that is certain (a table with more rows than a page holds is not laid out to know it)."""
+    most = max(FRAME_H.values())
     total = 0.0  # float-ok: points
     for f in flows:
+        if isinstance(f, Table) and len(f._cellvalues) * CELL_LEADING > most:
+            return most + 1
         _, h = f.wrapOn(canv, width, 1e7)
         total += h + f.getSpaceBefore() + f.getSpaceAfter()
+        if total > most:
+            return total
     return total
 
 
@@ -192,20 +198,17 @@ Build = Callable[[Packet, float], list[Flowable]]
 
 
 def _placed(p: Packet, template: str, build: Build, canv: Canvas) -> _SectionStart:
-    """A section built for each page width it may take: landscape always, portrait too when its tables
-    fit a portrait page's width (a landscape section: with no cell wrapped; a portrait one: with no
-    word broken, else it takes landscape pages so that no file name or date is broken)."""
-    variants: dict[str, tuple[list[Flowable], float]] = {}
-    portrait = build(p, PORTRAIT_W)
-    too_narrow = "mbr_squeezed" if template == "landscape" else "mbr_breaks"
-    if any(getattr(t, too_narrow, False) for t in _tables(portrait)):
-        template = "landscape"
-    else:
-        variants["portrait"] = (portrait, _height(portrait, PORTRAIT_W, canv))
-        template = "portrait"
-    landscape_flows = build(p, LANDSCAPE_W)
-    variants["landscape"] = (landscape_flows, _height(landscape_flows, LANDSCAPE_W, canv))
-    return _SectionStart(template, variants)
+    """A section, built once for the narrowest width it can take: a portrait page's when its tables fit
+    that width (a landscape section: with no cell wrapped; a portrait one: with no word cut), so that it
+    may share a page of either orientation; else a landscape page's, for landscape pages only."""
+    flows = build(p, PORTRAIT_W if template == "portrait" else LANDSCAPE_W)
+    fits = [getattr(t, "mbr_fit", None) for t in _tables(flows)]
+    if template == "portrait" and any(f is not None and f.breaks(PORTRAIT_W) for f in fits):
+        flows, template = build(p, LANDSCAPE_W), "landscape"
+    elif template == "landscape" and not any(f is not None and f.wraps(PORTRAIT_W) for f in fits):
+        flows, template = build(p, PORTRAIT_W), "portrait"
+    width = PORTRAIT_W if template == "portrait" else LANDSCAPE_W
+    return _SectionStart(template, flows, _height(flows, width, canv), template == "portrait")
 
 
 def _kept(heading: str, flows: list[Flowable], style: ParagraphStyle = H2) -> Flowable:

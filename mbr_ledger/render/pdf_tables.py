@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from html import escape as _escape  # xml.sax.saxutils would pull in urllib.request
 from typing import Any
@@ -31,7 +32,8 @@ BODY = ParagraphStyle("body", parent=_base["BodyText"], fontName=FONT, fontSize=
 NOTE = ParagraphStyle("note", parent=BODY, fontSize=8, leading=10, textColor=colors.HexColor("#404040"))
 CELL_SIZE = 7.5  # float-ok: points
 CELL_PAD = 3     # points left and right of a cell's text
-CELL = ParagraphStyle("cell", parent=BODY, fontSize=CELL_SIZE, leading=9)
+CELL_LEADING = 9  # points per line of a cell: no table row is shorter
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=CELL_SIZE, leading=CELL_LEADING)
 CELL_B = ParagraphStyle("cellb", parent=CELL, fontName=BOLD)
 CELL_R = ParagraphStyle("cellr", parent=CELL, alignment=TA_RIGHT)
 CELL_RB = ParagraphStyle("cellrb", parent=CELL_R, fontName=BOLD)
@@ -141,6 +143,28 @@ def _widths(header: Sequence[str], content: Sequence[float], numeric: Sequence[b
     return out
 
 
+@dataclass(frozen=True)
+class Fit:
+    """What a table's column widths are computed from, to tell how it would fit another width."""
+
+    header: list[str]
+    content: list[float]  # float-ok: points, the widest cell of each column
+    numeric: list[bool]
+    words: list[float]    # float-ok: points, the longest word of each column
+
+    def wraps(self, width: float) -> bool:  # float-ok: points
+        """At `width`, a text column is narrower than its longest line (its cells wrap)."""
+        widths = _widths(self.header, self.content, self.numeric, width, self.words)
+        natural = [max(self.content[j], max((stringWidth(w, BOLD, CELL_SIZE) for w in h.split()), default=0)) + 8
+                   for j, h in enumerate(self.header)]
+        return any(w + 0.01 < n for w, n in zip(widths, natural, strict=True))
+
+    def breaks(self, width: float) -> bool:  # float-ok: points
+        """At `width`, a column is narrower than its longest word (a file name or a date would be cut)."""
+        widths = _widths(self.header, self.content, self.numeric, width, self.words)
+        return any(w + 0.01 < min(wd, MAX_WORD) + 8 for w, wd in zip(widths, self.words, strict=True))
+
+
 def _level(widths: list[float], room: float) -> float | None:  # float-ok: layout in points
     """The width `L` at which the columns `min(w, L)` fill `room` exactly (None below 24 points)."""
     ws = sorted(widths)
@@ -167,10 +191,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence
     content = [max((m[j] for m in measured), default=0) for j in range(len(header))]
     words = [max((_word_width(r[j]) for r in shown), default=0) for j in range(len(header))]
     widths = _widths(header, content, numeric, width, words)
-    natural = [max(content[j], max((stringWidth(w, BOLD, CELL_SIZE) for w in h.split()), default=0)) + 8
-               for j, h in enumerate(header)]
-    squeezed = any(w + 0.01 < n for w, n in zip(widths, natural, strict=True))
-    breaks = any(w + 0.01 < min(wd, MAX_WORD) + 8 for w, wd in zip(widths, words, strict=True))
     room = [w - 2 * CELL_PAD - 1e-6 for w in widths]  # float-ok: points a line may take without wrapping
 
     def cell(text: str, j: int, style: ParagraphStyle, size: float) -> str | Paragraph:  # float-ok: points
@@ -217,8 +237,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence
     for at in spans:
         style += [("SPAN", (0, at), (-1, at)), ("TOPPADDING", (0, at), (-1, at), 0)]
     t.setStyle(TableStyle(style))
-    t.mbr_squeezed = squeezed  # a text column narrower than its longest line: the table wants more width
-    t.mbr_breaks = breaks      # a column narrower than its longest word: a name or date would be broken
+    t.mbr_fit = Fit(list(header), content, numeric, words)
     return t
 
 
