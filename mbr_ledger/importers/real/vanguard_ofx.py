@@ -1,4 +1,5 @@
-"""Vanguard 401(k) OFX/QFX (`OfxDownload.qfx`), read with ofxtools; SGML (OFX 1.x) and XML (2.x).
+"""401(k) OFX/QFX statements, read with ofxtools; SGML (OFX 1.x) and XML (2.x): Vanguard's
+(`OfxDownload.qfx`), and any other institution's (TIAA, ...) generic `INV401K` statement.
 
 What becomes what:
 
@@ -10,6 +11,7 @@ What becomes what:
   left out (Vanguard shows an automatic in-plan Roth conversion as a same-source OUT/IN pair,
   which OFX cannot label).
 - Sales no purchase balances (withdrawals, loans, rollovers out look alike): left out, in the notes.
+- A buy of the `ROLLOVER` source is money rolled in: not a contribution, left out and counted.
 - A buy or sale with `LOANID` is a loan repayment (or a loan taken): not a contribution, left out
   and counted in the notes. A buy with `PRIORYEARCONTRIB` Y is a contribution for the year before
   its date (`for_year`).
@@ -47,6 +49,14 @@ _EXPENSE_RE = re.compile(r"expense|fee", re.IGNORECASE)
 MAX_BYTES = 32 * 1024 * 1024
 _DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 ROW_COLUMNS = {**EVENT_ROW_COLUMNS, "for_year": pl.Int64}
+# A purchase of the ROLLOVER source is money rolled in from another plan or IRA: not a contribution
+# (neither an elective deferral nor, by IRC 415(c)(2), an annual addition).
+ROLLED_IN = ("purchase(s) of the ROLLOVER source (money rolled in from another plan or IRA) left out: not "
+             "contributions, not counted toward 402(g) or 415(c); after-tax basis it brought goes in an activity file")
+# What makes an OFX investment statement a 401(k) statement: the specification's 401(k) aggregates.
+_MARKER_RE = re.compile(r"<INV401K>|<INV401KBAL>|<INV401KSOURCE>")
+_MARKER_BYTES_RE = re.compile(rb"<INV401K>|<INV401KBAL>|<INV401KSOURCE>", re.IGNORECASE)
+_INVSTMTRS_RE = re.compile(rb"<INVSTMTRS>", re.IGNORECASE)
 
 
 def _is_ofx(head: str) -> bool:
@@ -79,13 +89,29 @@ def _text(v: Decimal) -> str:
 
 class VanguardOfx:
     name = "vanguard-ofx"
-    title = "Vanguard 401(k) OFX/QFX download (any 401(k) OFX with INV401KSOURCE)"
-    signature = "OFX/QFX (SGML or XML) with <INVSTMTRS> and <INV401KSOURCE> or <INV401K>"
+    title = "401(k) OFX/QFX download: Vanguard, TIAA, any OFX 401(k) statement"
+    signature = "OFX/QFX (SGML or XML) with <INVSTMTRS> and <INV401K>, <INV401KBAL> or <INV401KSOURCE>"
 
     def identify(self, sniff: Sniff) -> bool:
+        """An OFX investment statement of a 401(k): `<INV401K>`, `<INV401KBAL>` or `<INV401KSOURCE>` in
+        it, from any institution (Vanguard, TIAA, ...). The markers may come after the first part
+        the sniff holds (a 401(k) aggregate follows the transactions and positions): then the file,
+        up to MAX_BYTES, is searched for them."""
         head = "\n".join(sniff.lines)
+        if not _is_ofx(head):
+            return False
         up = head.upper()
-        return _is_ofx(head) and "<INVSTMTRS>" in up and ("<INV401KSOURCE>" in up or "<INV401K>" in up)
+        if "<INVSTMTRS>" in up and _MARKER_RE.search(up):
+            return True
+        if len(sniff.head) < 65536 or "</INVSTMTRS>" in up:  # the whole statement was in the sniff
+            return False
+        try:
+            if sniff.path.stat().st_size > MAX_BYTES:
+                return False
+            data = sniff.path.read_bytes()
+        except OSError:
+            return False
+        return _INVSTMTRS_RE.search(data) is not None and _MARKER_BYTES_RE.search(data) is not None
 
     def extract(self, path: Path, ctx: ImportContext) -> Extracted:
         from ofxtools.Parser import OFXTree
@@ -219,10 +245,12 @@ class VanguardOfx:
             else:
                 problems.append(InputProblem(str(path), it["line"], f"OFX transaction {tag} is not read by this "
                                              f"format; enter it in an activity file", tag))
-        for (date, _source), group in trades.items():
+        for (date, source), group in trades.items():
             buys = sum(c for _, c in group if c > 0)
             sells = sum(c for _, c in group if c < 0)
-            if sells == 0:
+            if sells == 0 and str(source or "").upper() == "ROLLOVER":
+                skipped.setdefault(ROLLED_IN, []).extend(it["line"] for it, _ in group)
+            elif sells == 0:
                 for it, c in group:
                     add(it, "Contribution", c, it["t"].units)
             elif buys + sells == 0:
