@@ -11,8 +11,10 @@ from ._common import YEAR, echo_json, format_option
 @click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
 @format_option("table", "json", "csv")
 def limits(year: int, fmt: str) -> None:
-    """Print the year's IRS limits, each with its code section and source, and the
-    year's filing due date (the IRA contribution and IRA-correction deadline).
+    """Print the year's IRS limits, each with its code section and source.
+
+    The last row is the year's filing due date (April 15 moved by IRC 7503, or the
+    IRS's postponement): the deadline of IRA contributions and IRA corrections.
 
     \b
     Example:
