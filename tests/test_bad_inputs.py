@@ -1,9 +1,11 @@
 """The bad-input corpus (tests/bad_inputs/cases.toml): every file is refused with exit 2, a message
-naming the file and line (or mbr.toml and the key), no traceback, and the ledger's bytes unchanged."""
+naming the file and line (or mbr.toml and the key; a refusal of the whole file, such as one too big
+or a zip bomb, names the file alone, on one line), no traceback, and the ledger's bytes unchanged."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import shutil
 import subprocess
 import sys
@@ -49,12 +51,21 @@ def test_the_corpus_is_complete() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
-def test_bad_file_is_refused_and_changes_nothing(filled_book: Path, case: dict[str, Any]) -> None:
+def test_bad_file_is_refused_and_changes_nothing(filled_book: Path, case: dict[str, Any],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for target, value in case.get("patch", {}).items():  # a limit lowered, so that a small file is "too big"
+        module, attr = target.split(":")
+        mod = importlib.import_module(module)
+        assert isinstance(getattr(mod, attr), type(value)), target
+        monkeypatch.setattr(mod, attr, value)
     before = ledger_state(filled_book)
     path = HERE / case["file"]
     res = run(filled_book, "import", *case.get("args", []), str(path))
     assert res.exit_code == 2, res.output
-    assert f"{path}:{case['line']}:" in res.stderr, res.stderr
+    if "line" in case:
+        assert f"{path}:{case['line']}:" in res.stderr, res.stderr
+    else:  # the whole file is refused: the file is named, without a line, in one line
+        assert res.stderr.startswith(f"mbr: {path}: ") and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert case["expect"] in res.stderr, res.stderr
     assert "Traceback" not in res.output
     assert res.stdout == ""
