@@ -374,3 +374,24 @@ def test_import_json_and_table_show_the_accounting(make_book):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_workday_workbook_of_two_payslips_is_refused(tmp_path, make_book):
+    """Its deduction tables are one payslip's: a second Payslip Information row would be lost
+    without a word, so the file is refused naming that row."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(FIX / "workday-payslip.xlsx")
+    ws = wb.active
+    head = next(c for row in ws.iter_rows() for c in row if c.value == "Check Date")
+    first = [ws.cell(head.row + 1, c).value for c in range(1, ws.max_column + 1)]
+    ws.insert_rows(head.row + 2)
+    for c, v in enumerate(first, start=1):
+        ws.cell(head.row + 2, c).value = v
+    p = tmp_path / "two.xlsx"
+    wb.save(p)
+    book = make_book((FIX / "profile.toml").read_text(encoding="utf-8"))
+    res = run(book, "import", str(p))
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == (f"mbr: {p}:{head.row + 2}: the 'Payslip Information' table holds 2 payslips; a "
+                                  f"payslip export holds one: export each payslip on its own (nothing imported)")

@@ -217,6 +217,10 @@ class WorkdayPayslip:
         date_col = info.col("Check Date") if info else None
         if info is None or date_col is None or not info.rows:
             raise MbrError(f"{path}: no 'Payslip Information' table with a 'Check Date' column")
+        if len(info.rows) > 1:  # the deductions below are one payslip's: the other rows would be lost
+            raise MbrError(f"{path}:{info.rows[1][0]}: the 'Payslip Information' table holds {len(info.rows)} "
+                           f"payslips; a payslip export holds one: export each payslip on its own (nothing "
+                           f"imported)")
         line, first = info.rows[0]
         pay_date = self._date(first[date_col] if date_col < len(first) else None)
         if pay_date is None:
