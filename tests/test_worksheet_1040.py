@@ -136,3 +136,11 @@ def test_help_has_examples_and_errors_exit_2(book: Path) -> None:
     assert res.exit_code == 0 and "mbr worksheet 1040 --year 2026 --person sam --format json" in res.output
     bad = run(book, "worksheet", "1040", "--year", "2026", "--person", "nobody")
     assert bad.exit_code == 2 and "--person nobody: unknown person" in bad.output + bad.stderr
+
+
+def test_a_joint_filer_whose_spouse_is_not_in_the_book_is_told(make_book: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    book = make_book('[[person]]\nid = "alex"\nborn = "1975-03-10"\nfiling_status = "mfj"\n')
+    got = as_json(book)
+    assert isinstance(got, dict) and got["filers"] == ["alex"]
+    assert any(n.startswith("alex files jointly with a spouse who is not in this book") for n in got["notes"])

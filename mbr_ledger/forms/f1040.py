@@ -119,6 +119,11 @@ def worksheet_1040(profile: Profile, year: int, facts: list[PersonYear], receive
     if year < CHECKBOX_YEAR and any(rolled.values()):
         ws.notes.append(f"Before tax year {CHECKBOX_YEAR} the form has no rollover box: write \"Rollover\" next to "
                         + " and ".join(f"line {n}" for b, n, _ in BOXES if rolled[b]))
+    for pid in filers:
+        p = profile.person(pid)
+        if p.filing_status == "mfj" and not p.spouse:
+            ws.notes.append(f"{pid} files jointly with a spouse who is not in this book: these are {pid}'s amounts "
+                            f"only; add the spouse's (or the spouse as a person with spouse = \"{pid}\")")
     ws.notes += [n for n in both.notes if not n.startswith(DROP_NOTES)]
     if not any(r[2] for r in boxes.rows) and all(not ln.value for ln in ws.lines):
         ws.notes.insert(0, f"No IRA or plan distribution, conversion or rollover in {year}: lines 4a-5b are 0")
