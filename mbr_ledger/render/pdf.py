@@ -259,6 +259,11 @@ def _key_figures(p: Packet) -> list[list[Any]]:
     ws = p.worksheet("8606")
     if ws:
         out += [[form_label("Form 8606", ln), ln.value] for ln in ws.lines if ln.id in ("18", "14")]
+    ws = p.form_5329()
+    if ws:
+        from ..forms.f5329 import total_tax
+
+        out.append(["Form 5329 additional tax (lines 4 + 17 + 25)", total_tax(ws)])
     for c in p.capacity:
         out.append([f"After-tax room, {c.label}", c.value("after_tax_capacity")])
     return out
@@ -352,8 +357,13 @@ def _f5329(p: Packet, width: float) -> list[Flowable]:
     if ws is None:
         text = p.no_5329_text()
         return [_p(text, BODY)] if text else []
-    filled = [ln for ln in ws.lines if ln.value is not None]
-    out: list[Flowable] = [_title(f"Form 5329, {ws.year}: additional taxes"), _lines(filled, width)]
+    from ..forms.f5329 import PART_TITLES, part_lines
+
+    out: list[Flowable] = [_title(f"Form 5329, {ws.year}: additional taxes")]
+    for part, heading in PART_TITLES.items():
+        filled = [ln for ln in part_lines(ws, part) if ln.value is not None]
+        if filled:
+            out.append(_kept(heading, [_lines(filled, width)]))
     out += _worksheet_body(ws, width, ["early"], {"early": "Distributions Part I looked at"})
     return out + _notes(ws.notes)
 
