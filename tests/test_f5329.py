@@ -264,3 +264,33 @@ def test_an_ira_return_is_subject_only_before_december_29_2022(make_book: Callab
     assert (item["early"], item["subject"], item["taxable"]) == (True, subject, "50.00")
     # 7,000.00 less the 1,000.00 returned is the 6,000.00 limit: no excess, Part IV blank
     assert part(got, *PART_IV) == {str(i): None for i in PART_IV}
+
+
+@pytest.mark.parametrize("removed", [False, True])
+def test_a_carried_excess_removed_after_the_due_date_is_line_12(make_book: Callable[..., Path], tmp_path: Path,
+                                                               removed: bool) -> None:
+    """Instructions, line 12: distributions of prior-year excess contributions reduce last year's excess.
+    2025: 8,000.00 into the traditional IRA, 1,000.00 over the 7,000.00 limit (line 15); 2026: the full
+    7,500.00 limit used (line 10 = 0), and the 1,000.00 taken out in June (after the 2025 due date) or not."""
+    book = make_book(PROFILE.replace("{born}", "1980-05-20"))
+    path = tmp_path / "a.csv"
+    rows = ("2025-03-01,kim,kim-trad,contribution,nondeductible,8000.00,,,,2025,,\n"
+            "2025-12-31,kim,kim-trad,balance,,8500.00,,,,,,\n"
+            "2026-02-01,kim,kim-trad,contribution,nondeductible,7500.00,,,,2026,,\n"
+            "2026-12-31,kim,kim-trad,balance,,15000.00,,,,,,\n")
+    if removed:
+        rows += "2026-06-01,kim,kim-trad,corrective,,1000.00,1000.00,0.00,,2025,,ira_excess\n"
+    path.write_text(CORRECTIVE_HEADER + rows, encoding="utf-8")
+    res = run(book, "import", str(path))
+    assert res.exit_code == 0, res.output
+    got = json.loads(run(book, "worksheet", "5329", "--year", "2026", "--format", "json").stdout)
+    if removed:
+        # line 9 = 1,000.00 (2025 line 17 = 6% of 1,000.00 = 60.00); line 13 = 0 + 0 + 1,000.00; line 14 = 0
+        assert part(got, 9, 10, 12, 13, 14, 15, 16, 17) == {"9": "1000.00", "10": "0.00", "12": "1000.00",
+                                                            "13": "1000.00", "14": "0.00", "15": "0.00",
+                                                            "16": "0.00", "17": "0.00"}
+    else:
+        # line 14 = 1,000.00 - 0; line 16 = 1,000.00; line 17 = 6% of the smaller of 1,000.00 and 15,000.00 = 60.00
+        assert part(got, 9, 10, 12, 13, 14, 15, 16, 17) == {"9": "1000.00", "10": "0.00", "12": "0.00",
+                                                            "13": "0.00", "14": "1000.00", "15": "0.00",
+                                                            "16": "1000.00", "17": "60.00"}

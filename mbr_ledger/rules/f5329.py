@@ -232,7 +232,7 @@ def _correctives(facts: PersonYear, half: dt.date) -> list[EarlyItem]:
     out = []
     for r in (row_of(t) for t in tuples(df)):
         taxable = r.taxable if r.taxable is not None else r.magnitude - (r.basis or ZERO)
-        reason = getattr(r, "reason", None) or ""
+        reason = r.reason or ""
         subject = r.account in ira_ids and reason == "ira_return" and r.date < IRA_RETURN_EXEMPT_FROM
         if subject:
             why = (f"IRA contribution returned with its earnings before {IRA_RETURN_EXEMPT_FROM.isoformat()}: the "
@@ -312,7 +312,7 @@ def _prior_excess_out(facts: PersonYear, types: Sequence[str]) -> tuple[Decimal,
     ids = {i.id for i in facts.profile.iras_of(facts.person, *types)}
     total, refs = ZERO, []
     for r in facts.ira_rows:
-        if (r.account in ids and r.kind == "corrective" and getattr(r, "reason", None) == "ira_excess"
+        if (r.account in ids and r.kind == "corrective" and r.reason == "ira_excess"
                 and r.date.year == facts.year and r.for_year is not None and r.for_year < facts.year):
             total += r.basis if r.basis is not None else r.magnitude - (r.taxable or ZERO)
             refs.append(r.ref)
