@@ -431,6 +431,25 @@ def test_every_kind_and_a_plan_balance_by_source(make_book: Callable[..., Path],
     assert not any(":Old" in a for a in got)
 
 
+def test_two_values_for_one_account_and_day_are_not_asserted(make_book: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    """Two statements giving alex-trad 100.00 and 90.00 at the end of one day cannot both hold: neither is
+    asserted (and nothing is booked for them), the header and stderr name both rows."""
+    book = tiny(make_book, tmp_path, "2026-03-02,alex,alex-trad,contribution,nondeductible,100.00,,,,2026,\n"
+                                     "2026-03-31,alex,alex-trad,balance,,100.00,,,,,\n"
+                                     "2026-03-31,alex,alex-trad,balance,,90.00,,,,,\n")
+    path = export(book, tmp_path)
+    bean_check(path)
+    entries = load(path)
+    assert not [e for e in entries if isinstance(e, data.Balance)]
+    assert balances(entries)["Assets:Retirement:Alex:Alex-Trad"] == D("100.00")
+    assert not any(a.endswith(":Unbooked") for a in balances(entries))
+    res = run(book, "export", "beancount")
+    assert ("warning: Balance rows giving Assets:Retirement:Alex:Alex-Trad different values on 2026-03-31, "
+            "not asserted: ") in res.stderr
+    assert "activity.csv:3" in res.stderr and "activity.csv:4" in res.stderr
+
+
 def test_colliding_ids_get_distinct_accounts(make_book: Callable[..., Path], tmp_path: Path) -> None:
     """Plans `a-b` and `a_b` would both be `A-B`: each gets its digest added, never one account."""
     profile = PROFILE + '\n[[plan]]\nid = "a-b"\nperson = "alex"\nemployer = "X"\n' \

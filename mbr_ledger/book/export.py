@@ -223,9 +223,19 @@ def _under(account: str, top: str) -> bool:
     return account == top or account.startswith(top + ":")
 
 
-def _assertions(p: _Person) -> tuple[list[Txn], list[Balance]]:
+def _assertions(p: _Person, notes: list[str]) -> tuple[list[Txn], list[Balance]]:
     """The balance rows as assertions dated the day after, each with the booking of what the ledger's
-    rows do not hold (`:Unbooked`) when they do not add up to it."""
+    rows do not hold (`:Unbooked`) when they do not add up to it. Balance rows giving one account two
+    values on one day cannot both hold: none of them is asserted, and a note names them."""
+    values: dict[tuple[dt.date, str], set[int]] = defaultdict(set)
+    for d, account, cents, _, _ in p.balances:
+        values[(d, account)].add(cents)
+    for (d, account), seen in sorted(values.items()):
+        if len(seen) > 1:
+            rows = [f"{dict(meta)['source_file']}:{dict(meta)['source_line']}" for bd, a, _, meta, _ in p.balances
+                    if (bd, a) == (d, account)]
+            notes.append(f"Balance rows giving {account} different values on {d.isoformat()}, not asserted: "
+                         f"{', '.join(rows)}.")
     dates: dict[str, list[dt.date]] = defaultdict(list)
     sums: dict[str, list[int]] = defaultdict(list)
     for t in sorted(p.txns, key=lambda t: t.date):
@@ -238,6 +248,8 @@ def _assertions(p: _Person) -> tuple[list[Txn], list[Balance]]:
     checks: list[Balance] = []
     # Deeper accounts first on one day, so that a plan's assertion sees its sources' bookings.
     for d, account, cents, meta, acct in sorted(p.balances, key=lambda b: (b[0], -b[1].count(":"))):
+        if len(values[(d, account)]) > 1:
+            continue
         held = sum(sums[a][i - 1] for a in sums if _under(a, account) and (i := bisect_right(dates[a], d)))
         held += sum(c for bd, a, c in booked if bd <= d and _under(a, account))
         diff = cents - held
@@ -290,7 +302,7 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
         through = year or max(d.year for d in df["date"])
         p = _person(book, pid, names, df, through)
         unsplit += p.unsplit
-        adjust, checks = _assertions(p)
+        adjust, checks = _assertions(p, notes)
         txns = sorted(p.txns + adjust, key=lambda t: t.date)  # stable: ledger order within a day
         if start is not None:
             before = [t for t in txns if t.date < start]
