@@ -256,8 +256,12 @@ def w5329(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
       mbr worksheet 5329 --year 2026
       mbr worksheet 5329 --year 2026 --person alex --format json
     """
-    _per_person(ctx, "5329", year, person, fmt,
-                lambda ws: [render_lines(ws), render_grid(ws.grids["early"], ["date", "account", "kind", "amount",
-                                                                              "taxable", "recapture", "early",
-                                                                              "subject", "line1", "row"]),
-                            render_notes(ws)])
+    def parts(ws: Worksheet) -> list[str]:
+        from dataclasses import replace
+
+        filled = replace(ws, lines=[ln for ln in ws.lines if ln.value is not None])  # the parts it fills
+        shown = [render_lines(filled)] if filled.lines else [ws.title]
+        return [*shown, render_grid(ws.grids["early"], ["date", "account", "kind", "amount", "taxable", "recapture",
+                                                        "early", "subject", "line1", "row"]), render_notes(ws)]
+
+    _per_person(ctx, "5329", year, person, fmt, parts)
