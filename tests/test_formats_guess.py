@@ -112,3 +112,12 @@ def test_guess_errors(make_book, tmp_path):
     p.write_text("Date,Type,Amount\n", encoding="utf-8")
     res = run(book, "formats", "guess", str(p))
     assert res.exit_code == 2 and "one.csv:1: a header but no data rows" in res.output
+
+
+def test_a_preamble_line_that_looks_like_a_header_is_passed_over():
+    """NetBenefits' `Plan name:,BETA LABS, INC. 401(K) SAVINGS PLAN` has three fields; the header
+    taken is line 4, the first whose columns include a date and an amount."""
+    g = guess_file(FIX / "netbenefits-history-dollar.csv")
+    assert (g.header_line, g.columns["date"], g.columns["amount"], g.columns["shares"]) == (
+        4, "Date", "Amount ($)", "Shares/Unit")
+    assert g.stop_at_blank and "line 2 looks like a header too" in " ".join(g.notes)

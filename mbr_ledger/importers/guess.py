@@ -32,8 +32,8 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("Amount", "Dollar Amount", "Amount ($)", "Transaction Amount", "Net Amount", "Value", "Cash Amount",
                "Total"),
     "shares": ("Shares", "Units", "Transaction Shares", "Shares/Unit", "# of Units/Shares", "Quantity", "Unit"),
-    "kind": ("Activity", "Transaction Type", "Transaction Activity", "Type", "Action", "Transaction",
-             "Activity Type"),
+    "kind": ("Activity", "Transaction Type", "Transaction Activity", "Kind", "Action", "Activity Type",
+             "Transaction", "Type"),
     "source": ("Source", "Money Source", "Contribution", "Contribution Source", "Source Name", "Money Type"),
     "fund": ("Investment", "Investment Name", "Fund", "Fund Name", "Security", "Security Name"),
     "memo": ("Description", "Transaction Description", "Memo", "Details"),
@@ -45,6 +45,7 @@ DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "
 _PLAIN_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$")
 MAX_RULE_VALUES = 200  # distinct values written as rules, per column
 SECTION_SCAN_LINES = 400  # lines looked at for the header of a later table (a file of sections)
+MAX_TABLES = 20  # header-like lines tried
 
 
 @dataclass
@@ -124,11 +125,10 @@ def guess_file(path: Path) -> Guess:
     idx = find_header(lines, _looks_like_header, delimiter)
     if idx is None:
         raise MbrError(f"{path}: no header row (three or more column names) in the first lines; is it a CSV file?")
-    # A file of sections (a header after a blank line, as Vanguard's): the first table with a date
-    # and an amount column is the one to map.
+    # A preamble line that looks like a header (`Plan name:,ACME, INC. PLAN`), or a file of sections
+    # (Vanguard's): the first table with a date and an amount column is the one to map.
     starts = [idx] + [i for i in range(idx + 1, min(len(lines), SECTION_SCAN_LINES))
-                      if not lines[i - 1].strip() and lines[i].strip()
-                      and _looks_like_header(split_fields(lines[i], delimiter))]
+                      if lines[i].strip() and _looks_like_header(split_fields(lines[i], delimiter))][:MAX_TABLES]
     found: list[Guess] = []
     for i in starts:
         try:
@@ -139,8 +139,8 @@ def guess_file(path: Path) -> Guess:
             continue
         if "date" in g.columns and "amount" in g.columns:
             if i != idx:
-                g.notes.append(f"the file holds more than one table; this one (header at line {i + 1}) has the "
-                               f"date and amount columns")
+                g.notes.append(f"the header is taken at line {i + 1}, the first with date and amount columns "
+                               f"(line {idx + 1} looks like a header too)")
             return g
         found.append(g)
     if not found:
