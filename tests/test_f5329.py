@@ -294,3 +294,24 @@ def test_a_carried_excess_removed_after_the_due_date_is_line_12(make_book: Calla
         assert part(got, 9, 10, 12, 13, 14, 15, 16, 17) == {"9": "1000.00", "10": "0.00", "12": "0.00",
                                                             "13": "0.00", "14": "1000.00", "15": "0.00",
                                                             "16": "1000.00", "17": "60.00"}
+
+
+def test_a_roth_401k_distribution_after_an_irr_says_what_the_ledger_does_not_know(
+        make_book: Callable[..., Path], tmp_path: Path) -> None:
+    """Notice 2010-84, Q&A-12: money allocable to the taxable amount of an in-plan Roth rollover, distributed
+    within the 5 taxable years from the rollover's, is treated as includible for the 10% tax. The ledger
+    does not hold the plan's allocation: line 1 takes box 2a (0.00 here, all basis by the plan's pro rata
+    figures) and a note says what to ask the plan."""
+    book = make_book('[[person]]\nid = "kim"\nborn = "1980-05-20"\n\n[[plan]]\nid = "acme"\nperson = "kim"\n'
+                     'employer = "Acme"\nconversion = "in_plan_auto"\n')
+    path = tmp_path / "a.csv"
+    path.write_text(HEADER + "2025-03-01,kim,acme,contribution,after_tax,5000.00,,,,,\n"
+                    "2025-03-10,kim,acme,earnings,after_tax,10.00,,,,,\n"
+                    "2025-03-11,kim,acme,conversion,after_tax,5010.00,,,,,\n"
+                    "2026-04-01,kim,acme,distribution,roth,1000.00,,,,,\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    got = json.loads(run(book, "worksheet", "5329", "--year", "2026", "--format", "json").stdout)
+    [item] = got["early_distributions"]
+    assert (item["kind"], item["early"], item["taxable"], item["line1"]) == ("plan", True, "0.00", "0.00")
+    assert any("in-plan Roth rollovers less than 5 years ago" in n and "best knowledge" in n for n in got["notes"])
+    assert got["notes"][0].startswith("No additional tax for 2026: nothing taxable from an early distribution")

@@ -102,7 +102,7 @@ def test_a_joint_return_has_a_household_page(make_book: Any, tmp_path: Path) -> 
 def test_alex_has_no_form_5329_and_the_report_says_so_in_one_line(make_book: Any, tmp_path: Path) -> None:
     pages, sheets, _ = _report(make_book, tmp_path, "mfj", "alex")
     text = "\n".join(pages)
-    assert "Form 5329: no additional tax for 2026 (no early distribution and no excess IRA" in text
+    assert "Form 5329: no additional tax for 2026 (nothing taxable from an early distribution and" in text
     assert "Form 5329, 2026: additional taxes" not in text
     assert "Form 5329" not in sheets
 

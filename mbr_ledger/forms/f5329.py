@@ -45,8 +45,8 @@ def worksheet_5329(years: list[Year5329]) -> Worksheet:
         ws.grids["values"] = values
     ws.notes = list(r.notes)
     if not r.has_something():
-        ws.notes.insert(0, f"No additional tax for {r.year}: no early distribution and no excess IRA contribution "
-                           f"in the ledger, so Form 5329 is not needed for these parts")
+        ws.notes.insert(0, f"No additional tax for {r.year}: nothing taxable from an early distribution and no excess "
+                           f"IRA contribution in the ledger, so Form 5329 is not needed for these parts")
     elif total_tax(ws) == 0:
         ws.notes.insert(0, f"No additional tax for {r.year} (lines 4, 17 and 25 are 0)")
     return ws

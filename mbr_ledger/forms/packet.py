@@ -165,8 +165,8 @@ class Packet:
         """The one line that stands for Form 5329 when it has nothing to say (None when it has, or was not made)."""
         if "5329" not in self.worksheets or self.form_5329() is not None:
             return None
-        return (f"Form 5329: no additional tax for {self.year} (no early distribution and no excess IRA "
-                f"contribution in the ledger).")
+        return (f"Form 5329: no additional tax for {self.year} (nothing taxable from an early distribution and no "
+                f"excess IRA contribution in the ledger).")
 
     def household(self) -> Worksheet | None:
         """The joint return's Form 1040 lines (both spouses), when the person files jointly, else None."""

@@ -195,7 +195,7 @@ def early_distributions(facts: PersonYear) -> tuple[list[EarlyItem], list[str]]:
             why += f" plus {fmt_m(rec)} of conversion or rollover money taxed less than 5 years before"
         items.append(EarlyItem(date, account, "roth_ira", amount, earnings if early else ZERO, rec if early else ZERO,
                                early, ref, why if early else "Roth IRA distribution at age 59 1/2 or later"))
-    irr_plans = {m.plan for m in facts.moves.moves(all_sources=True) if m.kind == "conversion"
+    irr_plans = {m.plan for m in facts.history.moves(all_sources=True) if m.kind == "conversion"
                  and m.year > year - 5 and m.taxable > 0} if any(
         m.kind == "distribution" and m.source == "roth" for m in facts.year_moves.items) else set()
     for m in facts.year_moves.items:
