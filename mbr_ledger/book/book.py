@@ -111,12 +111,13 @@ def _f5329(book: Book, facts: list[PersonYear], person: str | None) -> Worksheet
     from ..forms.f5329 import worksheet_5329
     from ..limits import limits_for
     from ..rules.f5329 import compute_years
+    from ..rules.facts import PersonYear
 
     f = facts[0]
     first = book.profile.person(f.person).first_year or f.rows.first_year(dt.date(f.year, 12, 31)) or f.year
     years: list[tuple[PersonYear, Any]] = []
     for y in range(min(first, f.year), f.year + 1):
-        py = f if y == f.year else person_years(book.store, book.profile, [f.person], y)[f.person]
+        py = f if y == f.year else PersonYear(book.profile, f.rows, y)  # the same rows, read once
         try:
             limits_for(y)
         except MbrError:  # no IRA limit for the year: Parts III and IV say so

@@ -319,12 +319,14 @@ def _prior_excess_out(facts: PersonYear, types: Sequence[str]) -> tuple[Decimal,
     return total, refs
 
 
-def compute_5329(facts: PersonYear, data: AuditData | None, prev: Year5329 | None) -> Year5329:
+def compute_5329(facts: PersonYear, data: AuditData | None, prev: Year5329 | None, *,
+                 part1: bool = True) -> Year5329:
     """Form 5329 of `facts.year` from the rules' results, the year's audit data (None: no limits data,
-    Parts III and IV not computed) and last year's form (its carried excess)."""
+    Parts III and IV not computed) and last year's form (its carried excess). Without `part1` Part I is
+    left blank (an earlier year's form, read only for the excess it carries)."""
     L: dict[str, Decimal | None] = {k: None for k in LINE_IDS}
     inputs: dict[str, list[str]] = {}
-    items, notes = early_distributions(facts)
+    items, notes = early_distributions(facts) if part1 else ([], [])
     L["1"] = sum((i.line1 for i in items), ZERO)
     L["2"] = ZERO
     inputs["1"] = [i.ref for i in items if i.early]
@@ -409,7 +411,7 @@ def compute_years(years: Sequence[tuple[PersonYear, AuditData | None]]) -> list[
     """Form 5329 for each year in order (the first year carries nothing in), the last item the year asked."""
     out: list[Year5329] = []
     prev: Year5329 | None = None
-    for facts, data in years:
-        prev = compute_5329(facts, data, prev)
+    for i, (facts, data) in enumerate(years):
+        prev = compute_5329(facts, data, prev, part1=i == len(years) - 1)
         out.append(prev)
     return out
