@@ -44,3 +44,23 @@ def test_summary_of_cents_is_exact_past_int64():
     assert df["amount"].sum() < 0  # what Int64 does: it wraps
     (row,) = summary(df).iter_rows(named=True)
     assert row["contributions"] == 9_300_000_000_000_000_000 and row["payroll"] == 0
+
+
+def test_exchanges_that_sum_to_two_to_the_64_cents_do_not_net_to_zero(make_book, tmp_path):
+    """18,446 'Exchange In' rows of 10,000,000,000,000.00 and one of 7,440,737,095,516.16 add up to
+    2^64 cents = 184,467,440,737,095,516.16: Int64 would wrap that to exactly 0 and leave all 18,447
+    rows out as an exchange netting to zero; the net is exact, so it is a problem naming the rows."""
+    from real_helpers import FIX
+
+    head = ("Plan name:,ACME CORP 401(K) PLAN\nDate Range,01/01/2026 - 12/31/2026,,,,\n\n"
+            "Date,Investment,Transaction Type,Amount,Shares/Unit\n")
+    rows = ['03/02/2026,FID 500 INDEX,Exchange In,"10,000,000,000,000.00","1.0"'] * 18_446
+    rows.append('03/02/2026,FID 500 INDEX,Exchange In,"7,440,737,095,516.16","1.0"')
+    assert 18_446 * 10**15 + 744_073_709_551_616 == 2**64
+    p = tmp_path / "history.csv"
+    p.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    book = make_book((FIX / "profile.toml").read_text(encoding="utf-8"))
+    res = run(book, "import", "--plan", "acme", "--source", "after_tax", str(p))
+    assert res.exit_code == 2, res.output
+    assert (f"{p}:5: Transaction Type: the Exchange In rows of 2026-03-02 in source after_tax do not net to zero "
+            f"(184467440737095516.16)") in res.stderr

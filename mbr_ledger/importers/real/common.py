@@ -289,7 +289,7 @@ def fund_events(path: Path, fmt: str, ctx: ImportContext, rows: pl.DataFrame, *,
 def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
                    ) -> tuple[pl.DataFrame, list[InputProblem], list[str], list[LeftOut]]:
     groups = (ex.group_by("plan", "date", "source")
-              .agg(pl.col("amount").sum().alias("net"), pl.len().alias("n"),
+              .agg(pl.col("amount").cast(pl.Int128).sum().alias("net"), pl.len().alias("n"),
                    pl.col("source_line").min().alias("first"),
                    pl.col("word").unique().sort().str.join(", ").alias("words"))
               .sort("plan", "date", "source"))
@@ -311,7 +311,7 @@ def _net_exchanges(path: Path, ex: pl.DataFrame, word_column: str
         if is_conversion:
             conv_parts.append(outs.select(
                 pl.col("date"), pl.col("plan").alias("account"), pl.lit("conversion").alias("kind"),
-                pl.col("source"), pl.col("net").alias("amount"),
+                pl.col("source"), pl.col("net").cast(pl.Int64, strict=False).alias("amount"),
                 pl.concat_str([pl.lit("in-plan Roth conversion read from "), pl.col("n").cast(pl.String),
                                pl.lit(" row(s) of "), pl.col("words")]).alias("memo"),
                 pl.lit(None, dtype=pl.String).alias("fund"), pl.lit(None, dtype=pl.String).alias("shares"),

@@ -268,7 +268,7 @@ class VanguardOfx:
         recs = pl.DataFrame(records, schema=ROW_COLUMNS) if records else pl.DataFrame(schema=ROW_COLUMNS)
         tr = recs.filter(pl.col("word") == "Transfer")
         if tr.height:
-            nets = tr.group_by("date", "source_name").agg(pl.col("amount").sum().alias("net"), pl.len().alias("n"))
+            nets = tr.group_by("date", "source_name").agg(pl.col("amount").cast(pl.Int128).sum().alias("net"), pl.len().alias("n"))
             near = nets.filter((pl.col("net") != 0) & (pl.col("net").abs() <= pl.col("n")))
             for date, src, net, _n in near.iter_rows():
                 idx = next(i for i, r in enumerate(records) if r["word"] == "Transfer" and r["date"] == date
