@@ -47,6 +47,8 @@ def test_import_warns_with_file_and_line(make_book, tmp_path):
         f"`mbr audit` lists it",
     ]
     assert "imported" in res.stdout
+    again = run(book, "import", str(src))  # nothing new: no warning the second time
+    assert again.exit_code == 0 and "warning:" not in again.stderr
 
 
 def test_audit_shows_the_year_negative_rows(make_book, tmp_path):

@@ -140,8 +140,9 @@ def import_files(ledger: Ledger, paths: list[Path], ctx: ImportContext, *, fmt: 
             problems.raise_any()
             left = merge_left_out(left)
             _check_accounting(path, read, w.rows, left)
-        notes += reversals.notes()
         res = w.result
+        if res.imported:  # a file imported again adds nothing: its rows were warned about the first time
+            notes += reversals.notes()
         results.append(FileResult(str(path), fmt_name, w.sha256, w.rows, res.imported, res.duplicates,
                                   dict(res.by_table or {}), notes, read, left))
     return results
