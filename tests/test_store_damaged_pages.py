@@ -81,3 +81,18 @@ def test_another_polars_error_is_not_called_a_damaged_ledger(tmp_path):
     assert read_fault(ValueError("parquet"), tmp_path) is None
     got = read_fault(pl.exceptions.ComputeError("parquet: File out of specification: zstd error"), tmp_path)
     assert got is not None and str(got).startswith(f"{tmp_path / 'ledger.sqlite'}: the ledger is damaged")
+
+
+def test_an_import_onto_damaged_pages_is_one_line_and_writes_nothing(damaged, tmp_path):
+    """An import compares its rows with those the table holds, so it reads the damaged segment too."""
+    src = tmp_path / "one.csv"
+    src.write_text("date,person,account,kind,source,amount\n2026-05-01,alex,acme,contribution,after_tax,5.00\n",
+                   encoding="utf-8")
+    before = _digest(damaged)
+    res = run(damaged, "import", str(src))
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith(f"mbr: {damaged / 'ledger.sqlite'}: the ledger is damaged (a segment cannot be read: "
+                           f"parquet: ")  # the rest is Polars' own words for the damage
+    assert line.endswith("); restore it from a backup, or run `mbr init` in a new folder and import the files again")
+    assert _digest(damaged) == before
