@@ -144,3 +144,16 @@ def test_a_joint_filer_whose_spouse_is_not_in_the_book_is_told(make_book: Callab
     got = as_json(book)
     assert isinstance(got, dict) and got["filers"] == ["alex"]
     assert any(n.startswith("alex files jointly with a spouse who is not in this book") for n in got["notes"])
+
+
+def test_before_2025_the_rollover_is_a_word_next_to_the_line(make_book: Callable[..., Path], tmp_path: Path) -> None:
+    """Form 1040 instructions (2024 and before): write "Rollover" next to line 5b; from 2025 a box (5c)."""
+    book = make_book(COUPLE.replace("{status}", "mfj"))
+    path = tmp_path / "a.csv"
+    path.write_text(HEADER + "2024-03-02,alex,acme,contribution,after_tax,5000.00,,,,,\n"
+                    "2024-06-01,alex,acme,rollover,after_tax,5000.00,,,roth_ira,,\n", encoding="utf-8")
+    assert run(book, "import", str(path)).exit_code == 0
+    res = run(book, "worksheet", "1040", "--year", "2024", "--format", "json")
+    got = json.loads(res.stdout)
+    assert got["lines"]["5a"] == "5000.00" and got["lines"]["5b"] == "0.00" and got["rollover"]["5c"] is True
+    assert 'Before tax year 2025 the form has no rollover box: write "Rollover" next to line 5b' in got["notes"]
