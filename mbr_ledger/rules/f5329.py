@@ -329,7 +329,7 @@ def compute_5329(facts: PersonYear, data: AuditData | None, prev: Year5329 | Non
     items, notes = early_distributions(facts) if part1 else ([], [])
     L["1"] = sum((i.line1 for i in items), ZERO)
     L["2"] = ZERO
-    inputs["1"] = [i.ref for i in items if i.early]
+    inputs["1"] = [i.ref for i in items if i.line1]
     values: dict[str, Decimal] = {}
     out = Year5329(facts.year, facts.person, L, inputs, values, items, notes)
     if data is None:
