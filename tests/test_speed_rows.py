@@ -91,7 +91,8 @@ def plain_rows(led: Ledger, person: str, through: dt.date) -> tuple[list[tuple[A
     at a time in the ledger's order."""
     plans, iras = PLANS[person], IRAS[person]
     src, kind = pl.col("source"), pl.col("kind")
-    plan_rows = (src == "after_tax") | kind.is_in(MOVE_KINDS) | ((src == "roth") & (kind == "contribution"))
+    plan_rows = ((src == "after_tax") | kind.is_in([*MOVE_KINDS, "corrective"])
+                 | ((src == "roth") & (kind == "contribution")))
     df = led.events_for(person, through, None, pl.col("account").is_in(iras) | (pl.col("account").is_in(plans)
                                                                               & plan_rows))
     ira = _tuples(df.filter(pl.col("account").is_in(iras)))
@@ -119,7 +120,8 @@ def fast_rows(profile: Any, rows: PersonRows, person: str, through: dt.date
            for p in PLANS[person] for t in walked if t[1] == p]
     ira_t = [(r.date.isoformat(), r.account, r.kind, r.source, int(r.amount * 100),
               None if r.basis is None else int(r.basis * 100), None if r.taxable is None else int(r.taxable * 100),
-              r.destination, r.for_year, r.memo, r.ref) for r in ira_rows(profile, rows, through)]
+              r.destination, r.for_year, r.memo, r.ref, r.reason, r.completed)
+             for r in ira_rows(profile, rows, through)]
     return out, ira_t
 
 

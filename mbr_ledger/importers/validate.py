@@ -100,7 +100,8 @@ class CheckPlan:
         work = df.with_columns(*self.prepare) if self.prepare else df
         problems, total = collect_counted(work, list(self.general), path)
         if self.scoped:
-            present = work.select([scope.fill_null(False).any() for scope, _ in self.scoped]).row(0)
+            present = work.select([scope.fill_null(False).any().alias(f"scope{i}")
+                                   for i, (scope, _) in enumerate(self.scoped)]).row(0)
             for (scope, checks), any_rows in zip(self.scoped, present, strict=True):
                 if any_rows:
                     more, n = collect_counted(work.filter(scope.fill_null(False)), list(checks), path)
@@ -173,6 +174,7 @@ def _events_plan(profile: Profile) -> CheckPlan:
         scoped=(((typ != "plan") & (typ != ""), tuple(ira)), (pl.col("for_year").is_not_null(), tuple(for_year)),
                 (pl.col("destination").is_not_null(), tuple(destination)),
                 (pl.col("basis").is_not_null() | pl.col("taxable").is_not_null(), tuple(basis)),
+                (kind == "recharacterization", tuple(_recharacterization_checks(typ))),
                 (kind.is_in(list(FOR_YEAR_KINDS)) | pl.col("reason").is_not_null() | pl.col("completed").is_not_null(),
                  tuple(_version2_checks(typ)))),
         finish=(pl.when(kind.is_in(list(OUT_KINDS))).then(-pl.col("amount").abs()).otherwise(pl.col("amount"))
@@ -191,7 +193,7 @@ FOR_YEAR_KINDS = ("corrective", "recharacterization")  # kinds that need a for_y
 def _version2_checks(typ: pl.Expr) -> list[Check]:
     """The rows of contract version 2: `corrective` (with its `reason`), `recharacterization`, and the
     `completed` date of a 60-day rollover."""
-    kind, reason, dest = pl.col("kind"), pl.col("reason"), pl.col("destination").fill_null("")
+    kind, reason = pl.col("kind"), pl.col("reason")
     amount, basis, taxable = pl.col("amount").abs(), pl.col("basis"), pl.col("taxable")
     return [
         ((kind == "corrective") & reason.is_null(), "reason",
@@ -213,17 +215,24 @@ def _version2_checks(typ: pl.Expr) -> list[Check]:
          "basis or taxable is larger than the amount"),
         ((kind == "recharacterization") & taxable.is_not_null(), "taxable",
          "leave taxable empty on a recharacterization (nothing in it is taxed; basis is the contribution moved)"),
-        ((kind == "recharacterization") & (typ == "plan"), "kind",
-         "a recharacterization moves an IRA contribution; {account!r} is a plan"),
-        ((kind == "recharacterization") & ~dest.is_in(list(DESTINATIONS)), "destination",
-         "a recharacterization needs destination roth_ira or traditional_ira, found {destination!r}"),
-        ((kind == "recharacterization") & (typ == "roth") & (dest == "roth_ira"), "destination",
-         "a recharacterization goes to the other kind of IRA: from the Roth IRA {account!r} to traditional_ira"),
-        ((kind == "recharacterization") & (typ != "roth") & (typ != "plan") & (dest == "traditional_ira"),
-         "destination", "a recharacterization goes to the other kind of IRA: from {account!r} to roth_ira"),
         (pl.col("completed").is_not_null() & (kind != "rollover"), "completed",
          "completed is only for rollover rows (the day a 60-day rollover reached its destination)"),
         (pl.col("completed") < pl.col("date"), "completed", "completed {completed} is before the date {date}"),
+    ]
+
+
+def _recharacterization_checks(typ: pl.Expr) -> list[Check]:
+    """The checks of a recharacterization that read only the key columns (account, kind, destination):
+    decided once per combination on the fast path."""
+    dest = pl.col("destination").fill_null("")
+    return [
+        (typ == "plan", "kind", "a recharacterization moves an IRA contribution; {account!r} is a plan"),
+        (~dest.is_in(list(DESTINATIONS)), "destination",
+         "a recharacterization needs destination roth_ira or traditional_ira, found {destination!r}"),
+        ((typ == "roth") & (dest == "roth_ira"), "destination",
+         "a recharacterization goes to the other kind of IRA: from the Roth IRA {account!r} to traditional_ira"),
+        ((typ != "roth") & (typ != "plan") & (dest == "traditional_ira"), "destination",
+         "a recharacterization goes to the other kind of IRA: from {account!r} to roth_ira"),
     ]
 
 
