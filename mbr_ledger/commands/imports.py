@@ -123,7 +123,7 @@ def import_cmd(ctx: click.Context, files: tuple[Path, ...], fmt_name: str | None
         return
     rows = [[r.path, r.format, r.read, r.imported, r.duplicates, r.left_out_rows] for r in results]
     title = "Dry run: nothing was written" if dry_run else None
-    click.echo(table(["file", "format", "read", "imported", "duplicates", "left out"], rows,
+    click.echo(table(["file", "format", "read", "added", "duplicates", "left out"], rows,
                      right=[False, False, True, True, True, True], title=title))
     for r in results:
         for g in r.left_out:
