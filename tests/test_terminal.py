@@ -173,3 +173,12 @@ def test_init_with_profile_option_never_overwrites(tmp_path: Path) -> None:
     res = invoke("init", str(d), "--profile", str(other))
     assert res.exit_code == 2 and "exists already" in res.stderr
     assert (d / "mbr.toml").read_text(encoding="utf-8") == PROFILE
+
+
+def test_a_wrapped_bullet_is_one_bullet(sample_book: Path) -> None:
+    """A note wrapped over several lines starts with "- " once; its other lines are indented."""
+    res = invoke("--book", str(sample_book), "worksheet", "8606", "--year", "2026", env={"COLUMNS": "72"})
+    notes = res.stdout.split("\nNotes:\n", 1)[1].splitlines()
+    bullets = [ln for ln in notes if ln.startswith("- ")]
+    assert len(bullets) >= 3
+    assert all(ln.startswith(("- ", "    ")) and not ln.startswith("-   ") for ln in notes), notes

@@ -52,7 +52,8 @@ def wrap(text: str, indent: str = "", more: str = "  ") -> str:
     if width is None or len(indent) + len(text) <= width:
         return indent + text
     lines = _wrap_cell(text, width - len(indent), width - len(indent) - len(more))
-    return "\n".join([indent + lines[0], *(indent + more + ln for ln in lines[1:])])
+    cont = " " * len(indent) + more  # a bullet ("- ") is not repeated on its continuation lines
+    return "\n".join([indent + lines[0], *(cont + ln for ln in lines[1:])])
 
 
 _BREAK = re.compile(r"(?<=/)|(?<=[0-9],)(?=[0-9]+(?:[-,;]|$))")  # after a `/`; between a row list's lines
