@@ -1,5 +1,6 @@
-"""The audit's frames of one person-year: the payroll and W-2 rows from the ledger, the events and
-the after-tax lots and Form 8606 figures from the person's rule results, in one `AuditData`."""
+"""The audit's frames of one person-year: the payroll and W-2 rows (a joint filer's spouse's W-2s too) from
+the ledger, the events and the after-tax lots and Form 8606 figures from the person's rule results, in one
+`AuditData`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import polars as pl
 
 from ..core.errors import MbrError
 from ..limits import limits_for
+from ..profile import joint_filers
 from ..rules.audit import AuditData
 from ..rules.audit.rows import year_has_rows
 
@@ -33,6 +35,10 @@ def audit_data(ledger: Ledger, profile: Profile, facts: PersonYear, *, with_lots
     pay = ledger.frame("payroll", person=person,
                        filter=pl.col("pay_date").is_between(dt.date(year - 1, 1, 1), dt.date(year, 12, 31)))
     w2 = ledger.frame("w2", person=person, filter=pl.col("tax_year").is_between(year - 1, year))
+    spouse_w2 = None
+    for other in joint_filers(profile, person):  # filing jointly: the MAGI estimate adds the spouse's pay
+        if other != person:
+            spouse_w2 = ledger.frame("w2", person=other, filter=pl.col("tax_year").is_between(year - 1, year))
     lots = None
     backdoor: Any = None
     if with_lots:
@@ -46,7 +52,7 @@ def audit_data(ledger: Ledger, profile: Profile, facts: PersonYear, *, with_lots
     when = pl.col("date").is_between(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)) & (pl.col("kind") != "earnings")
     events = facts.rows.events.filter(when)
     data = AuditData(profile, profile.person(person), year, limits, pay, events, w2, prior_limits=prior,
-                     lots=lots, backdoor=backdoor)
+                     lots=lots, backdoor=backdoor, spouse_w2=spouse_w2)
     if not year_has_rows(data):  # rare: only then are the rows the frames leave out counted
         data = replace(data, rows_elsewhere=_rows_elsewhere(ledger, person, year), _cache={})
     return data

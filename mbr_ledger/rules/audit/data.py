@@ -32,7 +32,8 @@ class AuditData:
     results of `rules.facts.PersonYear.audit_lots` (plan id -> `PlanYearLots`) and
     `rules.basis.backdoor_details` (or the error text when Form 8606 cannot be computed), computed by
     `book.audit.audit_data`. `rows_elsewhere`: the person's rows of the year these frames leave out
-    (earnings rows, Forms 1099-R), counted only when the frames hold none of the year.
+    (earnings rows, Forms 1099-R), counted only when the frames hold none of the year. `spouse_w2`: filing
+    jointly with a spouse in the book, the spouse's W-2 rows of `year - 1` and `year` (None otherwise).
     """
 
     profile: Profile
@@ -47,6 +48,7 @@ class AuditData:
     backdoor: Any = None
     notes: list[str] = field(default_factory=list)
     rows_elsewhere: int = 0
+    spouse_w2: pl.DataFrame | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -61,6 +63,13 @@ class AuditData:
     @property
     def w2_rows(self) -> list[dict[str, Any]]:
         return self.cached("w2", lambda: _dicts(self.w2))  # type: ignore[no-any-return]
+
+    @property
+    def spouse_w2_rows(self) -> list[dict[str, Any]] | None:
+        """The joint filer's spouse's W-2 rows (None: not filing jointly with a spouse in the book)."""
+        if self.spouse_w2 is None:
+            return None
+        return self.cached("spouse_w2", lambda: _dicts(self.spouse_w2))  # type: ignore[arg-type,no-any-return]
 
     @property
     def contribution_rows(self) -> list[dict[str, Any]]:

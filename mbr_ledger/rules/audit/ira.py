@@ -140,7 +140,8 @@ def roth_income_limit(data: AuditData, contribs: list[dict[str, Any]], returned:
                       limit: Decimal) -> RothIncomeLimit | None:
     """The Roth IRA income limit (IRC 408A(c)(3); Pub. 590-A Table 2-1 and Worksheet 2-2) on the year's
     direct Roth IRA contributions (None without any): MAGI from `magi` in mbr.toml, else estimated from
-    W-2 box 1 (best knowledge); the phase-out range by filing status from the cited limits."""
+    W-2 box 1, filing jointly both spouses' (best knowledge); the phase-out range by filing status from the
+    cited limits."""
     roth_ids = {i.id for i in data.profile.iras_of(data.person.id, "roth")}
 
     def total(roth: bool) -> Decimal:
@@ -163,21 +164,40 @@ def roth_income_limit(data: AuditData, contribs: list[dict[str, Any]], returned:
         where, estimated = f"MAGI {show(magi)} (magi in mbr.toml)", False
     else:
         w2 = [r for r in data.w2_rows if r["tax_year"] == data.year]
-        if not w2:
+        joint = data.spouse_w2_rows
+        spouse_w2 = [r for r in joint or [] if r["tax_year"] == data.year]
+        if not w2 and not spouse_w2:
             return RothIncomeLimit(None, f"The Roth IRA income limit is not checked: no magi for {data.year} in "
                                          f"mbr.toml and no W-2 to estimate it from.", {"magi": None})
-        magi = money(sum(as_cents(r["box1"]) for r in w2))
+        magi = money(sum(as_cents(r["box1"]) for r in w2 + spouse_w2))
         where, estimated = (f"MAGI estimated at {show(magi)} from W-2 box 1 (best knowledge: other income and "
-                            f"adjustments are not in the ledger"
-                            + ("; the spouse's pay is not in it" if status == "mfj" else "") + ")"), True
+                            f"adjustments are not in the ledger" + _spouse_pay(data, status, joint, spouse_w2)
+                            + ")"), True
     w = reduced_roth_limit(magi, start, end, limit, min(trad_paid, limit))
     details = {"magi": fmt(magi), "magi_from": "mbr.toml" if not estimated else "W-2 box 1 (estimate)",
                "phase_out": [fmt(start), fmt(end)], "filing_status": status or "single",
                "worksheet_2_2": {k: str(v) if k == "5" else fmt(v) for k, v in w.items()}}
+    if estimated and status == "mfj" and data.spouse_w2_rows is not None:
+        details["spouse_w2_box1"] = fmt(money(sum(as_cents(r["box1"]) for r in data.spouse_w2_rows
+                                                  if r["tax_year"] == data.year)))
     basis = (f"the Roth IRA income limit: {where}, phase-out {show(start)}-{show(end)} ({key}{assumed}); "
              f"reduced Roth IRA limit {show(w['11'])} (Pub. 590-A Worksheet 2-2)"
              + (f" + traditional IRA contributions {show(min(trad_paid, limit))}" if trad_paid > 0 else ""))
     return RothIncomeLimit(min(trad_paid, limit) + w["11"], basis, details, estimated)
+
+
+def _spouse_pay(data: AuditData, status: str | None, joint: list[dict[str, Any]] | None,
+                spouse_w2: list[dict[str, Any]]) -> str:
+    """What the MAGI estimate says of a joint return's other spouse: W-2 box 1 added (a joint return's MAGI
+    is the couple's, Pub. 590-A Worksheet 2-1), no W-2 of the spouse for the year, or no spouse in the book."""
+    if status != "mfj":
+        return ""
+    if joint is None:
+        return "; the spouse's pay is not in it (no spouse in mbr.toml)"
+    spouse = data.person.spouse
+    if not spouse_w2:
+        return f"; filing jointly: {spouse} has no W-2 for {data.year}, so none of {spouse}'s pay is in it"
+    return f"; filing jointly: {spouse}'s W-2 box 1 {show(sum(as_cents(r['box1']) for r in spouse_w2))} included"
 
 
 def _roth_excess_fix(year: int, excess: Decimal, due: dt.date) -> str:
