@@ -178,7 +178,8 @@ def test_report_writes_both_files_and_prints_their_paths(sample: dict[str, Any])
 
 def test_workbook_sheets_formats_and_frozen_headers(sample: dict[str, Any]) -> None:
     wb = openpyxl.load_workbook(sample["xlsx"])
-    assert wb.sheetnames == SHEETS == ["Summary", "Audit", "1099-R reconciliation", "Form 8606", "Form 8606 detail",
+    assert wb.sheetnames == SHEETS == ["Summary", "Audit", "1099-R reconciliation", "Form 8606",
+                                       "Form 8606 basis carried", "Form 8606 Roth layers", "Form 8606 line 6",
                                        "After-tax lots and conversions", "Lots", "Conversions", "Capacity plan",
                                        "Limits", "Ledger"]
     assert wb["Audit"].freeze_panes == "A2"

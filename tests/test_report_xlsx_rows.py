@@ -232,8 +232,42 @@ def test_form_8606_lines_print_alone_at_the_scale_of_their_columns(sample_book: 
     notes = [str(m) for m in form.merged_cells.ranges]
     assert notes and all(m.startswith("A") and ":E" in m for m in notes)
     assert form.page_setup.orientation == "landscape" and form.page_setup.fitToWidth == 1
-    detail = wb["Form 8606 detail"]
-    titles = [detail.cell(row=r, column=1).value for r in range(1, detail.max_row + 1)]
-    assert "Roth IRA conversion and rollover layers (5-year clocks)" in titles
-    assert "Carried to next year" in titles
-    assert wb.sheetnames.index("Form 8606 detail") == wb.sheetnames.index("Form 8606") + 1
+    at = wb.sheetnames.index("Form 8606")
+    assert wb.sheetnames[at + 1:at + 4] == ["Form 8606 basis carried", "Form 8606 Roth layers", "Form 8606 line 6"]
+    assert wb["Form 8606 basis carried"]["A3"].value == "Carried to next year"
+    assert wb["Form 8606 Roth layers"]["A3"].value == "Roth IRA conversion and rollover layers (5-year clocks)"
+    assert wb["Form 8606 line 6"]["A3"].value == "Line 6: traditional, SEP and SIMPLE IRAs on Dec 31"
+
+
+def _print_scale(ws: Any) -> int:
+    """The percent a sheet printed one landscape Letter page wide comes out at: its used columns' width in
+    pixels (a column of width w is 7w + 5 pixels in the default 11-point font) against the page's printable
+    width (11 in less the left and right margins, 96 pixels an inch), at most 100."""
+    px = sum(7 * (ws.column_dimensions[chr(64 + c)].width or 8.43) + 5 for c in range(1, ws.max_column + 1))
+    page = (11 - ws.page_margins.left - ws.page_margins.right) * 96
+    return min(100, int(100 * page // px))
+
+
+def test_form_8606_tables_have_their_own_widths_and_print_readably(sample_book: Path, tmp_path: Path) -> None:
+    """Each of Form 8606's three tables is on a sheet of its own, in columns as wide as its own cells
+    (text + 2, at least 8), printed one landscape page wide: the two narrow tables at 100%, the Roth
+    layers (eleven columns, its file:line column wrapped at 30) at 90% or more. On one sheet, the three
+    tables shared column widths: eleven columns as wide as the widest of any table, about 47%."""
+    assert run(sample_book, "report", "--year", "2026", "--out", str(tmp_path)).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "mbr-2026-alex.xlsx")
+    basis, layers, line6 = wb["Form 8606 basis carried"], wb["Form 8606 Roth layers"], wb["Form 8606 line 6"]
+    # The longest key, label and value of the basis carried: roth_contribution_basis (23),
+    # "Roth IRA conversion and rollover basis (line 24)" (48), 22,625.46 (9).
+    assert [basis.column_dimensions[c].width for c in "ABC"] == [25, 50, 11]
+    # The layers: year (8, the least), dates (10 + 2), kind "conversion" (10 + 2), origin "alex-trad" (9 + 2),
+    # amount 8,605.41 and its total 22,625.46 (+ 1 for a sign, + 2), taxable (7 + 2), nontaxable and remaining
+    # (10 + 2, 22,625.46 + 3), clock_start (11 + 2), clock_end (10 + 2), row (file:line, wrapped at 30).
+    refs = [layers.cell(row=r, column=11).value for r in range(5, 9)]
+    assert [layers.column_dimensions[chr(64 + c)].width for c in range(1, 12)] == [
+        8, 12, 12, 11, 12, 9, 12, 12, 13, 12, min(30, max(len(x) for x in refs) + 2)]
+    assert all(layers.cell(row=r, column=11).alignment.wrap_text for r in range(5, 9))
+    assert [line6.column_dimensions[c].width for c in "ABC"] == [11, 8, 13]  # account, 24.87, "balance row"
+    for ws in (basis, layers, line6):
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_margins.left == ws.page_margins.right == 0.25
+    assert _print_scale(basis) == 100 and _print_scale(line6) == 100 and _print_scale(layers) >= 90

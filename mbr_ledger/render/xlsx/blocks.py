@@ -55,7 +55,8 @@ def put_grid(w: Writer, top: int, grid: Grid, title: str = "") -> tuple[int, Pla
                 continue
             j = grid.columns.index(c) + 1
             letter = get_column_letter(j)
-            w.formula(tr, j, f"=SUM({letter}{first}:{letter}{last})", bold=True)
+            total = sum((v for v in (row[j - 1] for row in grid.rows) if isinstance(v, Decimal)), Decimal(0))
+            w.formula(tr, j, f"=SUM({letter}{first}:{letter}{last})", bold=True, width=len(f"{total:,.2f}") + 1)
             placed.totals[c] = f"{letter}{tr}"
         last = tr
     return last + 2, placed

@@ -18,10 +18,11 @@ from .cells import (
     BOLD,
     CHART_CM,
     CHART_ROWS,
-    F8606_DETAIL,
+    F8606_SHEETS,
     GRID_SHEETS,
     LOTS_SHEET,
     MAX_WIDTH,
+    REFS_WIDTH,
     SHEETS,
     STATUS_FILL,
     Writer,
@@ -207,9 +208,10 @@ class Book:
         if ws is None:
             w.put(3, 1, "(no worksheet)")
             w.finish(freeze="A2", note=self.header)
-            d = Writer(self.sheets[F8606_DETAIL])
-            d.put(1, 1, "(no worksheet)")
-            d.finish(note=self.header)
+            for sheet in F8606_SHEETS.values():
+                d = Writer(self.sheets[sheet])
+                d.put(1, 1, "(no worksheet)")
+                d.finish(note=self.header)
             return
         r, cells = form_lines(w, 2, ws)
         self.line_cells.update({("8606", k): v for k, v in cells.items()})
@@ -217,16 +219,20 @@ class Book:
         w.finish(freeze="A3", note=self.header)  # the form's five columns, one landscape page wide
         span_notes(w, r + 1, len(ws.notes), 5)
         w.ws.print_area = f"A1:E{max(last, 1)}"  # printed at the scale of the lines, not of a long note
-        # The grids (basis carried, Roth layers, line 6's IRAs) have columns of their own widths on a
-        # sheet of their own, so that the widest of them does not shrink the form's lines when printed.
-        d = Writer(self.sheets[F8606_DETAIL])
-        d.title(1, f"Form 8606 detail, {self.p.title}")
-        r = 3
-        for name, grid in ws.grids.items():
-            r, _ = put_grid(d, r, grid, grid.title or name)
-        if not ws.grids:
-            d.put(3, 1, "(none)")
-        d.finish(freeze="A2", note=self.header)
+        # The grids (basis carried, Roth layers, line 6's IRAs) each on a sheet of its own, in columns of its
+        # own widths, each printed one page wide at the scale of its own width, none shrinking the form's lines.
+        for name, sheet in F8606_SHEETS.items():
+            d = Writer(self.sheets[sheet])
+            grid = ws.grids.get(name)
+            d.title(1, f"{sheet}, {self.p.title}")
+            if grid is None:
+                d.put(3, 1, "(none)")
+            else:
+                put_grid(d, 3, grid, grid.title or name)
+                if "row" in grid.columns:
+                    d.narrow(grid.columns.index("row") + 1, REFS_WIDTH)
+            d.finish(freeze="A2", note=self.header)
+            d.narrow_margins()
 
     # -- Lots and conversions: the big grids on sheets of their own; the charts, the per-plan lines and notes
     def lots(self) -> None:

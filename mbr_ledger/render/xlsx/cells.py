@@ -47,9 +47,14 @@ LEDGER_HEADS = ["Date", "Account", "Kind", "Source", "Amount", "Basis", "Taxable
                 "Memo", "Fund", "Source file", "Line"]
 LOTS_SHEET = "After-tax lots and conversions"  # the charts, the per-plan lines and notes
 GRID_SHEETS = {"lots": "Lots", "conversions": "Conversions"}  # the lots worksheet's big grids, a sheet each
-F8606_DETAIL = "Form 8606 detail"  # the form's wide grids: the lines print alone at a readable scale
-SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", F8606_DETAIL, LOTS_SHEET, *GRID_SHEETS.values(),
-          "Capacity plan", "Limits", "Ledger"]
+# Form 8606's grids, a sheet each after the form's lines: each table's columns have widths of their own, so
+# that each prints at the scale of its own width (and none shrinks the form's lines).
+F8606_SHEETS = {"carry_forward": "Form 8606 basis carried", "roth_layers": "Form 8606 Roth layers",
+                "line6": "Form 8606 line 6"}
+REFS_WIDTH = 30  # a detail grid's `row` column (file:line) wraps at this width, so the grid fits a page
+NARROW_MARGIN = "0.25"  # inches left and right: a spreadsheet's "narrow" margins
+SHEETS = ["Summary", "Audit", "1099-R reconciliation", "Form 8606", *F8606_SHEETS.values(), LOTS_SHEET,
+          *GRID_SHEETS.values(), "Capacity plan", "Limits", "Ledger"]
 
 
 def put_text(cell: Cell, value: str) -> Cell:
@@ -80,6 +85,16 @@ class Writer:
         self.widths[col] = max(self.widths.get(col, 8), min(n + 2, MAX_WIDTH))
         if n + 2 > MAX_WIDTH:
             self.wrapped.add(col)
+
+    def narrow(self, col: int, width: int) -> None:
+        """Column `col` at most `width` wide, its longer text wrapped (call after writing it)."""
+        if self.widths.get(col, 8) > width:
+            self.widths[col] = width
+            self.wrapped.add(col)
+
+    def narrow_margins(self) -> None:
+        """Left and right margins of NARROW_MARGIN inches: a wide table prints at a larger scale."""
+        self.ws.page_margins.left = self.ws.page_margins.right = Decimal(NARROW_MARGIN)
 
     def put(self, row: int, col: int, value: Any, kind: str = "", *, bold: bool = False) -> Cell:
         cell = self.ws.cell(row=row, column=col)
@@ -116,11 +131,13 @@ class Writer:
             cell.font = BOLD
         return cell
 
-    def formula(self, row: int, col: int, text: str, number_format: str = MONEY, *, bold: bool = False) -> Cell:
+    def formula(self, row: int, col: int, text: str, number_format: str = MONEY, *, bold: bool = False,
+                width: int = 14) -> Cell:
+        """A live formula; `width`: the characters its value takes (when known, e.g. a sum of the cells)."""
         cell = self.ws.cell(row=row, column=col)
         cell.value = text
         cell.number_format = number_format
-        self._width(col, 14)
+        self._width(col, width)
         if bold:
             cell.font = BOLD
         return cell

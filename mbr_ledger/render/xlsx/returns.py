@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 HOUSEHOLD_SHEET = "Household return"
 F5329_SHEET = "Form 5329"
-AFTER = ("Form 8606 detail", "Form 8606")  # the new sheets follow the first of these the workbook has
+AFTER = ("Form 8606 line 6", "Form 8606")  # the new sheets follow the first of these the workbook has
 
 
 def _new_sheet(book: Book, title: str) -> Sheet:
