@@ -117,12 +117,17 @@ def compare(book: Path, path: Path, through: int | None, person: str | None = No
     aside: they hold what the statements show beyond the ledger's rows). Returns the export's balances."""
     got = balances(load(path))
     want = expected_assets(book, ledger_json(book, person), through)
+    prof = load_profile(book / "mbr.toml")  # a traditional IRA is the sum of its Basis and Pretax accounts
+    traditional = {f"Assets:Retirement:{component(i.person)}:{component(i.id)}" for i in prof.iras
+                   if i.type in ("traditional", "sep", "simple")}
     seen = defaultdict(lambda: D("0.00"))
     for account, amount in got.items():
         if not account.startswith("Assets:") or account.endswith(":Unbooked"):
             continue
-        key = account.rsplit(":", 1)[0] if account.endswith((":AfterTax:Basis", ":AfterTax:Earnings")) else account
-        seen[key] += amount
+        parent = account.rsplit(":", 1)[0]
+        split = account.endswith((":AfterTax:Basis", ":AfterTax:Earnings")) or (
+            parent in traditional and account.endswith((":Basis", ":Pretax")))
+        seen[parent if split else account] += amount
     assert {k: v for k, v in seen.items() if v} == {k: v for k, v in want.items() if v}
     return got
 
@@ -171,7 +176,11 @@ def test_sample_export_passes_bean_check_and_equals_the_ledger(sample_book: Path
     if year in (None, 2026):
         assert got["Assets:Retirement:Alex:Beta:AfterTax:Basis"] == D("5000.00")       # 11,000 - 6,000 rolled out
         assert got["Assets:Retirement:Alex:Beta:AfterTax:Earnings"] == D("41.15")      # 11.52 + 29.63 left
-        assert got["Assets:Retirement:Alex:Alex-Trad"] == D("24.87")                   # the Dec 31 balance row
+        # The Dec 31 balance row's 24.87: Form 8606 2026 line 14 basis 8,600.00 - 8,575.21 (line 11: 8,605.41 x
+        # 8,600 / 8,630.28 = 0.99649) = 24.79, and 0.08 of the rest (24.37 rolled in + 5.41 + 0.50 earnings
+        # - the conversion's taxable 30.20).
+        assert got["Assets:Retirement:Alex:Alex-Trad:Basis"] == D("24.79")
+        assert got["Assets:Retirement:Alex:Alex-Trad:Pretax"] == D("0.08")
         # 8,003.12 + 8,605.41 conversions, 3,016.93 + 3,000.00 Beta rollovers
         assert got["Assets:Retirement:Alex:Alex-Roth"] == D("22625.46")
         assert got["Assets:Retirement:Alex:Acme:Roth"] == D("47357.21")                # 31,565.65 + 15,791.56 IRRs
@@ -204,7 +213,7 @@ def test_sample_rollovers_split_basis_and_earnings_as_the_lots_engine(sample_boo
     assert legs(16) == {f"{beta}:Basis": D("-3000.00"), f"{beta}:Earnings": D("-16.93"),
                         "Assets:Retirement:Alex:Alex-Roth": D("3016.93")}
     assert legs(35) == {f"{beta}:Basis": D("-3000.00"), "Assets:Retirement:Alex:Alex-Roth": D("3000.00")}
-    assert legs(34) == {f"{beta}:Earnings": D("-24.37"), "Assets:Retirement:Alex:Alex-Trad": D("24.37")}
+    assert legs(34) == {f"{beta}:Earnings": D("-24.37"), "Assets:Retirement:Alex:Alex-Trad:Pretax": D("24.37")}
     ira = by_line[("activity-ira.csv", 6)]  # the 2026 nondeductible contribution names its tax year
     assert ira.meta["for_year"] == 2026 and ira.meta["source_line"] == 6
     # every transaction carries its ledger row; the counts are in the header
@@ -355,8 +364,10 @@ def test_two_persons_keep_their_own_accounts(make_book: Callable[..., Path], tmp
     path = export(book, tmp_path)
     bean_check(path)
     got = compare(book, path, None)
-    assert got["Assets:Retirement:Alex:Alex-Trad"] == D("7500.00")
-    assert got["Assets:Retirement:Sam:Sam-Trad"] == D("0.00")
+    assert got["Assets:Retirement:Alex:Alex-Trad:Basis"] == D("7500.00")
+    # sam's Form 8606: line 6 = 0, line 10 = 1, so all of the 7,000.00 basis leaves with the conversion.
+    assert got["Assets:Retirement:Sam:Sam-Trad:Basis"] == D("0.00")
+    assert "Assets:Retirement:Sam:Sam-Trad:Pretax" not in got  # no leg of 0.00
     assert got["Assets:Retirement:Sam:Sam-Roth"] == D("7000.00")  # sam's conversion lands in sam's Roth IRA
     assert "Assets:Retirement:Alex:Alex-Roth" not in got
     one = balances(load(export(book, tmp_path, "--person", "sam", name="sam.beancount")))
@@ -442,7 +453,7 @@ def test_two_values_for_one_account_and_day_are_not_asserted(make_book: Callable
     bean_check(path)
     entries = load(path)
     assert not [e for e in entries if isinstance(e, data.Balance)]
-    assert balances(entries)["Assets:Retirement:Alex:Alex-Trad"] == D("100.00")
+    assert balances(entries)["Assets:Retirement:Alex:Alex-Trad:Basis"] == D("100.00")
     assert not any(a.endswith(":Unbooked") for a in balances(entries))
     res = run(book, "export", "beancount")
     assert ("warning: Balance rows giving Assets:Retirement:Alex:Alex-Trad different values on 2026-03-31, "

@@ -1,11 +1,13 @@
 """The ledger as Beancount directives (`mbr export beancount`): accounts named from mbr.toml's ids,
-one transaction per event row, a `balance` assertion per `balance` row, and each plan's after-tax
-source split into `Basis` and `Earnings` by the lots engine's moves (`rules.lots`).
+one transaction per event row, a `balance` assertion per `balance` row, each plan's after-tax
+source split into `Basis` and `Earnings` by the lots engine's moves (`rules.lots`), and each
+traditional IRA into `Basis` and `Pretax` by the Form 8606 engine's figures (`rules.basis`).
 
 Accounts (P a person, A a plan or IRA, S a plan's money source):
 
 - `Assets:Retirement:P:A:S` for a plan (`...:AfterTax:Basis` and `...:AfterTax:Earnings` for the
-  after-tax source), `Assets:Retirement:P:A` for an IRA;
+  after-tax source), `Assets:Retirement:P:A` for an IRA (`...:Basis` and `...:Pretax` for a
+  traditional, SEP or SIMPLE IRA);
 - counter-accounts: `Income:Payroll:P:A:S` (plan contributions), `Equity:Contributions:P:A:S` (IRA
   contributions, the person's own money), `Income:Retirement:Earnings:P:A:S`,
   `Expenses:Retirement:Fees:P:A:S`, `Equity:Distributions:P:A:S` (money paid to the person),
@@ -35,11 +37,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..core.errors import MbrError
-from ..core.money import fmt, to_cents
+from ..core.money import allocate, fmt, from_cents, to_cents
 from ..render.beancount import Balance, BeancountFile, MetaValue, Open, Posting, Txn
+from ..rules.history import TRADITIONAL_TYPES
 
 if TYPE_CHECKING:
     from ..profile import Profile
+    from ..rules.basis import Year8606
     from ..rules.history import Move
     from .book import Book
 
@@ -85,13 +89,15 @@ def _distinct(ids: list[str], taken: set[str], what: str, notes: list[str]) -> d
 
 @dataclass
 class _Names:
-    """The account names of one person's plans and IRAs."""
+    """The account names of one person's plans and IRAs; `trad`, the traditional (SEP, SIMPLE) IRAs whose
+    money is split into `Basis` and `Pretax` (empty when Form 8606 cannot be computed)."""
 
     profile: Profile
     person: str
     p: str
     accounts: dict[str, str]
     plans: set[str]
+    trad: set[str] = field(default_factory=set)
 
     def asset(self, account: str, source: str | None = None, part: str | None = None) -> str:
         base = f"Assets:Retirement:{self.p}:{self.accounts[account]}"
@@ -100,6 +106,10 @@ class _Names:
             if source == "after_tax" and part:
                 base += ":" + part
         return base
+
+    def trad_account(self, asset: str) -> bool:
+        """Whether `asset` is the account of a traditional IRA split into Basis and Pretax."""
+        return any(asset == self.asset(i) for i in self.trad)
 
     def counter(self, root: str, account: str, source: str | None) -> str:
         name = f"{root}:{self.p}:{self.accounts[account]}"
@@ -128,6 +138,7 @@ class _Person:
     txns: list[Txn] = field(default_factory=list)
     balances: list[tuple[dt.date, str, int, tuple[tuple[str, MetaValue], ...], str]] = field(default_factory=list)
     unsplit: list[str] = field(default_factory=list)
+    prior: int = 0  # cents of traditional IRA basis from before the ledger (prior_ira_basis)
 
 
 def _meta(r: dict[str, Any]) -> tuple[tuple[str, MetaValue], ...]:
@@ -158,7 +169,7 @@ def _moves_by_row(moves: list[Move]) -> dict[tuple[str, dt.date, str, int], list
 
 
 def _row_txn(n: _Names, r: dict[str, Any], payee: str, moves: dict[tuple[str, dt.date, str, int], list[Move]],
-             unsplit: list[str]) -> Txn:
+             unsplit: list[str], basis: dict[str, int]) -> Txn:
     """The transaction of one event row (not a `balance` row)."""
     kind, src, acct, cents = r["kind"], r["source"], r["account"], int(r["amount"])
     plan = acct in n.plans
@@ -180,10 +191,54 @@ def _row_txn(n: _Names, r: dict[str, Any], payee: str, moves: dict[tuple[str, dt
     else:
         raise MbrError(f"{r['source_file']}:{r['source_line']}: kind {kind!r} has no Beancount form yet; "
                        f"export a year without it (--year) or leave the row out of the ledger (mbr forget)")
+    if n.trad:
+        legs = _trad_legs(n, r, legs, basis)
     kept = [p for p in legs if p.cents]
     if len(kept) < 2:  # a row of 0.00: its own account and the other side, both at zero
         kept = [legs[0], legs[-1]]
     return Txn(r["date"], payee, _narration(r), tuple(kept), _meta(r))
+
+
+def _trad_legs(n: _Names, r: dict[str, Any], legs: list[Posting], basis: dict[str, int]) -> list[Posting]:
+    """A traditional IRA's leg split into its Form 8606 basis (`:Basis`) and the rest (`:Pretax`). The
+    row's own leg moves the basis the Form 8606 engine gives the row (`_ira_basis`); money arriving
+    from a plan's after-tax source brings the basis the lots engine split off (Form 8606 line 2), a
+    recharacterization into the IRA the contribution it counts as (line 1); other arrivals none."""
+    ref = f"{r['source_file']}:{r['source_line']}"
+    out: list[Posting] = []
+    for leg in legs:
+        if not n.trad_account(leg.account):
+            out.append(leg)
+            continue
+        if leg.account == n.asset(r["account"]):  # the row's own IRA
+            part = basis.get(ref, leg.cents if r["kind"] == "contribution" and r["source"] == "nondeductible" else 0)
+        elif r["kind"] == "recharacterization":
+            part = basis.get(ref, 0)
+        else:
+            part = -sum(p.cents for p in legs if p.account.endswith(":AfterTax:Basis"))
+        out += [Posting(leg.account + ":Basis", part), Posting(leg.account + ":Pretax", leg.cents - part)]
+    return out
+
+
+def _ira_basis(years: list[Year8606]) -> dict[str, int]:
+    """The traditional IRA basis each IRA row moves, in cents, as Form 8606 has it: a contribution its
+    line 1 amount (negative for one returned or recharacterized out, section 408(d)(4) and Pub. 590-A),
+    a conversion its nontaxable part (the Roth layer's, from lines 11 and 17), a distribution its share
+    of the rest of line 13 (line 12, by amount), out of the basis (negative)."""
+    out: dict[str, int] = defaultdict(int)
+    for y in years:
+        for e in y.ira.nondeductible:
+            out[e.ref] += to_cents(e.amount)
+        converted = 0
+        for layer in y.carry.layers:
+            if layer.year == y.year and layer.kind == "conversion":
+                out[layer.ref] -= to_cents(layer.nontaxable)
+                converted += to_cents(layer.nontaxable)
+        rest = y.money("13") - from_cents(converted)
+        shares = allocate(rest, [e.amount for e in y.ira.trad_distributions]) or []
+        for e, share in zip(y.ira.trad_distributions, shares, strict=False):
+            out[e.ref] -= to_cents(share)
+    return dict(out)
 
 
 def _out_legs(n: _Names, r: dict[str, Any], moves: dict[tuple[str, dt.date, str, int], list[Move]],
@@ -204,18 +259,40 @@ def _out_legs(n: _Names, r: dict[str, Any], moves: dict[tuple[str, dt.date, str,
     return [Posting(n.asset(acct, src, "Basis"), sign * basis), Posting(n.asset(acct, src, "Earnings"), cents - sign * basis)]
 
 
-def _person(book: Book, pid: str, names: _Names, rows: pl.DataFrame, through: int) -> _Person:
+def _person(book: Book, pid: str, names: _Names, rows: pl.DataFrame, through: int, notes: list[str]) -> _Person:
     out = _Person(names)
     after_tax_out = rows.filter((pl.col("source") == "after_tax") & pl.col("account").is_in(list(names.plans))
                                 & pl.col("kind").is_in(list(MOVE_KINDS))).height
-    moves = _moves_by_row(book.facts(through, pid)[0].history.moves()) if after_tax_out else {}
+    trad = [i.id for i in book.profile.iras_of(pid, *TRADITIONAL_TYPES)]
+    with_trad = bool(trad) and rows.filter(pl.col("account").is_in(trad)
+                                           | (pl.col("destination") == "traditional_ira")).height > 0
+    facts = book.facts(through, pid)[0] if after_tax_out or with_trad else None
+    moves = _moves_by_row(facts.history.moves()) if facts is not None and after_tax_out else {}
+    basis: dict[str, int] = {}
+    if facts is not None and with_trad:
+        try:
+            basis = _ira_basis(facts.f8606_years)
+            names.trad = set(trad)
+            out.prior = to_cents(book.profile.person(pid).prior_ira_basis)
+        except MbrError as exc:
+            notes.append(f"{pid}: traditional IRA basis not split from the rest (Form 8606 cannot be computed: {exc})")
     for r in rows.iter_rows(named=True):
         if r["kind"] == "balance":
             acct = r["account"]
             src = r["source"] if acct in names.plans else None
             out.balances.append((r["date"], names.asset(acct, src), int(r["amount"]), _meta(r), acct))
             continue
-        out.txns.append(_row_txn(names, r, names.payee(r["account"]), moves, out.unsplit))
+        out.txns.append(_row_txn(names, r, names.payee(r["account"]), moves, out.unsplit, basis))
+    if out.prior and (out.txns or out.balances):
+        # The basis from before the ledger moves from `:Pretax` to `:Basis` (the two still add up to the
+        # ledger's rows) on the first traditional IRA's first balance row (else the first row).
+        first = names.asset(trad[0])
+        day = min([b[0] for b in out.balances if b[4] == trad[0]] or [t.date for t in out.txns]
+                  or [b[0] for b in out.balances])
+        out.txns.insert(0, Txn(day, "mbr", "traditional IRA basis from before the ledger (prior_ira_basis in "
+                               "mbr.toml, Form 8606 line 2)",
+                               (Posting(first + ":Basis", out.prior), Posting(first + ":Pretax", -out.prior)),
+                               (("mbr_profile", "prior_ira_basis"),)))
     return out
 
 
@@ -300,7 +377,7 @@ def export_beancount(book: Book, year: int | None = None, person: str | None = N
             kind = "plan" if acct in names.plans else "ira"
             bases[names.asset(acct)] = (("mbr_person", pid), (f"mbr_{kind}", acct))
         through = year or max(d.year for d in df["date"])
-        p = _person(book, pid, names, df, through)
+        p = _person(book, pid, names, df, through, notes)
         unsplit += p.unsplit
         adjust, checks = _assertions(p, notes)
         txns = sorted(p.txns + adjust, key=lambda t: t.date)  # stable: ledger order within a day
