@@ -1,4 +1,4 @@
-"""The capacity planner: the worked examples of tax-rules.md section 3 (2025 limits), their 2026
+"""The capacity planner: the worked examples of docs/rules.md section 3 (2025 limits), their 2026
 equivalents, the age boundaries, the caps, exact per-paycheck cents, and the book-aware planner."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def mbr(*args: str):
 
 
 @pytest.mark.parametrize("year,salary,match,age,deferrals,employer,after_tax", [
-    # tax-rules.md section 3, 2025 limits: 70,000 - 23,500 - match
+    # docs/rules.md section 3, 2025 limits: 70,000 - 23,500 - match
     (2025, "120000", "4", 40, "23500.00", "4800.00", "41700.00"),
     (2025, "150000", "6", 40, "23500.00", "9000.00", "37500.00"),
     (2025, "150000", None, 40, "23500.00", "0.00", "46500.00"),

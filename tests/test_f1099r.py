@@ -1,5 +1,5 @@
 """Form 1099-R expected from the ledger against the forms received, and Form 1040 lines 4a-5b
-(tax-rules.md section 5). Every figure is computed by hand in the comments."""
+(docs/rules.md section 5). Every figure is computed by hand in the comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Form 8606 Parts I-III from the ledger, with the basis carried across years (tax-rules.md section 6).
+"""Form 8606 Parts I-III from the ledger, with the basis carried across years (docs/rules.md section 6).
 
 Every expected figure below is computed by hand in the comments next to it.
 """

@@ -1,4 +1,4 @@
-"""The limits data file: complete, cited, never extrapolated, and the figures of tax-rules.md section 1."""
+"""The limits data file: complete, cited, never extrapolated, and the figures of docs/rules.md section 1."""
 
 import json
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""After-tax lots, conversions, rollovers and the IRA side (tax-rules.md section 4).
+"""After-tax lots, conversions, rollovers and the IRA side (docs/rules.md section 4).
 
 The readable cases live in tests/cases/lots.toml; every figure there is computed by hand.
 """

@@ -50,7 +50,7 @@ def render_table(year: int, person: str | None, findings: list[Finding]) -> str:
     from ..render.terminal import status_word, table, wrap
 
     who = person or "everyone in the book"
-    ordered = findings  # the checks' order (tax-rules.md section 2) reads best
+    ordered = findings  # the checks' order (docs/rules.md section 2) reads best
     body = [[f.status.upper(), f.id, f.scope, fmt_table(f.amount), fmt_table(f.limit), fmt_table(f.excess)]
             for f in ordered]
     out = [table(["status", "check", "scope", "amount", "limit", "excess"], body,

@@ -1,4 +1,4 @@
-"""Form 1040 lines 4a, 4b, 5a and 5b, each defined once (tax-rules.md section 5), for the 1099-R
+"""Form 1040 lines 4a, 4b, 5a and 5b, each defined once (docs/rules.md section 5), for the 1099-R
 worksheet and for `mbr worksheet 1040` (one return: a person, or a married couple filing jointly).
 
 4b comes from Form 8606 (lines 15c + 18 + 25c of each person); 4a, 5a and 5b add up boxes of the

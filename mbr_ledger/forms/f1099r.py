@@ -1,6 +1,6 @@
 """Form 1099-R: the forms each payer should issue (from the ledger) against the forms received.
 
-tax-rules.md section 5. Expected forms:
+docs/rules.md section 5. Expected forms:
 
 - in-plan Roth rollovers (IRRs) of a plan: one form per plan, year and code (plans add up the
   year's IRRs), code G, box 1 the amount, box 2a the taxable earnings, box 5 the basis;

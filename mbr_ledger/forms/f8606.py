@@ -1,4 +1,4 @@
-"""Form 8606 (nondeductible IRAs), Parts I-III, as a worksheet (tax-rules.md section 6).
+"""Form 8606 (nondeductible IRAs), Parts I-III, as a worksheet (docs/rules.md section 6).
 
 One form per person and year, from the basis engine's result (`rules.basis`) and the line
 definitions (`rules.form8606`): each line with its label, value, the ledger rows or lines it comes

@@ -1,4 +1,4 @@
-"""The capacity planner: how much after-tax room is left this year (tax-rules.md section 3).
+"""The capacity planner: how much after-tax room is left this year (docs/rules.md section 3).
 
 ```
 after-tax room = min(415(c) limit, compensation)

@@ -14,7 +14,7 @@ STATUSES = ("ok", "info", "warn", "fail")
 
 @dataclass
 class Finding:
-    id: str                      # check id, as in tax-rules.md section 2 (`402g`, `415c`, ...)
+    id: str                      # check id, as in docs/rules.md section 2 (`402g`, `415c`, ...)
     status: str                  # ok | info | warn | fail
     scope: str                   # the person, employer group or plan the finding is about
     message: str
@@ -25,7 +25,7 @@ class Finding:
     deadline: dt.date | None = None
     rows: list[str] = field(default_factory=list)   # ledger rows behind it, "file:line"
     details: dict[str, Any] = field(default_factory=dict)
-    best_knowledge: bool = False  # the rule is marked *best knowledge* in tax-rules.md
+    best_knowledge: bool = False  # the rule is marked *best knowledge* in docs/rules.md
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Form 8606 (nondeductible IRAs), Parts I-III, line by line as data (tax-rules.md section 6).
+"""Form 8606 (nondeductible IRAs), Parts I-III, line by line as data (docs/rules.md section 6).
 
 Each line once: its official id and label, and the expression the form computes it by (over
 other lines, `core.formula`) or where its value comes from. The basis engine (`rules.basis`)

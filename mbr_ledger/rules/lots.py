@@ -1,6 +1,6 @@
 """After-tax lots, conversions and rollovers: the history of each plan's after-tax source.
 
-tax-rules.md section 4. The after-tax source of each plan is its own account: every after-tax
+docs/rules.md section 4. The after-tax source of each plan is its own account: every after-tax
 contribution is *basis*, everything the source earns is pre-tax money. Every in-plan Roth rollover
 (IRR, ledger kind `conversion`), rollover or distribution out of the source takes a pro-rata share
 of basis and earnings (sections 72(e)(8) and 72(d)(2)): ``basis = amount x basis / value`` rounded

@@ -8,7 +8,7 @@ Given a marginal tax rate, two costs sit beside the growth:
 
 - `lag_tax`: each contribution waits `lag_days` before its conversion and earns
   `annual x ((1 + rate) ** (lag_days / 365) - 1)` meanwhile; those earnings are taxable when
-  converted, at the marginal rate (tax-rules.md section 4: the earnings are pre-tax money).
+  converted, at the marginal rate (docs/rules.md section 4: the earnings are pre-tax money).
 - `tax_if_unconverted`: the tax on all the earnings if the money had never been converted and
   stayed after-tax money (its earnings taxed when it finally comes out).
 """

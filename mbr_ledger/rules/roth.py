@@ -1,4 +1,4 @@
-"""Roth IRA basis layers and the ordering rules of a Roth IRA distribution (tax-rules.md section 6).
+"""Roth IRA basis layers and the ordering rules of a Roth IRA distribution (docs/rules.md section 6).
 
 Each conversion or rollover to a Roth IRA is a layer with its own 5-year clock; a distribution
 takes regular contributions first, then the layers oldest first (taxable part, then nontaxable),

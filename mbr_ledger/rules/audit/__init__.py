@@ -1,4 +1,4 @@
-"""The year-end limit audit: one pure function per check of tax-rules.md section 2, each taking an
+"""The year-end limit audit: one pure function per check of docs/rules.md section 2, each taking an
 `AuditData` and returning `Finding`s; the checks live by family in the modules of this package."""
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ CHECKS: dict[str, Check] = {
 
 
 def run_checks(data: AuditData) -> list[Finding]:
-    """Every check over one person's data, in the order of tax-rules.md section 2 (`no_rows` first).
+    """Every check over one person's data, in the order of docs/rules.md section 2 (`no_rows` first).
     A person-year with no ledger rows (`no_rows`) keeps only the findings that are not "ok": an "ok"
     about nothing would read as an all-clear."""
     found: list[Finding] = []
