@@ -100,3 +100,16 @@ def test_each_command_has_a_section_and_an_example(path: str) -> None:
     examples = [line for b in blocks[1:] for line in b.splitlines()]
     pattern = re.compile(rf"^mbr (--book \S+ )?{re.escape(path)}( |$)")
     assert any(pattern.match(line) for line in examples), f"docs/commands.md: no example of mbr {path}"
+
+
+def test_design_lists_every_module() -> None:
+    """docs/design.md's module tables name every module of the package (a package's `__init__.py`
+    only where it holds more than exports), and no module that is not there."""
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text[text.index("## The modules"):text.index("## Habits")]
+    listed = set(re.findall(r"^\| `([a-z_/0-9]+\.py)` \|", section, re.M))
+    package = ROOT / "mbr_ledger"
+    every = {str(p.relative_to(package)) for p in package.rglob("*.py")}
+    assert sorted({m for m in every if not m.endswith("__init__.py")} - listed) == [], \
+        "modules missing from docs/design.md"
+    assert sorted(listed - every) == [], "docs/design.md lists modules that are not in the package"
