@@ -79,3 +79,16 @@ def test_the_example_rows_of_formats_md_import(fmt, make_book, tmp_path) -> None
     assert res.exit_code == 0, res.output
     rows = example.group(1).count("\n")
     assert f'"imported": {rows}' in res.output
+
+
+def test_code_and_tests_cite_only_the_projects_docs() -> None:
+    """Docstrings and comments name docs/rules.md and docs/formats.md, never a file outside the clone."""
+    own = __file__
+    found = []
+    for folder in ("mbr_ledger", "tests"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in (".py", ".toml", ".md") or str(path) == own or "__pycache__" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found += [f"{path.relative_to(ROOT)}: {w}" for w in OUTSIDE if w in text]
+    assert found == []
