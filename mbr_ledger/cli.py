@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "How much after-tax (mega backdoor Roth) room is left, and how much per paycheck."),
     "project": ("project:project", "Project the Roth value of yearly after-tax contributions converted right away."),
     "worksheet": ("worksheet:worksheet",
-                  "Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots."),
+                  "Year-end worksheets: Form 1099-R reconciliation, Forms 8606, 1040 and 5329, after-tax lots."),
     "report": ("report:report", "Write the year-end packet: mbr-YEAR-PERSON.xlsx and mbr-YEAR-PERSON.pdf."),
     "export": ("export:export", "Export the ledger to other tools' file formats."),
 }

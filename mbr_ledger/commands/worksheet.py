@@ -1,4 +1,4 @@
-"""`mbr worksheet 1099r | 8606 | lots`: the year-end worksheets, as tables or JSON."""
+"""`mbr worksheet 1099r | 8606 | lots | 1040 | 5329`: the year-end worksheets, as tables or JSON."""
 
 from __future__ import annotations
 
@@ -73,10 +73,11 @@ def render_notes(ws: Worksheet) -> str:
 
 @click.group()
 def worksheet() -> None:
-    """Year-end worksheets: Form 1099-R reconciliation, Form 8606, after-tax lots.
+    """Year-end worksheets: Form 1099-R reconciliation, Forms 8606, 1040 and 5329, after-tax lots.
 
-    Each worksheet is computed from the ledger; the table and JSON views show the same figures.
-    Also Form 1040 lines 4a-5b of each return (`1040`) and Form 5329's additional taxes (`5329`).
+    Each worksheet is computed from the ledger; the table and JSON views show the same figures:
+    `1099r`, `8606`, `lots`, Form 1040 lines 4a-5b of each return (`1040`) and Form 5329's
+    additional taxes (`5329`).
     Not tax advice.
 
     \b
