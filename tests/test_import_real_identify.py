@@ -57,10 +57,11 @@ def test_formats_lists_every_format():
     assert res.exit_code == 0
     names = [f["name"] for f in json.loads(res.stdout)]
     assert names == ["payroll", "activity", "1099r", "w2", "netbenefits", "fidelity-activity", "voya",
-                     "vanguard-ofx", "adp", "workday", "mapping"]
+                     "vanguard-ofx", "adp", "workday", "alerus", "vanguard-csv", "mapping"]
     table = run(FIX, "formats").stdout
     assert "Date,Investment,Transaction Type,Amount,Shares/Unit" in table
     assert 'Activity Date,Activity,Fund,Money Source,"# of Units",Unit Price,Amount' in table
+    assert "Alerus retirement plan history CSV" in table  # a shipped mapping, listed with the built-in formats
 
 
 def test_all_fixtures_import_together_into_one_book(make_book):

@@ -153,9 +153,13 @@ def formats(ctx: click.Context, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from ..importers import registry
+    from ..importers.mapping import shipped_importers
     from ..render.terminal import table
 
-    items = [(i.name, i.title, i.signature) for i in registry()]
+    built_in = [(i.name, i.title, i.signature) for i in registry()]
+    shipped = [(i.name, i.title, i.signature) for i in shipped_importers([])]  # before `mapping`, the generic
+    cut = next((k for k, item in enumerate(built_in) if item[0] == "mapping"), len(built_in))
+    items = [*built_in[:cut], *shipped, *built_in[cut:]]
     if fmt == "json":
         echo_json([{"name": n, "title": t, "signature": s} for n, t, s in items])
         return
