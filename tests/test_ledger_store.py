@@ -121,7 +121,7 @@ def _v1_copy(ref: Ledger, path) -> None:
         for file_id, path_, sha, data in ref.conn.execute(
                 "SELECT s.file_id, f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
                 "WHERE s.table_name = ?", (t.name,)).fetchall():
-            df = store._from_blob(data)
+            df = store._from_blob(data, digest=store.TRUSTED)
             old = columns_before_v6(t.name)  # version 1 had no columns of version 6
             cols = [*old, "source_file", "source_sha256", "source_line", "fingerprint", "occurrence", "file_id"]
             for row in df.iter_rows(named=True):
@@ -205,7 +205,7 @@ def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_bo
     with led.write() as conn:
         for seg, name, data in conn.execute("SELECT id, table_name, data FROM segments").fetchall():
             t = TABLES[name]
-            df = store._from_blob(data)
+            df = store._from_blob(data, digest=store.TRUSTED)
             fp = pl.Series("fingerprint", [_digest(t, r) for r in df.iter_rows(named=True)], dtype=pl.Binary)
             df = df.select([*t.columns, "source_line"]).with_columns(fp, df["occurrence"])
             conn.execute("UPDATE segments SET data = ? WHERE id = ?", (store._to_blob(df, statistics=True), seg))
@@ -213,6 +213,7 @@ def test_a_version_2_ledger_with_fingerprints_opens_and_matches_by_value(make_bo
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
         conn.execute("ALTER TABLE files DROP COLUMN options")  # nor import options, nor segment ids
         conn.execute("DROP TABLE segment_ids")
+        conn.execute("ALTER TABLE segments DROP COLUMN digest")  # nor digests (version 7)
         conn.execute("PRAGMA user_version=2")
     led.close()
 
@@ -430,11 +431,12 @@ def test_a_version_3_ledger_gains_ranges_and_reads_the_same(make_book, tmp_path)
     with led.write() as conn:
         for seg, data in conn.execute("SELECT id, data FROM segments").fetchall():
             conn.execute("UPDATE segments SET data = ? WHERE id = ?",
-                         (store._to_blob(store._from_blob(data), statistics=True), seg))
+                         (store._to_blob(store._from_blob(data, digest=store.TRUSTED), statistics=True), seg))
         for c in SEGMENT_RANGES:
             conn.execute(f"ALTER TABLE segments DROP COLUMN {c}")
         conn.execute("ALTER TABLE files DROP COLUMN options")
         conn.execute("DROP TABLE segment_ids")
+        conn.execute("ALTER TABLE segments DROP COLUMN digest")  # nor digests (version 7)
         conn.execute("PRAGMA user_version=3")
     led.close()
     led = Ledger.open(book)
@@ -465,10 +467,11 @@ def test_a_version_4_ledger_gains_import_options_and_compares_its_files_by_forma
     with led.write() as conn:
         conn.execute(f"ALTER TABLE files DROP COLUMN {FILE_OPTIONS}")
         conn.execute("DROP TABLE segment_ids")
+        conn.execute("ALTER TABLE segments DROP COLUMN digest")  # nor digests (version 7)
         conn.execute("PRAGMA user_version=4")
     led.close()
     led = Ledger.open(book)
-    assert led.schema_version() == SCHEMA_VERSION == 6
+    assert led.schema_version() == SCHEMA_VERSION == 7
     assert led.conn.execute(f"SELECT {FILE_OPTIONS} FROM files").fetchall() == [(None,)]
     assert led.read("events").equals(want)
     led.close()
@@ -503,6 +506,7 @@ def test_each_segment_keeps_its_ids_and_the_migration_fills_them_in(make_book):
     with led.write() as conn:
         conn.execute(f"ALTER TABLE files DROP COLUMN {FILE_OPTIONS}")
         conn.execute(f"DROP TABLE {SEGMENT_IDS}")
+        conn.execute("ALTER TABLE segments DROP COLUMN digest")
         conn.execute("PRAGMA user_version=4")
     led.close()
     led = Ledger.open(book)

@@ -92,7 +92,7 @@ def test_an_import_onto_damaged_pages_is_one_line_and_writes_nothing(damaged, tm
     res = run(damaged, "import", str(src))
     assert res.exit_code == 2, (res.stdout, res.stderr)
     (line,) = res.stderr.strip().splitlines()
-    assert line.startswith(f"mbr: {damaged / 'ledger.sqlite'}: the ledger is damaged (a segment cannot be read: "
-                           f"parquet: ")  # the rest is Polars' own words for the damage
-    assert line.endswith("); restore it from a backup, or run `mbr init` in a new folder and import the files again")
+    assert line.startswith(f"mbr: {damaged / 'ledger.sqlite'}: the ledger is damaged (a segment of events from "
+                           f"{SAMPLE / 'activity-acme-2026.csv'} does not match its digest); ")  # schema 7
+    assert line.endswith(" again, or restore it from a backup, or run `mbr init` in a new folder and import the files again")
     assert _digest(damaged) == before

@@ -7,7 +7,7 @@ import polars as pl
 
 from ..core.schema import TABLES
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # The columns of a segment besides the table's value columns: the row's line in its file and its
 # occurrence number (see ledger/store.py). Segments written by schema version 2 also have a
@@ -82,24 +82,32 @@ V5_STATEMENTS = [f"ALTER TABLE files ADD COLUMN {FILE_OPTIONS} TEXT",
                  f"""CREATE TABLE {SEGMENT_IDS} (
             segment INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE, ids TEXT NOT NULL)"""]
 
+# Version 7: each segment's digest (`segments.digest`, the 16-byte BLAKE2b of its blob,
+# ledger/segments.py `blob_digest`), checked before every read of the blob, so that a damaged blob
+# is an error rather than other figures. The migration computes it for the segments already there
+# (ledger/store.py `_fill_digests`); a segment without one (NULL) is damaged.
+DIGEST = "digest"
+V7_STATEMENTS = [f"ALTER TABLE segments ADD COLUMN {DIGEST} BLOB"]
+
 # The columns every opened ledger's tables must have (checked on opening: a table dropped or cut
 # down is a damaged ledger, said in one line, rather than an SQLite error on every command).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "files": ("id", "path", "sha256", "format", "imported_at", "rows", "imported", "duplicates", FILE_OPTIONS),
-    "segments": ("id", "file_id", "table_name", "rows", "data", *SEGMENT_RANGES),
+    "segments": ("id", "file_id", "table_name", "rows", "data", *SEGMENT_RANGES, DIGEST),
     SEGMENT_IDS: ("segment", "ids"),
 }
 
 
 def create_statements() -> list[str]:
-    """Schema version 6 (the tables of version 5; version 6 changed the segments' columns), as `mbr init` creates it: the files and the columnar segments of their rows.
+    """Schema version 7 (the tables of version 5 and each segment's digest; version 6 changed the
+    segments' columns), as `mbr init` creates it: the files and the columnar segments of their rows.
 
     A segment holds rows of one table from one file as a Parquet blob: the table's value columns
     (Int64 cents, Date, Boolean, String) and `SEGMENT_EXTRA`, with its `SEGMENT_RANGES` beside
-    it. `source_file` and `source_sha256` are the file's `path` and `sha256`; `files` also keeps the
-    options of each import (`FILE_OPTIONS`).
+    it and the blob's `DIGEST`. `source_file` and `source_sha256` are the file's `path` and `sha256`;
+    `files` also keeps the options of each import (`FILE_OPTIONS`).
     """
-    return [FILES_STATEMENT, *SEGMENTS_V2, *V4_STATEMENTS, *V5_STATEMENTS]
+    return [FILES_STATEMENT, *SEGMENTS_V2, *V4_STATEMENTS, *V5_STATEMENTS, *V7_STATEMENTS]
 
 
 # Migrations by the version they reach: statements, except for 2, which moves the rows of version 1
@@ -108,6 +116,7 @@ def create_statements() -> list[str]:
 # match them, hence the new number). Version 4 adds the segments' ranges (unknown, NULL, for the
 # segments already there, which carry Parquet statistics instead; later ones do not). Version 5 adds
 # the files' import options (NULL for the files already there) and the segments' ids (filled in).
-# Version 6 adds `V6_COLUMNS` to the segments (ledger/store.py `_add_columns`).
+# Version 6 adds `V6_COLUMNS` to the segments (ledger/store.py `_add_columns`). Version 7 adds the
+# segments' digests (ledger/store.py `_fill_digests`, which also adds the column).
 MIGRATIONS: dict[int, list[str]] = {1: v1_statements(), 2: SEGMENTS_V2, 3: [], 4: V4_STATEMENTS,
-                                    5: V5_STATEMENTS, 6: []}
+                                    5: V5_STATEMENTS, 6: [], 7: []}

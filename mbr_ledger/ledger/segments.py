@@ -1,8 +1,12 @@
 """Segments: a file's rows of one ledger table as Parquet blobs, and the writer that adds them in
-one transaction (occurrence numbers, the rows the ledger does not hold yet, ranges and ids)."""
+one transaction (occurrence numbers, the rows the ledger does not hold yet, ranges and ids).
+
+Each blob is stored with its digest (`blob_digest`, schema version 7) and checked against it before
+every read: a damaged blob is an error, never other figures (nor a decoder's crash)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
@@ -17,6 +21,7 @@ from ..core.schema import TABLES, Table
 from ..tuning import sizes
 from .schema import (
     ACCOUNT_COLUMNS,
+    DIGEST,
     SEGMENT_EXTRA,
     SEGMENT_IDS,
     SEGMENT_RANGES,
@@ -68,7 +73,38 @@ def segment_ranges(t: Table, df: pl.DataFrame) -> tuple[str | None, str | None, 
 
 
 class _BadSegment(Exception):
-    """A segment's blob is not the Parquet it should be (turned into `damaged` by the ledger)."""
+    """A segment's blob is not the Parquet it should be (turned into `damaged` by the ledger);
+    `source` is the path of the file its rows came from, when known."""
+
+    def __init__(self, what: str, source: str | None = None):
+        super().__init__(what)
+        self.source = source
+
+
+class _Trusted:
+    """The digest argument of a read of a segment written before digests were kept (a migration)."""
+
+
+TRUSTED = _Trusted()
+Digest = bytes | None | _Trusted
+
+
+def blob_digest(data: bytes) -> bytes:
+    """The 16-byte BLAKE2b digest of a segment's blob, kept beside it (`segments.digest`)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _checked(data: object, digest: Digest, source: str | None, table: str | None) -> bytes:
+    """`data` once it is known to be the blob that was written: its digest equals the one kept (a
+    migration reads blobs of before version 7 as `TRUSTED`), and it looks like Parquet."""
+    where = f"{table or 'a table'} from {source}" if source is not None else (table or "a table")
+    if not isinstance(digest, _Trusted) and (
+            not isinstance(data, bytes) or not isinstance(digest, bytes) or blob_digest(data) != digest):
+        raise _BadSegment(f"a segment of {where} does not match its digest", source)
+    if not _parquet_like(data):
+        raise _BadSegment(f"a segment of {where} is not Parquet", source)
+    assert isinstance(data, bytes)
+    return data
 
 
 def segment_ids(t: Table, df: pl.DataFrame) -> str:
@@ -79,33 +115,36 @@ def segment_ids(t: Table, df: pl.DataFrame) -> str:
     return json.dumps([list(r) for r in got.iter_rows()], separators=(",", ":"))
 
 
-def _from_blob(data: bytes, columns: list[str] | None = None) -> pl.DataFrame:
-    if not _parquet_like(data):
-        raise _BadSegment("a segment is not Parquet")
+def _from_blob(data: object, columns: list[str] | None = None, *, digest: Digest, source: str | None = None,
+               table: str | None = None) -> pl.DataFrame:
+    """A segment's rows (`columns` of them), once its blob is checked against `digest`."""
+    data = _checked(data, digest, source, table)
     try:
         return pl.read_parquet(io.BytesIO(data), columns=columns)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}",
+                          source) from None
 
 
 def _parquet_like(data: object) -> bool:
     return isinstance(data, bytes) and len(data) >= 12 and data[:4] == b"PAR1" and data[-4:] == b"PAR1"
 
 
-def _scan_blob(data: object, cols: list[str]) -> pl.LazyFrame:
-    """A segment as a lazy frame of `cols`, its footer read and checked now (cheap: no rows are read),
-    so that a damaged segment is found here rather than deep inside a query."""
-    if not _parquet_like(data):
-        raise _BadSegment("a segment is not Parquet")
-    assert isinstance(data, bytes)
+def _scan_blob(data: object, cols: list[str], *, digest: Digest, source: str | None = None,
+               table: str | None = None) -> pl.LazyFrame:
+    """A segment as a lazy frame of `cols`, its blob checked against `digest` and its footer read
+    now (cheap: no rows are read), so that a damaged segment is found here rather than deep inside a
+    query."""
+    data = _checked(data, digest, source, table)
     lf = pl.scan_parquet(io.BytesIO(data))
     try:
         names = lf.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        raise _BadSegment(f"a segment cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}",
+                          source) from None
     missing = [c for c in cols if c not in names]
     if missing:
-        raise _BadSegment(f"a segment lacks the column(s) {', '.join(missing)}")
+        raise _BadSegment(f"a segment lacks the column(s) {', '.join(missing)}", source)
     return lf.select(cols)
 
 
@@ -190,9 +229,10 @@ class FileWriter:
         """(k, occurrence, segment id) of every row the table held when this file began."""
         if t.name not in self._keys:
             parts = []
-            for seg, data in self.conn.execute("SELECT id, data FROM segments WHERE table_name = ? ORDER BY id",
-                                               (t.name,)):
-                df = _from_blob(data, [*t.columns, "occurrence"])
+            for seg, data, digest, source in self.conn.execute(
+                    "SELECT s.id, s.data, s.digest, f.path FROM segments s JOIN files f ON f.id = s.file_id "
+                    "WHERE s.table_name = ? ORDER BY s.id", (t.name,)):
+                df = _from_blob(data, [*t.columns, "occurrence"], digest=digest, source=source, table=t.name)
                 parts.append(pl.DataFrame([row_keys(t, df), df["occurrence"],
                                            pl.Series("segment", [seg], dtype=pl.Int64).new_from_index(0, df.height)]))
             self._keys[t.name] = pl.concat(parts) if parts else pl.DataFrame(
@@ -209,8 +249,10 @@ class FileWriter:
         if not near.height:
             return df
         segments = near["segment"].unique().sort().to_list()
-        held = pl.concat([_from_blob(data, [*t.columns, "occurrence"]) for (data,) in self.conn.execute(
-            f"SELECT data FROM segments WHERE id IN ({','.join('?' * len(segments))}) ORDER BY id", segments)])
+        held = pl.concat([_from_blob(data, [*t.columns, "occurrence"], digest=digest, source=source, table=t.name)
+                          for data, digest, source in self.conn.execute(
+            "SELECT s.data, s.digest, f.path FROM segments s JOIN files f ON f.id = s.file_id "
+            f"WHERE s.id IN ({','.join('?' * len(segments))}) ORDER BY s.id", segments)])
         return df.join(held, on=[*t.columns, "occurrence"], how="anti", nulls_equal=True, maintain_order="left")
 
     def _flush(self, t: Table) -> None:
@@ -229,10 +271,11 @@ class FileWriter:
             df = self._new_rows(t, df.with_columns(key, self._occurrence(t, key))).drop("k")
         segment = None
         if df.height:
+            blob = _to_blob(df)
             segment = self.conn.execute(
-                f"INSERT INTO segments(file_id, table_name, rows, data, {', '.join(SEGMENT_RANGES)}) "
-                "VALUES (?,?,?,?,?,?,?,?)", (self.file_id, t.name, df.height, _to_blob(df), *segment_ranges(t, df))
-            ).lastrowid
+                f"INSERT INTO segments(file_id, table_name, rows, data, {', '.join(SEGMENT_RANGES)}, {DIGEST}) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (self.file_id, t.name, df.height, blob, *segment_ranges(t, df), blob_digest(blob))).lastrowid
             self.conn.execute(f"INSERT INTO {SEGMENT_IDS}(segment, ids) VALUES (?,?)", (segment, segment_ids(t, df)))
         if first:
             self._first.setdefault(t.name, []).append((segment, df.height))
@@ -259,7 +302,9 @@ class FileWriter:
         for segment, rows in segments:
             counted = occurrence.slice(start, rows)
             if segment is not None and (counted > 1).any():
-                (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (segment,)).fetchone()
-                df = _from_blob(data).with_columns(counted)
-                self.conn.execute("UPDATE segments SET data = ? WHERE id = ?", (_to_blob(df), segment))
+                data, digest = self.conn.execute(f"SELECT data, {DIGEST} FROM segments WHERE id = ?",
+                                                 (segment,)).fetchone()
+                blob = _to_blob(_from_blob(data, digest=digest, source=self.path).with_columns(counted))
+                self.conn.execute(f"UPDATE segments SET data = ?, {DIGEST} = ? WHERE id = ?",
+                                  (blob, blob_digest(blob), segment))
             start += rows

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from ..core.schema import PROVENANCE, TABLES, sort_rows
 from ..tuning import sizes
 from .schema import (
     ACCOUNT_COLUMNS,
+    DIGEST,
     FILE_OPTIONS,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -54,12 +56,14 @@ from .schema import (
     create_statements,
 )
 from .segments import (  # noqa: F401  (part of this module's interface)
+    TRUSTED,
     AppendResult,
     FileWriter,
     _BadSegment,
     _from_blob,
     _scan_blob,
     _to_blob,
+    blob_digest,
     row_keys,
     segment_ids,
     segment_ranges,
@@ -83,6 +87,16 @@ class LedgerDamaged(MbrError):
 
 def damaged(path: Path, what: str) -> LedgerDamaged:
     return LedgerDamaged(f"{path}: the ledger is damaged ({what}); {MEND}")
+
+
+def bad_segment(path: Path, exc: _BadSegment) -> LedgerDamaged:
+    """A segment that is not the blob that was written, as the one-line store fault: when the file its
+    rows came from is known, forgetting that file and importing it again mends the ledger."""
+    if exc.source is None:
+        return damaged(path, str(exc))
+    src = shlex.quote(exc.source)
+    return LedgerDamaged(f"{path}: the ledger is damaged ({exc}); run `mbr forget {src}` and import {src} "
+                         f"again, or {MEND}")
 
 
 # What Polars says when the Parquet of a segment cannot be decoded (a damaged data page, found only
@@ -217,6 +231,8 @@ class Ledger:
                     self._fill_ids()
                 if v == 6:
                     self._add_columns()
+                if v == 7:
+                    self._fill_digests()
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         if 0 < version < 2:
             self.conn.execute("VACUUM")  # the row tables' pages are free now: give them back (crash-safe)
@@ -253,7 +269,7 @@ class Ledger:
             t = TABLES[name]
             cols = ["person", *([ACCOUNT_COLUMNS[name]] if name in ACCOUNT_COLUMNS else [])]
             self.conn.execute(f"INSERT INTO {SEGMENT_IDS}(segment, ids) VALUES (?,?)",
-                              (seg, segment_ids(t, _from_blob(data, cols))))
+                              (seg, segment_ids(t, _from_blob(data, cols, digest=TRUSTED))))
 
     def _add_columns(self) -> None:
         """Version 6: each segment of a table with `V6_COLUMNS` written again with those columns empty, in
@@ -262,12 +278,22 @@ class Ledger:
             t = TABLES[name]
             for seg, data, lo in self.conn.execute(
                     "SELECT id, data, lo_person FROM segments WHERE table_name = ? ORDER BY id", (name,)).fetchall():
-                df = _from_blob(data)
+                df = _from_blob(data, digest=TRUSTED)
                 if all(c in df.columns for c in added):
                     continue
                 df = df.with_columns([pl.lit(None, dtype=t.columns[c]).alias(c) for c in added if c not in df.columns])
                 df = df.select([*t.columns, *[c for c in df.columns if c not in t.columns]])
                 self.conn.execute("UPDATE segments SET data = ? WHERE id = ?", (_to_blob(df, statistics=lo is None), seg))
+
+    def _fill_digests(self) -> None:
+        """Version 7: the `DIGEST` column, and the digest of every segment already there (trusted
+        until now), one blob in memory at a time."""
+        if DIGEST not in [r[1] for r in self.conn.execute("PRAGMA table_info(segments)")]:
+            self.conn.execute(f"ALTER TABLE segments ADD COLUMN {DIGEST} BLOB")
+        for (seg,) in self.conn.execute("SELECT id FROM segments ORDER BY id").fetchall():
+            (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (seg,)).fetchone()
+            if isinstance(data, bytes):  # (else left NULL: read as damaged)
+                self.conn.execute(f"UPDATE segments SET {DIGEST} = ? WHERE id = ?", (blob_digest(data), seg))
 
     def close(self) -> None:
         self.conn.close()
@@ -299,7 +325,7 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise write_error(self.path, exc) from None
         except _BadSegment as exc:
-            raise damaged(self.path, str(exc)) from None
+            raise bad_segment(self.path, exc) from None
         finally:
             self._writes += 1
 
@@ -407,16 +433,16 @@ class Ledger:
                 where.append("(s.hi_date IS NULL OR s.hi_date >= ?)")
                 args.append(first.isoformat())
         try:
-            parts = [_scan_blob(data, cols).select(
+            parts = [_scan_blob(data, cols, digest=digest, source=path, table=table).select(
                          *t.columns, pl.lit(path, dtype=pl.String).alias("source_file"),
                          pl.lit(sha, dtype=pl.String).alias("source_sha256"), "source_line")
-                     for path, sha, data in self.conn.execute(
-                         "SELECT f.path, f.sha256, s.data FROM segments s JOIN files f ON f.id = s.file_id "
+                     for path, sha, data, digest in self.conn.execute(
+                         f"SELECT f.path, f.sha256, s.data, s.{DIGEST} FROM segments s JOIN files f ON f.id = s.file_id "
                          f"WHERE {' AND '.join(where)} ORDER BY s.id", args)]
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
         except _BadSegment as exc:
-            raise damaged(self.path, f"{exc} ({table})") from None
+            raise bad_segment(self.path, exc) from None
         return pl.concat(parts) if parts else pl.LazyFrame(schema={**t.columns, **PROVENANCE})
 
     def ids(self, table: str) -> pl.DataFrame:
@@ -430,9 +456,10 @@ class Ledger:
                     f"LEFT JOIN {SEGMENT_IDS} i ON i.segment = s.id WHERE s.table_name = ? ORDER BY s.id",
                     (table,)).fetchall():
                 if ids is None:  # not kept (cannot happen after the migration): read from the segment
-                    (data,) = self.conn.execute("SELECT data FROM segments WHERE id = ?", (seg,)).fetchone()
+                    data, digest = self.conn.execute(f"SELECT data, {DIGEST} FROM segments WHERE id = ?",
+                                                     (seg,)).fetchone()
                     cols = ["person", *([account] if account else [])]
-                    ids = segment_ids(TABLES[table], _from_blob(data, cols))
+                    ids = segment_ids(TABLES[table], _from_blob(data, cols, digest=digest, source=path, table=table))
                 out += [(person, acct, path, rows) for person, acct, rows in json.loads(ids)]
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
