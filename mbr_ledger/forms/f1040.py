@@ -3,7 +3,8 @@ worksheet and for `mbr worksheet 1040` (one return: a person, or a married coupl
 
 4b comes from Form 8606 (lines 15c + 18 + 25c of each person); 4a, 5a and 5b add up boxes of the
 expected Forms 1099-R: IRA forms are those with the IRA/SEP/SIMPLE box checked or a Roth IRA
-distribution code in box 7, the rest are the plans' forms. The workbook writes the same expressions
+distribution code in box 7, the rest are the plans' forms; 4a and 4b add an IRA's corrective forms
+(a plan's corrective refunds are line 1h, outside these lines; a 415(c) return, code E, is 5a/5b). The workbook writes the same expressions
 as live formulas (SUMIFS over the expected-forms grid, references to the Form 8606 cells).
 """
 
@@ -50,22 +51,42 @@ LINES: tuple[LineDef, ...] = (
 )
 
 
+# An IRA's corrective distributions (section 408(d)(4) returns, removed excess contributions): Form
+# 1040 instructions, lines 4a/4b, report IRA distributions there, and line 1h sends an IRA's corrective
+# distribution to them; box 1 on line 4a of the form's year, box 2a (the earnings) on line 4b of the year
+# it is income in (1099-R instructions: code 8 that year, P the year before). Rows of the 1099-R
+# worksheet's `corrective` grid, marked on_4a / on_4b there (forms/f1099r.py).
+CORRECTIVE_TERMS = {
+    "4a": ('SUMIFS(corrective.box1, corrective.on_4a, "yes")', "box 1 of the IRA corrective forms of the year"),
+    "4b": ('SUMIFS(corrective.box2a, corrective.on_4b, "yes")',
+           "box 2a of the IRA corrective forms taxable in the year (code P: the next year's form)"),
+}
+# The same lines with their corrective terms, for a worksheet that has corrective forms.
+WITH_CORRECTIVE: tuple[LineDef, ...] = tuple(
+    LineDef(d.id, d.label, f"{d.expr} + {CORRECTIVE_TERMS[d.id][0]}", how=f"{d.how}; + {CORRECTIVE_TERMS[d.id][1]}")
+    if d.id in CORRECTIVE_TERMS else d for d in LINES)
+
+
 def form_1040_lines(expected: Grid, forms_8606: Sequence[Mapping[str, Scalar]],
-                    inputs: Mapping[str, list[str]]) -> list[Line]:
-    """Lines 4a-5b from the expected-forms grid and each person's Form 8606 lines (blank counts 0);
-    `inputs`: the ledger rows or lines each comes from."""
+                    inputs: Mapping[str, list[str]], corrective: Grid | None = None) -> list[Line]:
+    """Lines 4a-5b from the expected-forms grid, each person's Form 8606 lines (blank counts 0) and
+    the IRA corrective forms of the `corrective` grid; `inputs`: the ledger rows or lines each comes from."""
 
     def resolve(name: str) -> Resolved:
         grid, _, col = name.partition(".")
         if grid == "expected" and col in expected.columns:
             j = expected.columns.index(col)
             return [row[j] for row in expected.rows]
+        if grid == "corrective" and corrective is not None and col in corrective.columns:
+            j = corrective.columns.index(col)
+            return [row[j] for row in corrective.rows]
         if grid == "F8606" and col.startswith("L"):
             return sum((number(f.get(col[1:])) for f in forms_8606), Decimal(0))
         raise MbrError(f"Form 1040: no {name}")
 
+    defs = WITH_CORRECTIVE if corrective is not None and corrective.rows else LINES
     return [Line(d.id, d.label, d.evaluate(resolve), list(inputs.get(d.id, [])), d.formula, d.kind, d.expr)
-            for d in LINES]
+            for d in defs]
 
 
 # The rollover boxes: from tax year 2025 a checkbox (4c / 5c), before it the word "Rollover" written

@@ -246,33 +246,60 @@ def _part_form(person: str, year: int, p: Part) -> Expected:
                     explanation=p.what, is_ira=p.is_ira)
 
 
-def corrective_grid(rows: list[tuple[str, Part, str]]) -> Grid:
-    """The corrective and recharacterization forms: (person, part, status) each."""
+def on_ira_lines(year: int, p: Part) -> tuple[bool, bool]:
+    """Whether an IRA corrective form is on `year`'s line 4a (its box 1: a form of `year`, traditional
+    or Roth IRA) and on its line 4b (its box 2a: income for `year`, code P: a form of `year + 1`)."""
+    if p.line != "4b" or not p.is_ira:
+        return False, False
+    return p.date.year == year, p.tax_year == year
+
+
+def corrective_grid(year: int, rows: list[tuple[str, Part, str]]) -> Grid:
+    """The corrective and recharacterization forms: (person, part, status) each; `on_4a` / `on_4b`
+    say which are in `year`'s lines 4a and 4b (the lines add them up, forms/f1040.py)."""
     g = Grid("Corrective distributions and recharacterizations",
              ["person", "payer_account", "date", "box1", "box2a", "box5", "box7", "ira_sep_simple", "status",
-              "taxable_in", "form1040_line", "rows", "explanation"],
-             ["text", "text", "text", "money", "money", "money", "text", "bool", "text", "text", "text", "text",
-              "text"], totals=["box1", "box2a", "box5"])
+              "taxable_in", "form1040_line", "on_4a", "on_4b", "rows", "explanation"],
+             ["text", "text", "text", "money", "money", "money", "text", "bool", "text", "text", "text", "bool",
+              "bool", "text", "text"], totals=["box1", "box2a", "box5"])
     for pid, p, status in rows:
         line = {"1h": "1h", "4b": "4a/4b", "": ""}.get(p.line, p.line)
         g.rows.append([pid, p.account, p.date.isoformat(), p.box1, p.box2a, p.box5, p.box7, p.ira_sep_simple, status,
-                       str(p.tax_year) if p.tax_year is not None else "", line, p.ref, p.what])
+                       str(p.tax_year) if p.tax_year is not None else "", line, *on_ira_lines(year, p), p.ref,
+                       p.what])
     return g
 
 
 def corrective_income(year: int, parts: list[Part]) -> dict[str, Decimal]:
-    """What the corrective forms add to `year`'s Form 1040 outside lines 4a-5b of this worksheet:
-    line 1h (plans), 4a and 4b (IRAs)."""
+    """What the corrective forms add to `year`'s Form 1040: line 1h (plans: outside this worksheet),
+    4a and 4b (IRAs: in the lines, through the grid's on_4a / on_4b)."""
     out = {"1h": ZERO, "4a": ZERO, "4b": ZERO}
     for p in parts:
         if p.line == "1h" and p.tax_year == year:
             out["1h"] += p.box2a
-        elif p.line == "4b":
-            if p.date.year == year and p.ira_sep_simple:
-                out["4a"] += p.box1
-            if p.tax_year == year:
-                out["4b"] += p.box2a
+        in_4a, in_4b = on_ira_lines(year, p)
+        out["4a"] += p.box1 if in_4a else ZERO
+        out["4b"] += p.box2a if in_4b else ZERO
     return out
+
+
+def _year_apart(year: int, p: Part) -> str | None:
+    """A note for a corrective form whose year and taxable year differ (code P)."""
+    if p.tax_year is None or p.tax_year == p.date.year or not p.box2a:
+        return None
+    if p.line == "1h":
+        return (f"{p.ref}: the {p.date.year} Form 1099-R {p.box7} of {p.account}: its {fmt_m(p.box2a)} is income for "
+                f"{p.tax_year}, line 1h of the {p.tax_year} return (amend it if it is filed)"
+                if p.date.year == year else None)
+    if p.line != "4b":
+        return None
+    if p.date.year == year:
+        return (f"{p.ref}: the {year} Form 1099-R {p.box7} of {p.account}: box 1 {fmt_m(p.box1)} is on line 4a of "
+                f"{year}; its earnings {fmt_m(p.box2a)} are income for {p.tax_year} (code P): line 4b of the "
+                f"{p.tax_year} return, not of this one (amend {p.tax_year}'s return if it is filed)")
+    return (f"{p.ref}: the {p.date.year} Form 1099-R {p.box7} of {p.account}: its earnings {fmt_m(p.box2a)} are "
+            f"income for {year} (code P), in this return's line 4b; its box 1 {fmt_m(p.box1)} is on line 4a of "
+            f"{p.date.year} (amend {year}'s return if it is filed)")
 
 
 def actual_forms(df: pl.DataFrame) -> list[Actual]:
@@ -487,16 +514,24 @@ def worksheet_1099r(profile: Profile, year: int, facts: list[PersonYear], receiv
     ws.grids["actual"] = g_act
     ws.grids["differences"] = g_diff
     if corrective:
-        ws.grids["corrective"] = corrective_grid(corrective)
+        ws.grids["corrective"] = corrective_grid(year, corrective)
         added = [f"line {k} + {fmt_m(v)}" for k, v in extra.items() if v]
-        ws.notes.append("Corrective distributions and recharacterizations are not in lines 4a-5b: a plan's "
-                        "corrective refund of excess deferrals or contributions is line 1h (other earned income), an "
-                        "IRA's returned contribution is lines 4a/4b; box 2a counts in the year in column taxable_in "
-                        f"(code P: the year before the form). Form 1040 for {year}: "
-                        + ("; ".join(added) if added else "nothing to add")
-                        + (" (line 1h: unless the W-2 box 1 already includes the excess; the IRA lines: the earnings "
-                           "of returned contributions, best knowledge)" if added else ""))
-    ws.lines = form_1040_lines(g_exp, forms_8606, {"4a": in4a, "4b": in4b, "5a": in5, "5b": in5})
+        ws.notes.append("Corrective distributions: an IRA's (a returned or removed contribution) are in lines 4a/4b "
+                        "above, box 1 on line 4a of the form's year, box 2a on line 4b of the year in column "
+                        "taxable_in (code P: the year before the form); a plan's corrective refund of excess "
+                        "deferrals or contributions and its earnings is line 1h (other earned income, Form 1040 "
+                        "instructions line 1h), not in this worksheet; a 415(c) return (code E) is lines 5a/5b. "
+                        f"Form 1040 for {year}: " + ("; ".join(added) if added else "nothing to add")
+                        + (" (line 1h: unless the W-2 box 1 already includes the excess, best knowledge; lines 4a/4b: "
+                           "included above)" if added else ""))
+        ws.notes += [n for _, p, _ in corrective if (n := _year_apart(year, p))]
+        for _, p, _ in corrective:
+            if on_ira_lines(year, p)[0]:
+                in4a.append(p.ref)
+            if on_ira_lines(year, p)[1]:
+                in4b.append(p.ref)
+    ws.lines = form_1040_lines(g_exp, forms_8606, {"4a": in4a, "4b": in4b, "5a": in5, "5b": in5},
+                               ws.grids.get("corrective"))
     l5b = ws.lines[3].value
     assert isinstance(l5b, Decimal)
     if l5b != l5b_forms:
