@@ -58,13 +58,13 @@ def imported(book: Path) -> Path:
     return book
 
 
-def test_a_new_segment_is_stored_with_the_blake2b_digest_of_its_blob(imported):
+def test_a_new_segment_is_stored_with_the_sha256_digest_of_its_blob(imported):
     led = Ledger.open(imported)
     got = led.conn.execute("SELECT data, digest FROM segments ORDER BY id").fetchall()
     led.close()
     assert len(got) == 2  # one events segment (activity), one payroll segment
     for data, digest in got:
-        assert digest == hashlib.blake2b(data, digest_size=16).digest()
+        assert digest == hashlib.sha256(data).digest()
 
 
 def test_every_read_of_a_flipped_blob_is_the_one_line_fault_never_other_figures(imported):
@@ -208,7 +208,7 @@ def test_a_version_6_ledger_gains_the_digests_of_its_segments_and_reads_the_same
     assert led.schema_version() == store.SCHEMA_VERSION == 7
     got = led.conn.execute("SELECT data, digest FROM segments ORDER BY id").fetchall()
     assert len(got) >= len(files)
-    assert all(d == hashlib.blake2b(b, digest_size=16).digest() for b, d in got)
+    assert all(d == hashlib.sha256(b).digest() for b, d in got)
     for t in TABLES:
         assert led.frame(t).equals(want[t]), t
     led.close()

@@ -132,7 +132,9 @@ def test_a_damaged_segment_is_one_line_on_every_command(imported):
     for args in [*READERS, ("import", str(SAMPLE / "activity-acme-2026.csv"))]:
         before = _digest(imported)
         res = run(imported, *args)
-        _one_line_error(res, imported, "damaged", "restore it from a backup", "mbr init")
+        _one_line_error(res, imported, "damaged", "does not match its digest",
+                        f"run `mbr forget {SAMPLE / 'activity-acme-2026.csv'}` and import", "restore it from a backup",
+                        "mbr init")
         assert _digest(imported) == before
 
 

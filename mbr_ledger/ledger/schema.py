@@ -82,7 +82,7 @@ V5_STATEMENTS = [f"ALTER TABLE files ADD COLUMN {FILE_OPTIONS} TEXT",
                  f"""CREATE TABLE {SEGMENT_IDS} (
             segment INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE, ids TEXT NOT NULL)"""]
 
-# Version 7: each segment's digest (`segments.digest`, the 16-byte BLAKE2b of its blob,
+# Version 7: each segment's digest (`segments.digest`, the 32-byte SHA-256 of its blob,
 # ledger/segments.py `blob_digest`), checked before every read of the blob, so that a damaged blob
 # is an error rather than other figures. The migration computes it for the segments already there
 # (ledger/store.py `_fill_digests`); a segment without one (NULL) is damaged.

@@ -8,7 +8,8 @@
   ledger state (`data_version`) and filters in Polars. Since schema version 4 each segment's
   range of persons and dates is kept beside it (`SEGMENT_RANGES`), so a read for one person or
   some dates leaves the other segments unopened; segments written before keep Parquet
-  statistics instead, which the scan skips them by.
+  statistics instead, which the scan skips them by. Since version 7 each blob's SHA-256 is kept
+  beside it and checked before every read: a damaged blob is `bad_segment`, never other figures.
 - A file is appended in one `BEGIN IMMEDIATE` transaction; a second writer waits (up to
   `BUSY_SECONDS`) and then fails with a clear message, never corrupting anything.
 - Rows are de-duplicated by their values plus their occurrence number within the file, so
