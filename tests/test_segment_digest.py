@@ -95,13 +95,7 @@ def test_every_read_of_a_flipped_blob_is_the_one_line_fault_never_other_figures(
             try:
                 got = read()
             except LedgerDamaged as exc:
-                text = str(exc)
-                assert len(text.splitlines()) == 1, text
-                if i == 3:  # ids: said as the ids of a segment that cannot be read
-                    assert text.startswith(f"{imported / 'ledger.sqlite'}: the ledger is damaged (the ids of a "
-                                           "segment of events cannot be read: a segment of events from "), text
-                else:
-                    assert text == message, (pos, i, text)
+                assert str(exc) == message, (pos, i, str(exc))
                 faults += 1
                 continue
             # (never reached with digests kept: a read that returns gives the original rows exactly)

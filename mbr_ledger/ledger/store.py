@@ -464,7 +464,9 @@ class Ledger:
                 out += [(person, acct, path, rows) for person, acct, rows in json.loads(ids)]
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, str(exc)) from None
-        except (_BadSegment, ValueError, TypeError) as exc:
+        except _BadSegment as exc:
+            raise bad_segment(self.path, exc) from None
+        except (ValueError, TypeError) as exc:
             raise damaged(self.path, f"the ids of a segment of {table} cannot be read: {exc}") from None
         return pl.DataFrame(out, schema={"person": pl.String, "account": pl.String, "source_file": pl.String,
                                          "rows": pl.Int64}, orient="row")
