@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from conftest import SAMPLE, run
@@ -141,6 +141,19 @@ def test_an_ira_contribution_returned_next_to_a_backdoor_conversion_adds_to_the_
                  "2026-06-01,kim,kim-trad,corrective,,6120.00,6000.00,,,2026,,ira_return,",
                  "2026-12-31,kim,kim-trad,balance,,0.00,,,,,,,")
     assert _lines(book, 2026) == {"4a": "13120.00", "4b": "120.00", "5a": "0.00", "5b": "0.00"}
+
+
+def test_ira_excess_removed_after_the_due_date_is_line_4a_with_nothing_taxable(make_book, tmp_path):
+    """1,000.00 over the 2025 IRA limit (8,000.00 nondeductible against 7,000.00), removed 2026-11-02
+    with no earnings, after the 2025 extended due date (reason ira_excess): code 1 (under 59 1/2), box
+    1 1,000.00 on line 4a of 2026, box 2a 0.00 (section 408(d)(5), best knowledge): 4b 0.00."""
+    book = _book(make_book, tmp_path,
+                 "2025-01-10,kim,kim-trad,contribution,nondeductible,8000.00,,,,2025,,,",
+                 "2026-11-02,kim,kim-trad,corrective,,1000.00,1000.00,0.00,,2025,,ira_excess,")
+    ws = _1099r(book, 2026)
+    assert [(f["box1"], f["box2a"], f["box7"], f["on_4a"], f["on_4b"]) for f in ws["corrective"]] == [
+        ("1000.00", "0.00", "1", True, False)]
+    assert _lines(book, 2026) == {"4a": "1000.00", "4b": "0.00", "5a": "0.00", "5b": "0.00"}
 
 
 # ------------------------------------------------------------------ plans: 415(c) (5a/5b), 402(g) (1h)
