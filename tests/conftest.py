@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -54,6 +56,25 @@ def person_year(book: Path, year: int, person: str = "alex") -> PersonYear:
 def run(book: Path, *args: str) -> Result:
     """Run `mbr --book BOOK ARGS...` in-process; stdout and stderr kept apart."""
     return CliRunner().invoke(cli, ["--book", str(book), *args], catch_exceptions=False)
+
+
+ACTIVITY_HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason,completed"
+
+
+def import_rows(book: Path, folder: Path, *lines: str, name: str = "activity") -> Path:
+    """Import `lines` (activity CSV rows under ACTIVITY_HEADER) into `book` from FOLDER/NAME.csv; it must succeed."""
+    f = folder / f"{name}.csv"
+    f.write_text("\n".join([ACTIVITY_HEADER, *lines]) + "\n")
+    res = run(book, "import", str(f))
+    assert res.exit_code == 0, res.output
+    return book
+
+
+def run_json(book: Path, *args: str) -> Any:
+    """`mbr --book BOOK ARGS... --format json`, parsed; exit 0 or 1 (problems found)."""
+    res = run(book, *args, "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    return json.loads(res.stdout)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import polars as pl
 from mbr_ledger.ledger import store
 from mbr_ledger.ledger.store import Ledger
 
-from conftest import run
+from conftest import ACTIVITY_HEADER, import_rows, run
 
-HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason,completed"
+HEADER = ACTIVITY_HEADER
 
 PROFILE = """
 [[person]]
@@ -52,11 +52,7 @@ type = "roth"
 def _book(make_book, tmp_path, *lines: str, name: str = "book"):
     book = make_book(PROFILE.replace('filing_status = "single"', 'filing_status = "single"\nmagi = { "2025" = '
                                      '"100000.00" }'), name=name)
-    f = tmp_path / f"{name}-activity.csv"
-    f.write_text("\n".join([HEADER, *lines]) + "\n")
-    res = run(book, "import", str(f))
-    assert res.exit_code == 0, res.output
-    return book
+    return import_rows(book, tmp_path, *lines, name=f"{name}-activity")
 
 
 # ------------------------------------------------------------------ import, validation, storage

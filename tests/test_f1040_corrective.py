@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from conftest import SAMPLE, run
+from conftest import ACTIVITY_HEADER, SAMPLE, import_rows, run
 
-HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason,completed"
+HEADER = ACTIVITY_HEADER
 
 PROFILE = """
 [[person]]
@@ -49,12 +49,7 @@ ZERO4 = {"4a": "0.00", "4b": "0.00", "5a": "0.00", "5b": "0.00"}
 
 
 def _book(make_book: Callable[..., Path], tmp_path: Path, *lines: str, name: str = "book") -> Path:
-    book = make_book(PROFILE, name=name)
-    f = tmp_path / f"{name}-activity.csv"
-    f.write_text("\n".join([HEADER, *lines]) + "\n")
-    res = run(book, "import", str(f))
-    assert res.exit_code == 0, res.output
-    return book
+    return import_rows(make_book(PROFILE, name=name), tmp_path, *lines, name=f"{name}-activity")
 
 
 def _1099r(book: Path, year: int) -> dict[str, Any]:

@@ -9,11 +9,9 @@ as a traditional one counts there (as nondeductible here).
 
 from __future__ import annotations
 
-import json
+from conftest import ACTIVITY_HEADER, import_rows, run, run_json
 
-from conftest import run
-
-HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason,completed"
+HEADER = ACTIVITY_HEADER
 
 PROFILE = """
 [[person]]
@@ -34,18 +32,10 @@ type = "roth"
 
 
 def _book(make_book, tmp_path, *lines: str):
-    book = make_book(PROFILE)
-    f = tmp_path / "ira.csv"
-    f.write_text("\n".join([HEADER, *lines]) + "\n")
-    res = run(book, "import", str(f))
-    assert res.exit_code == 0, res.output
-    return book
+    return import_rows(make_book(PROFILE), tmp_path, *lines, name="ira")
 
 
-def _json(book, *args):
-    res = run(book, *args, "--format", "json")
-    assert res.exit_code in (0, 1), res.output
-    return json.loads(res.stdout)
+_json = run_json
 
 
 CONTRIBUTION = "2025-03-01,kim,kim-roth,contribution,roth,7000.00,,,,2025,,,"

@@ -10,11 +10,9 @@ indirect rollover is paid to the person (code 1 or 7).
 
 from __future__ import annotations
 
-import json
+from conftest import ACTIVITY_HEADER, import_rows, run, run_json
 
-from conftest import run
-
-HEADER = "date,person,account,kind,source,amount,basis,taxable,destination,for_year,memo,reason,completed"
+HEADER = ACTIVITY_HEADER
 
 PROFILE = """
 [[person]]
@@ -41,18 +39,10 @@ type = "roth"
 
 
 def _book(make_book, tmp_path, *lines: str, name: str = "book"):
-    book = make_book(PROFILE, name=name)
-    f = tmp_path / f"{name}.csv"
-    f.write_text("\n".join([HEADER, *lines]) + "\n")
-    res = run(book, "import", str(f))
-    assert res.exit_code == 0, res.output
-    return book
+    return import_rows(make_book(PROFILE, name=name), tmp_path, *lines, name=name)
 
 
-def _json(book, *args):
-    res = run(book, *args, "--format", "json")
-    assert res.exit_code in (0, 1), res.output
-    return json.loads(res.stdout)
+_json = run_json
 
 
 # 45,000.00 in the traditional IRA, paid out 2025-12-10 and rolled back in 2026; a backdoor conversion
