@@ -90,12 +90,18 @@ def worksheet() -> None:
     """
 
 
-@worksheet.command("1099r")
-@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
-@click.option("--person", help="Only this person (default: everyone in the book).")
-@format_option("table", "json")
-@book_option
-@click.pass_context
+def _command(name: str, person_help: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A worksheet subcommand with the options every worksheet takes: --year, --person, --format, --book."""
+    def wrap(f: Callable[..., None]) -> click.Command:
+        for option in (click.pass_context, book_option, format_option("table", "json"),
+                       click.option("--person", help=person_help),
+                       click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")):
+            f = option(f)
+        return worksheet.command(name)(f)
+    return wrap
+
+
+@_command("1099r", "Only this person (default: everyone in the book).")
 def w1099r(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 1099-R: the forms your plans and IRAs should issue against the forms you received.
 
@@ -154,17 +160,12 @@ def _per_person(ctx: click.Context, kind: str, year: int, person: str | None, fm
     click.echo("\n\n".join("\n\n".join(parts(ws)) for ws in result.sheets))
 
 
-@worksheet.command("8606")
-@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
-@click.option("--person", help="Only this person (default: everyone in the book, one form each).")
-@format_option("table", "json")
-@book_option
-@click.pass_context
+@_command("8606", "Only this person (default: everyone in the book, one form each).")
 def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 8606 Parts I-III, line by line, for each person.
 
-    Nondeductible contributions (including those made Jan 1-Apr 15 of the next year for this
-    year), the Dec 31 value of the traditional IRAs (a warning names any account without a
+    Nondeductible contributions (including those made for this year up to its filing due date
+    in the next), the Dec 31 value of the traditional IRAs (a warning names any account without a
     `balance` row), conversions, the line 10 ratio (rounded half-up to 5 places), and Roth IRA
     distributions with the ordering rules. Basis carries forward from the first year of the
     book: last year's line 14 is this year's line 2. With several persons and --format json the
@@ -181,12 +182,7 @@ def w8606(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
                             render_grid(ws.grids["roth_layers"]), render_notes(ws)])
 
 
-@worksheet.command("lots")
-@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
-@click.option("--person", help="Only this person (default: everyone in the book).")
-@format_option("table", "json")
-@book_option
-@click.pass_context
+@_command("lots", "Only this person (default: everyone in the book).")
 def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """The after-tax lots and the conversions, rollovers and distributions out of each plan's
     after-tax source: basis, earnings, the taxable part, days from deposit to conversion, and what
@@ -204,12 +200,7 @@ def wlots(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
 
 
 
-@worksheet.command("1040")
-@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
-@click.option("--person", help="This person's return (with the spouse when filing jointly; default: every return).")
-@format_option("table", "json")
-@book_option
-@click.pass_context
+@_command("1040", "This person's return (with the spouse when filing jointly; default: every return).")
 def w1040(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 1040 lines 4a, 4b (IRAs) and 5a, 5b (plans), and the rollover boxes, for one return.
 
@@ -235,12 +226,7 @@ def w1040(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     _per_person(ctx, "1040", year, person, fmt, parts)
 
 
-@worksheet.command("5329")
-@click.option("--year", type=YEAR, required=True, help="Tax year, e.g. 2026.")
-@click.option("--person", help="Only this person (default: everyone in the book, one form each).")
-@format_option("table", "json")
-@book_option
-@click.pass_context
+@_command("5329", "Only this person (default: everyone in the book, one form each).")
 def w5329(ctx: click.Context, year: int, person: str | None, fmt: str) -> None:
     """Form 5329 Parts I, III and IV: the additional taxes on early distributions and on excess IRA
     contributions, for each person (spouses filing jointly each file their own).

@@ -61,7 +61,7 @@ class IraYear:
     """One person's IRA facts for one tax year (the inputs of Form 8606)."""
 
     year: int
-    nondeductible: list[IraEvent] = field(default_factory=list)     # for the year, incl. made Jan 1-Apr 15 next
+    nondeductible: list[IraEvent] = field(default_factory=list)     # for the year, incl. made next year by the due date
     deductible: list[IraEvent] = field(default_factory=list)
     roth_contributions: list[IraEvent] = field(default_factory=list)  # regular Roth IRA contributions for the year
     trad_distributions: list[IraEvent] = field(default_factory=list)  # Form 8606 line 7
@@ -85,7 +85,7 @@ def _sum(items: list[IraEvent]) -> Decimal:
 
 def ira_year(profile: Profile, person: str, year: int, hist: IraMoves, rows: list[Row]) -> IraYear:
     """Collect `year`'s IRA facts of `person`: contributions by the tax year they are for (so rows of
-    Jan 1-Apr 15 of the next year count), distributions, conversions, plan money landing in IRAs,
+    the next year's, up to the filing due date, count), distributions, conversions, plan money landing in IRAs,
     and each traditional IRA's Dec 31 value (from its `balance` row, else estimated, with a warning
     naming the account). `hist`: the plan moves into IRAs through `year`; `rows`: the person's IRA
     rows (`ira_rows`) through at least the end of the next year."""

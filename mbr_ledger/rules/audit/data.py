@@ -28,7 +28,7 @@ class AuditData:
 
     `payroll`, `w2`: the person's rows of `year - 1` and `year`. `events`: the person's rows from
     `year - 1` through `year + 1`, earnings rows left out (deposits of a December paycheck land in January; IRA
-    contributions for the year may be made until April 15 of the next). `lots` and `backdoor` are the
+    contributions for the year may be made until its filing due date). `lots` and `backdoor` are the
     results of `rules.facts.PersonYear.audit_lots` (plan id -> `PlanYearLots`) and
     `rules.basis.backdoor_details` (or the error text when Form 8606 cannot be computed), computed by
     `book.audit.audit_data`. `rows_elsewhere`: the person's rows of the year these frames leave out

@@ -12,7 +12,7 @@ from .data import AuditData
 def year_has_rows(data: AuditData) -> bool:
     """Whether the person has any ledger row of the audit year in the frames the checks read: a payroll
     row paid in the year, a W-2 for the year, or an event dated in the year or made for it (`for_year`,
-    an IRA contribution made by April 15 of the next year).
+    an IRA contribution made by the year's filing due date).
 
     `events` holds no earnings rows and `AuditData` no Forms 1099-R: those of the year are counted in
     `rows_elsewhere` (a year with only earnings rows, or only a form, is not empty)."""
